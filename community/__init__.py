@@ -1,0 +1,107 @@
+"""Commons: the application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from . import extensions as ext
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `config` (tests pass theirs)."""
+    values = {**settings.DEFAULTS, **settings.load(), **(config or {})}
+    instance_dir = Path(values["INSTANCE_DIR"])
+    app = Flask(
+        __name__,
+        instance_path=str(instance_dir),
+        template_folder=str(settings.PROJECT_ROOT / "templates"),
+        static_folder=str(settings.PROJECT_ROOT / "static"),
+    )
+    app.config.update(values)
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+    _configure_logging(app)
+    _configure_cookies(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import web
+
+    web.init_app(app)
+    return app
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["SCALED_OUT"]:
+        raise RuntimeError(
+            "SECRET_KEY must be set when DATABASE_URL or REDIS_URL is: every process must "
+            "share one key."
+        )
+    app.config["SECRET_KEY"] = settings.instance_secret_key(Path(app.instance_path))
+
+
+def _configure_logging(app: Flask) -> None:
+    level = app.config["LOG_LEVEL"]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("community").setLevel(level)
+
+
+def _configure_cookies(app: Flask) -> None:
+    secure = app.config["SITE_URL"].startswith("https://")
+    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+
+
+def socketio_async_mode(app: Flask) -> str:
+    """Match Socket.IO to the server: gevent when a gevent worker has patched the stdlib."""
+    if app.config.get("SOCKETIO_ASYNC_MODE"):
+        return app.config["SOCKETIO_ASYNC_MODE"]
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def _init_extensions(app: Flask) -> None:
+    # (No global named `db` in this module: importing the community.db submodule would
+    # replace it.)
+    from .db import configure_sqlite
+
+    ext.db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(ext.db.engine)
+    ext.migrate.init_app(app, ext.db, directory=str(settings.PROJECT_ROOT / "migrations"))
+    ext.csrf.init_app(app)
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+    ext.socketio.init_app(
+        app,
+        async_mode=socketio_async_mode(app),
+        message_queue=redis_url,
+        # None: only the site's own origin may connect (checked against the Host header).
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        manage_session=False,  # handlers read the Flask session cookie, never write it
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .communities import bp as communities_bp
+    from .health import bp as health_bp
+
+    for bp in (health_bp, accounts_bp, communities_bp, admin_bp):
+        app.register_blueprint(bp)

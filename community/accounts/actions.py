@@ -1,0 +1,360 @@
+"""Accounts: registration, verification, sign-in, password reset, profile and settings."""
+
+import hashlib
+import re
+import unicodedata
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import markup
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..links import absolute_url
+from ..mail import queue_mail
+from . import passwords, rules
+from .models import Organisation, User
+from .tokens import BROKEN, make_token, read_token
+
+OTHER = "other"
+SIGN_IN_FAILED = "That email and password do not match an account."
+
+
+# --- look-ups -------------------------------------------------------------------------------
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == rules.normalise_email(email)))
+
+
+def access_user(viewer: User, user_id: int) -> User:
+    """A member's profile: signed-in members see verified, active members; admins see all."""
+    user = db.session.get(User, user_id)
+    if user is None or not viewer.is_authenticated:
+        raise NotFound()
+    if not viewer.is_admin and (not user.is_verified or user.suspended_at):
+        raise NotFound()
+    return user
+
+
+def organisation_choices() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(func.lower(Organisation.name))))
+
+
+def _resolve_organisation(choice: str | None, other: str) -> tuple[int | None, str]:
+    """The form's organisation choice: an organisation id, or OTHER with a typed name."""
+    if choice == OTHER:
+        return None, rules.check_organisation_other(other)
+    if not choice or not str(choice).isdigit():
+        raise Invalid("Choose your organisation, or choose Other.", field="organisation")
+    org = db.session.get(Organisation, int(choice))
+    if org is None:
+        raise Invalid("That organisation is not on the list.", field="organisation")
+    return org.id, ""
+
+
+# --- registration and verification ----------------------------------------------------------
+
+
+def register(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    organisation: str | None,
+    organisation_other: str = "",
+) -> User | None:
+    """Create an unverified account and mail a verification link. Anyone may register.
+
+    An address that already has an account gets a mail telling its owner, and the caller
+    gets None: the response must look the same either way, so the form never reveals who is
+    registered.
+    """
+    email = rules.check_email(email)
+    display_name = rules.check_display_name(display_name)
+    rules.check_password(password)
+    org_id, org_other = _resolve_organisation(organisation, organisation_other)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_mail(
+            existing.email,
+            "Someone tried to register with your address",
+            "already_registered",
+            user=existing,
+            login_url=absolute_url("accounts.login"),
+            reset_url=absolute_url("accounts.reset_request"),
+        )
+        return None
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=passwords.hash_password(password),
+        organisation_id=org_id,
+        organisation_other=org_other,
+        timezone=current_app.config["DEFAULT_TIMEZONE"],
+    )
+    db.session.add(user)
+    db.session.flush()  # user.id goes into the token
+    send_verification(user)
+    return user
+
+
+def send_verification(user: User) -> None:
+    token = make_token("verify", {"uid": user.id, "email": user.email})
+    queue_mail(
+        user.email,
+        "Confirm your email address for Commons",
+        "verify",
+        user=user,
+        verify_url=absolute_url("accounts.verify", token=token),
+    )
+
+
+def verify_email(token: str) -> User:
+    """Mark the account's address as confirmed. Anyone holding the mailed link may."""
+    data = read_token("verify", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.email != data.get("email"):
+        raise Invalid(BROKEN)
+    if user.verified_at is None:
+        user.verified_at = utcnow()
+    return user
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account for these credentials, or Invalid with one message for every failure."""
+    user = find_user_by_email(email)
+    if user is None:
+        passwords.burn_time(password or "")
+        raise Invalid(SIGN_IN_FAILED)
+    if not passwords.check_password(user.password_hash, password or ""):
+        raise Invalid(SIGN_IN_FAILED)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    if user.suspended_at is not None:
+        raise Forbidden("This account is suspended. Please contact the site's administrators.")
+    if user.verified_at is None:
+        send_verification(user)
+        raise Invalid(
+            "Please confirm your email address first: we have sent you a new link. "
+            "It can take a minute to arrive."
+        )
+    return user
+
+
+def end_other_sessions(user: User) -> None:
+    """Invalidate every session and remember-me cookie of this member (the caller signs the
+    current browser in again if it should stay signed in)."""
+    user.session_generation += 1
+
+
+# --- password reset -------------------------------------------------------------------------
+
+
+def _password_fingerprint(user: User) -> str:
+    # In the reset token so that a link stops working once the password has changed.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; say nothing either way."""
+    email = rules.check_email(email)
+    user = find_user_by_email(email)
+    if user is None or user.suspended_at is not None:
+        return
+    token = make_token("reset", {"uid": user.id, "pw": _password_fingerprint(user)})
+    queue_mail(
+        user.email,
+        "Reset your Commons password",
+        "reset",
+        user=user,
+        reset_url=absolute_url("accounts.reset", token=token),
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    data = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("pw") != _password_fingerprint(user):
+        raise Invalid("This link has already been used or is no longer valid. Please ask again.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a mailed link; every other session ends."""
+    user = user_for_reset_token(token)
+    user.password_hash = passwords.hash_password(rules.check_password(new_password))
+    if user.verified_at is None:
+        user.verified_at = utcnow()  # the link proved they read mail at this address
+    end_other_sessions(user)
+    queue_mail(user.email, "Your Commons password was changed", "password_changed", user=user)
+    return user
+
+
+# --- profile and settings -------------------------------------------------------------------
+
+
+def update_profile(
+    actor: User,
+    user_id: int,
+    *,
+    display_name: str,
+    organisation: str | None,
+    organisation_other: str = "",
+    bio: str = "",
+    timezone: str,
+) -> User:
+    """Change a member's profile. The member themself, or an admin."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if actor.id != user.id and not actor.is_admin:
+        raise Forbidden("You can only change your own profile.")
+    user.display_name = rules.check_display_name(display_name)
+    user.organisation_id, user.organisation_other = _resolve_organisation(
+        organisation, organisation_other
+    )
+    user.bio = rules.check_bio(bio)
+    user.bio_html = markup.render(user.bio)
+    user.timezone = rules.check_timezone(timezone)
+    return user
+
+
+def _check_current_password(user: User, password: str) -> None:
+    if not passwords.check_password(user.password_hash, password or ""):
+        raise Invalid("That is not your current password.", field="current_password")
+
+
+def change_password(actor: User, *, current_password: str, new_password: str) -> User:
+    """Change one's own password; every other session and remember-me cookie ends."""
+    _check_current_password(actor, current_password)
+    actor.password_hash = passwords.hash_password(
+        rules.check_password(new_password, field="new_password")
+    )
+    end_other_sessions(actor)
+    queue_mail(actor.email, "Your Commons password was changed", "password_changed", user=actor)
+    return actor
+
+
+def request_email_change(actor: User, *, new_email: str, current_password: str) -> None:
+    """Start changing one's address: the new address must confirm through a mailed link."""
+    _check_current_password(actor, current_password)
+    new_email = rules.check_email(new_email, field="new_email")
+    if new_email == actor.email:
+        raise Invalid("That is already your address.", field="new_email")
+    if find_user_by_email(new_email) is not None:
+        # Tell the address's owner, not the requester, as registration does.
+        queue_mail(
+            new_email,
+            "Someone tried to use your address on Commons",
+            "already_registered",
+            user=None,
+            login_url=absolute_url("accounts.login"),
+            reset_url=absolute_url("accounts.reset_request"),
+        )
+        return
+    actor.pending_email = new_email
+    token = make_token("email", {"uid": actor.id, "email": new_email})
+    queue_mail(
+        new_email,
+        "Confirm your new email address for Commons",
+        "email_change",
+        user=actor,
+        confirm_url=absolute_url("accounts.confirm_email", token=token),
+    )
+    queue_mail(
+        actor.email,
+        "Your Commons email address is changing",
+        "email_change_notice",
+        user=actor,
+        new_email=new_email,
+    )
+
+
+def confirm_email_change(token: str) -> User:
+    """Switch to the new address once its owner clicks the mailed link."""
+    data = read_token("email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.pending_email != data.get("email"):
+        raise Invalid("This link has already been used or is no longer valid.")
+    if find_user_by_email(user.pending_email) is not None:
+        raise Invalid("Another account now uses that address.")
+    user.email = user.pending_email
+    user.pending_email = None
+    user.verified_at = user.verified_at or utcnow()
+    return user
+
+
+LAST_SEEN_RESOLUTION_SECONDS = 300
+
+
+def last_seen_is_stale(user: User) -> bool:
+    """True when `last_seen_at` is old enough to be worth a write (at most one per 5 min)."""
+    seen = user.last_seen_at
+    return seen is None or (utcnow() - seen).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS
+
+
+def touch_last_seen(user: User) -> None:
+    """Record that the member is using the site now."""
+    user.last_seen_at = utcnow()
+
+
+# --- admins and organisations ---------------------------------------------------------------
+
+
+def create_admin(email: str, password: str | None, display_name: str | None = None) -> User:
+    """Make (or promote) a site admin, verified. Used by `flask users create-admin`."""
+    email = rules.check_email(email)
+    user = find_user_by_email(email)
+    if user is None:
+        if password is None:
+            raise Invalid("A new admin needs a password.")
+        user = User(
+            email=email,
+            display_name=rules.check_display_name(display_name or email.split("@")[0]),
+            password_hash=passwords.hash_password(rules.check_password(password)),
+            timezone=current_app.config["DEFAULT_TIMEZONE"],
+        )
+        db.session.add(user)
+    elif password is not None:
+        user.password_hash = passwords.hash_password(rules.check_password(password))
+        end_other_sessions(user)
+    user.site_role = "admin"
+    user.verified_at = user.verified_at or utcnow()
+    return user
+
+
+def slugify(value: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:120] or "org"
+
+
+def create_organisation(
+    *, name: str, kind: str = "", description: str = "", website: str = "", region: str = ""
+) -> Organisation:
+    """Add an organisation to the list members choose from (admins, the seed and the CLI)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > rules.ORGANISATION_MAX:
+        raise Invalid("An organisation needs a name of at most 200 characters.", field="name")
+    if website and not website.startswith(("http://", "https://")):
+        raise Invalid("A website address starts with http:// or https://.", field="website")
+    existing = db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if existing is not None:
+        raise Invalid("An organisation of that name is already listed.", field="name")
+    slug = base = slugify(name)
+    n = 2
+    while db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    org = Organisation(
+        name=name, slug=slug, kind=kind, description=description, website=website, region=region
+    )
+    db.session.add(org)
+    return org

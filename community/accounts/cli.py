@@ -1,0 +1,53 @@
+"""`flask users …` and `flask orgs …`."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from ..cli_helpers import run_action
+from . import actions
+from .queries import organisations_with_counts
+
+users_cli = AppGroup("users", help="Manage member accounts.")
+orgs_cli = AppGroup("orgs", help="Manage the list of organisations.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", help="Display name (new accounts; default: the part before the @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
+    """Create a site admin, or make an existing member one (bootstraps the first admin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = run_action(actions.create_admin, email, password, name)
+    click.echo(f"{user.email} is an admin.")
+
+
+@orgs_cli.command("add")
+@click.argument("name")
+@click.option("--kind", default="", help="e.g. development partnership, local authority")
+@click.option("--region", default="")
+@click.option("--website", default="")
+@click.option("--description", default="")
+def add_org(name: str, kind: str, region: str, website: str, description: str) -> None:
+    """Add an organisation members can choose when they register."""
+    org = run_action(
+        actions.create_organisation,
+        name=name,
+        kind=kind,
+        region=region,
+        website=website,
+        description=description,
+    )
+    click.echo(f"added {org.name} ({org.slug})")
+
+
+@orgs_cli.command("list")
+def list_orgs() -> None:
+    """List the organisations with their member counts."""
+    for org, count in organisations_with_counts():
+        click.echo(f"{org.slug:40} {count:5}  {org.name}")

@@ -1,0 +1,64 @@
+"""Reads for profiles and the member and organisation directories."""
+
+from sqlalchemy import func, or_, select, tuple_
+
+from ..errors import NotFound
+from ..extensions import db
+from ..pagination import Page, decode_cursor, page_of
+from .models import Organisation, User
+
+PAGE_SIZE = 50
+
+
+def listed_members():
+    """Members who appear in directories: confirmed and not suspended."""
+    return select(User).where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+
+
+def member_directory(
+    *, q: str = "", organisation_id: int | None = None, after: str | None = None
+) -> Page:
+    """Members by name, optionally matching `q` against name or organisation."""
+    stmt = listed_members().outerjoin(User.organisation)
+    if organisation_id is not None:
+        stmt = stmt.where(User.organisation_id == organisation_id)
+    if q:
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                func.lower(Organisation.name).like(pattern, escape="\\"),
+                func.lower(User.organisation_other).like(pattern, escape="\\"),
+            )
+        )
+    sort_key = User.sort_name
+    cursor = decode_cursor(after, (str, int))
+    if cursor is not None:
+        stmt = stmt.where(tuple_(sort_key, User.id) > tuple_(*cursor))
+    rows = list(db.session.scalars(stmt.order_by(sort_key, User.id).limit(PAGE_SIZE + 1)))
+    return page_of(rows, PAGE_SIZE, lambda u: [u.sort_name, u.id])
+
+
+def organisations_with_counts() -> list:
+    members = (
+        select(User.organisation_id, func.count().label("n"))
+        .where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+        .group_by(User.organisation_id)
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Organisation, func.coalesce(members.c.n, 0))
+            .outerjoin(members, members.c.organisation_id == Organisation.id)
+            .order_by(func.lower(Organisation.name))
+        )
+    )
+
+
+def organisation_by_slug(slug: str) -> Organisation:
+    org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        raise NotFound()
+    return org

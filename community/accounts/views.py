@@ -1,0 +1,354 @@
+"""Account pages: register, verify, sign in and out, reset, settings, profiles, directories."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..auth import actor, is_safe_next
+from ..communities import queries as community_queries
+from ..db import atomic
+from ..errors import DomainError
+from ..extensions import db, limiter, login_manager
+from ..forms import attach_error
+from . import actions, bp, queries
+from .forms import (
+    ConfirmForm,
+    EmailForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+)
+from .models import User
+from .rules import normalise_email
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Sessions carry "<id>:<generation>"; a bumped generation ends them everywhere."""
+    user_id, _, generation = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or str(user.session_generation) != generation or user.suspended_at:
+        return None
+    return user
+
+
+@bp.before_app_request
+def _record_last_seen():
+    if not current_user.is_authenticated or request.endpoint in {"static", "health.healthz"}:
+        return
+    if actions.last_seen_is_stale(current_user):
+        with atomic():
+            actions.touch_last_seen(actor())
+
+
+def _limit(name: str):
+    return lambda: current_app.config["RATE_LIMITS"][name]
+
+
+def _account_key() -> str:
+    return "account:" + normalise_email(request.form.get("email", ""))
+
+
+def _invalid(template: str, form, exc: DomainError, **context):
+    attach_error(form, exc)
+    return render_template(template, form=form, **context), 400
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+@limiter.limit(_limit("register_ip"), methods=["POST"])
+@limiter.limit(_limit("register_account"), methods=["POST"], key_func=_account_key)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("communities.home"))
+    form = RegisterForm()
+    form.fill_organisations()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/register.html", form=form), status
+    try:
+        with atomic():
+            actions.register(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                organisation=form.organisation.data,
+                organisation_other=form.organisation_other.data,
+            )
+    except DomainError as exc:
+        return _invalid("accounts/register.html", form, exc)
+    return render_template("accounts/check_inbox.html", email=normalise_email(form.email.data))
+
+
+@bp.route("/auth/verify/<token>", methods=["GET", "POST"])
+def verify(token: str):
+    """GET shows a button and POST confirms: mail scanners that follow links change nothing."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/verify.html", form=form)
+    try:
+        with atomic():
+            user = actions.verify_email(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    login_user(user)
+    flash("Thank you: your email address is confirmed and you are signed in.", "success")
+    return redirect(url_for("communities.home"))
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(_limit("login_ip"), methods=["POST"])
+@limiter.limit(
+    _limit("login_account"),
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=lambda response: response.status_code != 302,
+)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated:
+        return redirect(url_for("communities.home"))
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/login.html", form=form), status
+    try:
+        with atomic():
+            user = actions.authenticate(form.email.data, form.password.data)
+    except DomainError as exc:
+        form.password.data = ""
+        return _invalid("accounts/login.html", form, exc)
+    login_user(user, remember=form.remember.data)
+    target = form.next.data if is_safe_next(form.next.data) else url_for("communities.home")
+    return redirect(target)
+
+
+@bp.route("/auth/logout", methods=["GET", "POST"])
+def logout():
+    form = ConfirmForm()
+    if not current_user.is_authenticated:
+        return redirect(url_for("communities.home"))
+    if not form.validate_on_submit():
+        return render_template("accounts/logout.html", form=form)
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("communities.home"))
+
+
+# --- password reset -------------------------------------------------------------------------
+
+
+@bp.route("/auth/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("reset_ip"), methods=["POST"])
+@limiter.limit(_limit("reset_account"), methods=["POST"], key_func=_account_key)
+def reset_request():
+    form = ResetRequestForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/reset_request.html", form=form), status
+    with atomic():
+        actions.request_password_reset(form.email.data)
+    return render_template(
+        "accounts/check_inbox.html", email=normalise_email(form.email.data), reset=True
+    )
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    try:
+        actions.user_for_reset_token(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    form = ResetForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/reset.html", form=form), status
+    try:
+        with atomic():
+            user = actions.reset_password(token, form.password.data)
+    except DomainError as exc:
+        return _invalid("accounts/reset.html", form, exc)
+    login_user(user)
+    flash("Your password is changed and you are signed in.", "success")
+    return redirect(url_for("communities.home"))
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def _settings_forms(user: User, **bound) -> dict:
+    profile = bound.get("profile") or ProfileForm(obj=user, formdata=None)
+    profile.fill_organisations()
+    if "profile" not in bound:
+        profile.organisation.data = (
+            str(user.organisation_id)
+            if user.organisation_id
+            else (actions.OTHER if user.organisation_other else "")
+        )
+    return {
+        "profile": profile,
+        "email_form": bound.get("email_form") or EmailForm(formdata=None),
+        "password_form": bound.get("password_form") or PasswordForm(formdata=None),
+        "sessions_form": ConfirmForm(formdata=None),
+    }
+
+
+def _settings_page(status: int = 200, **bound):
+    return render_template("accounts/settings.html", **_settings_forms(actor(), **bound)), status
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.post("/settings/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    form.fill_organisations()
+    if not form.validate_on_submit():
+        return _settings_page(400, profile=form)
+    try:
+        with atomic():
+            actions.update_profile(
+                actor(),
+                current_user.id,
+                display_name=form.display_name.data,
+                organisation=form.organisation.data,
+                organisation_other=form.organisation_other.data,
+                bio=form.bio.data,
+                timezone=form.timezone.data,
+            )
+    except DomainError as exc:
+        attach_error(form, exc)
+        return _settings_page(400, profile=form)
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/email")
+@login_required
+def change_email():
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return _settings_page(400, email_form=form)
+    try:
+        with atomic():
+            actions.request_email_change(
+                actor(), new_email=form.new_email.data, current_password=form.current_password.data
+            )
+    except DomainError as exc:
+        attach_error(form, exc)
+        return _settings_page(400, email_form=form)
+    flash(
+        f"We have sent a link to {normalise_email(form.new_email.data)}. Your address changes "
+        "when you open it.",
+        "success",
+    )
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/auth/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form)
+    try:
+        with atomic():
+            actions.confirm_email_change(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    flash("Your email address is changed.", "success")
+    return redirect(
+        url_for("accounts.settings" if current_user.is_authenticated else "accounts.login")
+    )
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password():
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _settings_page(400, password_form=form)
+    try:
+        with atomic():
+            user = actions.change_password(
+                actor(),
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+    except DomainError as exc:
+        attach_error(form, exc)
+        return _settings_page(400, password_form=form)
+    login_user(user, remember=_had_remember_cookie())
+    flash("Your password is changed. Every other device has been signed out.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/sessions")
+@login_required
+def end_sessions():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _settings_page(400)
+    with atomic():
+        user = actor()
+        actions.end_other_sessions(user)
+    login_user(user, remember=_had_remember_cookie())
+    flash("Every other device has been signed out.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+def _had_remember_cookie() -> bool:
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+
+
+# --- people and organisations ---------------------------------------------------------------
+
+
+@bp.get("/u/<int:user_id>")
+@login_required
+def profile(user_id: int):
+    user = actions.access_user(actor(), user_id)
+    memberships = community_queries.memberships_visible_to(user, actor())
+    return render_template("accounts/profile.html", user=user, memberships=memberships)
+
+
+@bp.get("/members")
+@login_required
+def members():
+    q = request.args.get("q", "").strip()[:100]
+    page = queries.member_directory(q=q, after=request.args.get("after"))
+    return render_template("accounts/members.html", q=q, page=page)
+
+
+@bp.get("/orgs")
+def organisations():
+    return render_template("accounts/organisations.html", rows=queries.organisations_with_counts())
+
+
+@bp.get("/orgs/<slug>")
+def organisation(slug: str):
+    org = queries.organisation_by_slug(slug)
+    page = (
+        queries.member_directory(organisation_id=org.id, after=request.args.get("after"))
+        if current_user.is_authenticated
+        else None
+    )
+    return render_template("accounts/organisation.html", org=org, page=page)

@@ -1,0 +1,22 @@
+"""Who is acting: helpers shared by views and socket handlers."""
+
+from urllib.parse import urlsplit
+
+from flask_login import current_user
+
+from .accounts.models import User
+
+
+def actor() -> User:
+    """The signed-in member as a real User (actions never get the LocalProxy)."""
+    return current_user._get_current_object()
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site may be a `next=` target; anything else is an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -1,0 +1,45 @@
+"""`flask communities …`: list communities, assign and remove moderators."""
+
+import click
+from flask.cli import AppGroup
+
+from ..accounts.actions import find_user_by_email
+from ..accounts.models import User
+from ..cli_helpers import run_action
+from . import actions, queries
+
+communities_cli = AppGroup("communities", help="Manage communities and their moderators.")
+
+
+def _console_actor() -> User:
+    """The acting user for CLI commands: whoever can run `flask` on the server is an admin."""
+    return User(id=None, display_name="console", email="", site_role="admin", password_hash="")
+
+
+@communities_cli.command("list")
+def list_communities() -> None:
+    """The communities with their member counts and moderators."""
+    for community, _role in queries.communities_for(_console_actor()):
+        mods = ", ".join(u.email for u in queries.moderators_of(community)) or "no moderators"
+        click.echo(f"{community.slug:26} {community.member_count:5} members  ({mods})")
+
+
+@communities_cli.command("add-moderator")
+@click.argument("slug")
+@click.argument("email")
+def add_moderator(slug: str, email: str) -> None:
+    """Make the member with EMAIL a moderator of the community SLUG."""
+    m = run_action(actions.add_moderator, _console_actor(), slug, email=email)
+    click.echo(f"{m.user.email} moderates {slug}.")
+
+
+@communities_cli.command("remove-moderator")
+@click.argument("slug")
+@click.argument("email")
+def remove_moderator(slug: str, email: str) -> None:
+    """Take the moderator role from the member with EMAIL in SLUG."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("No account uses that email address.")
+    run_action(actions.remove_moderator, _console_actor(), slug, user_id=user.id)
+    click.echo(f"{user.email} no longer moderates {slug}.")

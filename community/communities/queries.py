@@ -1,0 +1,85 @@
+"""Reads for the home page and community pages."""
+
+from sqlalchemy import case, exists, or_, select, tuple_
+
+from ..accounts.models import User
+from ..extensions import db
+from ..pagination import Page, decode_cursor, page_of
+from .models import Community, Membership
+
+MEMBERS_PAGE_SIZE = 50
+
+
+def readable_filter(user: User | None):
+    """A WHERE clause: the communities `user` may read (see actions.can_read)."""
+    clause = Community.visibility == "public"
+    if user is None or not user.is_authenticated:
+        return clause
+    if user.is_admin:
+        return Community.id.is_not(None)
+    is_member = exists().where(
+        Membership.community_id == Community.id, Membership.user_id == user.id
+    )
+    return or_(clause, is_member)
+
+
+def communities_for(user: User | None) -> list[tuple[Community, str | None]]:
+    """Every live community the user may read, in order, with the user's role in it."""
+    user_id = user.id if user is not None and user.is_authenticated else -1
+    stmt = (
+        select(Community, Membership.role)
+        .outerjoin(
+            Membership,
+            (Membership.community_id == Community.id) & (Membership.user_id == user_id),
+        )
+        .where(Community.archived_at.is_(None), readable_filter(user))
+        .order_by(Community.position, Community.name)
+    )
+    return list(db.session.execute(stmt))
+
+
+def moderators_of(community: Community) -> list[User]:
+    stmt = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.role == "moderator")
+        .order_by(User.display_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def members_of(community: Community, *, after: str | None = None) -> Page:
+    """Members, moderators first, then by name; keyset-paginated."""
+    role_rank = case((Membership.role == "moderator", 0), else_=1)
+    name = User.display_name
+    stmt = (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.community_id == community.id, User.suspended_at.is_(None))
+    )
+    cursor = decode_cursor(after, (int, str, int))
+    if cursor is not None:
+        stmt = stmt.where(tuple_(role_rank, name, User.id) > tuple_(*cursor))
+    rows = list(
+        db.session.scalars(stmt.order_by(role_rank, name, User.id).limit(MEMBERS_PAGE_SIZE + 1))
+    )
+    return page_of(
+        rows,
+        MEMBERS_PAGE_SIZE,
+        lambda m: [0 if m.role == "moderator" else 1, m.user.display_name, m.user.id],
+    )
+
+
+def memberships_visible_to(user: User, viewer: User) -> list[tuple[Community, str]]:
+    """The communities `user` belongs to that `viewer` may read (for a profile page)."""
+    stmt = (
+        select(Community, Membership.role)
+        .join(Membership, Membership.community_id == Community.id)
+        .where(
+            Membership.user_id == user.id,
+            Community.archived_at.is_(None),
+            readable_filter(viewer),
+        )
+        .order_by(Community.position)
+    )
+    return list(db.session.execute(stmt))

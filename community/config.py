@@ -1,0 +1,126 @@
+"""Settings: built-in defaults for the embedded mode, then the environment (and `.env`).
+
+This is the only module that reads environment variables. `create_app(config)` applies the
+dict it is given on top of what `load()` returns, so tests pass their settings last.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Every variable the application reads. README.md documents each one.
+VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "SECRET_KEY",
+    "SITE_URL",
+    "INSTANCE_DIR",
+    "UPLOAD_DIR",
+    "MAX_UPLOAD_MB",
+    "JOBS_IN_PROCESS",
+    "TRUSTED_PROXIES",
+    "HOST",
+    "PORT",
+    "LOG_LEVEL",
+)
+
+
+def environment() -> dict[str, str]:
+    """The variables above, from `.env` first and then the real environment (which wins)."""
+    values = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+    values.update({k: v for k, v in os.environ.items() if k in VARIABLES})
+    return {k: v for k, v in values.items() if k in VARIABLES and v != ""}
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load(env: dict[str, str] | None = None) -> dict:
+    """Build the settings dict from defaults and the environment."""
+    env = environment() if env is None else env
+    instance_dir = Path(env.get("INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
+    scaled_out = "DATABASE_URL" in env or "REDIS_URL" in env
+    settings = {
+        "INSTANCE_DIR": str(instance_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            env.get("DATABASE_URL", f"sqlite:///{instance_dir / 'commons.db'}")
+        ),
+        "REDIS_URL": env.get("REDIS_URL"),
+        "SMTP_URL": env.get("SMTP_URL"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Commons <commons@localhost>"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance_dir / "uploads")),
+        "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "50")),
+        "JOBS_IN_PROCESS": _flag(env.get("JOBS_IN_PROCESS", "0" if scaled_out else "1")),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "HOST": env.get("HOST", "127.0.0.1"),
+        "PORT": int(env.get("PORT", "5000")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "SCALED_OUT": scaled_out,
+    }
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024
+    return settings
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """The embedded mode's key: generated on first run and kept in the instance folder."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+# Defaults that are not environment variables; tests and the benchmark override some.
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "commons_session",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_NAME": "commons_remember",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # Per client IP, and per account (keyed by the email typed); login counts only failures.
+    "RATE_LIMITS": {
+        "login_ip": "30 per minute",
+        "login_account": "10 per 15 minutes",
+        "register_ip": "10 per hour",
+        "register_account": "3 per hour",
+        "reset_ip": "10 per hour",
+        "reset_account": "3 per hour",
+    },
+    # argon2id; RFC 9106's second recommended option (64 MiB, 3 passes).
+    "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4},
+    "VERIFY_TOKEN_MAX_AGE": 60 * 60 * 48,
+    "RESET_TOKEN_MAX_AGE": 60 * 60,
+    "DEFAULT_TIMEZONE": "Europe/London",
+    "MAIL_BATCH_SIZE": 50,
+    "MAIL_MAX_ATTEMPTS": 8,
+    "SOCKETIO_ASYNC_MODE": None,  # None: follow the server (gevent when it has patched the stdlib)
+}

@@ -1,0 +1,93 @@
+"""Transactions: `atomic()` at the edge, and SQLite set up for concurrent use.
+
+SQLite: every connection runs in WAL mode with foreign keys on. Python's sqlite3 module is put in
+autocommit mode so that we emit BEGIN ourselves: read transactions BEGIN DEFERRED, and
+transactions opened by `atomic()` BEGIN IMMEDIATE, taking the write lock up front. Waiting for
+that lock happens in Python with `time.sleep`, not in SQLite's C busy handler: under gevent the
+C handler would block every greenlet in the process, including the one holding the lock.
+"""
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+WRITE_INTENT = "commons_write"
+SQLITE_LOCK_WAIT_SECONDS = 15.0
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, as a naive datetime: every stored time is UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def atomic() -> Iterator[None]:
+    """Run the block in one write transaction: commit on success, roll back on any error.
+
+    The code at the edge (a view, socket handler, CLI command or job) owns the transaction;
+    actions inside never commit. Nested use joins the outer transaction.
+    """
+    session = db.session()  # the scoped session's Session for this context
+    if session.info.get("atomic"):
+        yield
+        return
+    if session.in_transaction():
+        # A read transaction may already be open (e.g. loading current_user). End it so the
+        # write transaction starts fresh and, on SQLite, takes the write lock up front.
+        session.commit()
+    session.info["atomic"] = True
+    try:
+        session.connection(execution_options={WRITE_INTENT: True})
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("atomic", None)
+
+
+def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
+    delay = 0.001
+    dbapi_conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)  # cooperative under gevent
+            delay = min(delay * 2, 0.02)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Install the connection and BEGIN hooks on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        dbapi_conn = conn.connection.driver_connection
+        if conn.get_execution_options().get(WRITE_INTENT):
+            _begin_immediate(dbapi_conn)
+        else:
+            dbapi_conn.execute("BEGIN")

@@ -1,0 +1,157 @@
+"""The demo network: the programme record plus clearly fictional people around it.
+
+Every demo person and organisation is invented; their addresses use the reserved
+`.example` domain so no mail can reach a real person. Each capability adds its own step to
+STEPS (threads, resources, chat, events…), all driven through the real actions.
+"""
+
+import random
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from .accounts import passwords
+from .accounts.actions import create_organisation
+from .accounts.models import Organisation, User
+from .communities.actions import add_moderator, join_community
+from .communities.models import Community
+from .db import atomic, utcnow
+from .extensions import db
+
+DEMO_DOMAIN = "demo.example"
+DEMO_PASSWORD = "commons-demo"  # noqa: S105 (published: the demo is for trying the site)
+ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Carys",
+    "Dev",
+    "Elin",
+    "Farid",
+    "Grace",
+    "Hamza",
+    "Iona",
+    "Jonah",
+    "Keira",
+    "Luis",
+    "Mair",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tomasz",
+    "Una",
+    "Vikram",
+    "Wren",
+    "Yusuf",
+    "Zofia",
+    "Alys",
+    "Bilal",
+    "Cerys",
+    "Dylan",
+    "Efa",
+]
+LAST = [
+    "Okafor",
+    "Pryce",
+    "Llewellyn",
+    "Khan",
+    "Morgan",
+    "Novak",
+    "Adeyemi",
+    "Hughes",
+    "Fraser",
+    "Castillo",
+    "Evans",
+    "Kowalski",
+    "Rahman",
+    "Doyle",
+    "Mensah",
+    "Pritchard",
+    "Sato",
+    "Reilly",
+    "Ahmed",
+    "Whitfield",
+]
+
+FICTIONAL_ORGS = [
+    ("Riverside Community Enterprise (demo)", "development partnership", "North East"),
+    ("Valleys Social Firms Network (demo)", "regional body", "Wales"),
+    ("Northgate Borough Council (demo)", "local authority", "North West"),
+    ("Eastmere Health Partnership (demo)", "health body", "East of England"),
+    ("Harbourside Co-operative Agency (demo)", "development partnership", "South West"),
+]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def _people(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    names = sorted({f"{f} {s}" for f in FIRST for s in LAST})
+    chosen = rng.sample(names, n)
+    return [(name, name.lower().replace(" ", ".") + f"@{DEMO_DOMAIN}") for name in chosen]
+
+
+def demo_members(rng: random.Random) -> str:
+    """~60 fictional members, an admin and one moderator per community, with memberships."""
+    orgs = [create_organisation(name=n, kind=k, region=r) for n, k, r in FICTIONAL_ORGS]
+    db.session.flush()
+    orgs += list(db.session.scalars(select(Organisation).where(~Organisation.name.like("%(demo)"))))
+    password_hash = passwords.hash_password(DEMO_PASSWORD)  # one hash: the same demo password
+    now = utcnow()
+    admin = User(
+        email=ADMIN_EMAIL,
+        display_name="Demo Admin",
+        password_hash=password_hash,
+        site_role="admin",
+        verified_at=now,
+    )
+    db.session.add(admin)
+    members = []
+    for name, email in _people(rng, 60):
+        org = rng.choice(orgs)
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=password_hash,
+            organisation=org,
+            verified_at=now,
+            bio=f"{name.split()[0]} works at {org.name}. (A fictional demo member.)",
+        )
+        db.session.add(user)
+        members.append(user)
+    db.session.flush()
+    communities = list(db.session.scalars(select(Community).order_by(Community.position)))
+    for user in members:
+        for community in rng.sample(communities, rng.randint(1, 4)):
+            join_community(user, community.slug)
+    for community in communities:
+        moderator = rng.choice(members)
+        add_moderator(admin, community.slug, email=moderator.email)
+    return f"{len(members)} members, 1 admin, {len(communities)} moderators"
+
+
+STEPS: list[Callable[[random.Random], str]] = [demo_members]
+
+
+def load_demo(seed: int = 2026) -> str:
+    """Run every demo step in one transaction on a database that has no accounts yet."""
+    if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
+        return "The demo network is already loaded."
+    if not db.session.scalar(select(func.count()).select_from(Community)):
+        raise DemoRefused("Run `flask seed` first: the demo builds on the seven communities.")
+    accounts = db.session.scalar(select(func.count()).select_from(User))
+    if accounts:
+        raise DemoRefused(
+            f"This database already has {accounts} account(s); the demo goes only into a fresh "
+            "one. Point INSTANCE_DIR or DATABASE_URL at a new database."
+        )
+    rng = random.Random(seed)
+    with atomic():
+        lines = [step(rng) for step in STEPS]
+    lines.append(f"Sign in as {ADMIN_EMAIL} (or any demo member) with password {DEMO_PASSWORD}")
+    return "\n".join(lines)

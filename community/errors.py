@@ -1,0 +1,31 @@
+"""Domain errors: raised by actions, with messages that are safe to show to users."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(DomainError):
+    """The input breaks a rule; `field` names the form field when there is one."""
+
+    status = 400
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "We could not find that page.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class Conflict(DomainError):
+    status = 409

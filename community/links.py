@@ -1,0 +1,14 @@
+"""Absolute links (mail, feeds, calendars) built from SITE_URL, inside or outside a request."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """`SITE_URL` + the endpoint's path: correct in jobs and CLI commands too."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(
+        site.netloc, script_name=site.path or "/", url_scheme=site.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

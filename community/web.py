@@ -1,0 +1,130 @@
+"""Site-wide web behaviour: error pages, security headers, template helpers, the CLI."""
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
+
+log = logging.getLogger(__name__)
+
+ERROR_TEXT = {
+    400: ("Bad request", "Something in that request was not right. Please go back and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Page not found", "We could not find that page. It may have moved or been removed."),
+    405: ("Not allowed", "That page does not accept this kind of request."),
+    413: ("Too large", "That upload is larger than this site accepts."),
+    429: (
+        "Too many requests",
+        "You have tried that too often. Please wait a little and try again.",
+    ),
+    500: ("Something went wrong", "An error on our side stopped this page. It has been logged."),
+}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "media-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def error_page(status: int, message: str | None = None, title: str | None = None):
+    default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    title, message = title or default_title, message or default_message
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_page(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_page(
+            400,
+            "This form had expired or came from another site. Please go back, reload the page "
+            "and send it again.",
+            title="Form expired",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_page(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_page(500)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def to_local(value: datetime, tz_name: str | None = None) -> datetime:
+    """A stored (naive UTC) time in the reader's time zone."""
+    if tz_name is None:
+        tz_name = getattr(current_user, "timezone", None) or "Europe/London"
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(ZoneInfo(tz_name))
+
+
+def _localtime(value: datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
+    return to_local(value).strftime(fmt) if value else ""
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .markup import safe
+
+    app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.filters["user_html"] = safe
+    app.jinja_env.globals["site_name"] = "Commons"
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import orgs_cli, users_cli
+    from .communities.cli import communities_cli
+    from .jobs import jobs_cli
+    from .seed import demo_cli, seed_command
+
+    for group in (users_cli, orgs_cli, communities_cli, jobs_cli, demo_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(seed_command)
+
+
+def init_app(app: Flask) -> None:
+    _register_error_handlers(app)
+    app.after_request(_security_headers)
+    _register_template_helpers(app)
+    _register_cli(app)
+    from . import sockets  # noqa: F401  (registers the connection handlers)

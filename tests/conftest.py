@@ -1,0 +1,267 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built once per run and backend by the migrations (never create_all), and the
+tables are emptied after each test. PostgreSQL comes from TEST_DATABASE_URL: the run creates
+its own database there and drops it at the end, so the shared server is left clean. Without
+TEST_DATABASE_URL the PostgreSQL cases skip, unless REQUIRE_SERVICES=1 (CI), when they fail.
+"""
+
+import os
+import re
+import uuid
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from community import create_app, mail
+from community.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Cheap hashing for tests (the production scheme's parameters turned down), rate limits off
+# unless a test switches them on, and a fixed key.
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+    "RATELIMIT_ENABLED": False,
+    "SITE_URL": "http://localhost",
+    "SCALED_OUT": False,
+    "REDIS_URL": None,
+    "SMTP_URL": None,
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def missing_service(reason: str):
+    """Skip on a laptop without the service; fail in CI, where it must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: service tests must not be skipped)")
+    pytest.skip(reason)
+
+
+def _migrate(url: str, instance_dir: Path) -> None:
+    app = create_app(
+        {**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance_dir)}
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class Databases:
+    """Creates each backend's test database on first use, migrated to head."""
+
+    def __init__(self, tmp_dir: Path):
+        self.tmp_dir = tmp_dir
+        self.urls: dict[str, str] = {}
+        self.pg_admin_url = None
+        self.pg_name = None
+
+    def url(self, backend: str) -> str:
+        if backend not in self.urls:
+            self.urls[backend] = getattr(self, f"_create_{backend}")()
+            _migrate(self.urls[backend], self.tmp_dir / f"instance-{backend}")
+        return self.urls[backend]
+
+    def _create_sqlite(self) -> str:
+        return f"sqlite:///{self.tmp_dir / 'test.db'}"
+
+    def _create_postgresql(self) -> str:
+        if not TEST_DATABASE_URL:
+            missing_service("TEST_DATABASE_URL is not set: PostgreSQL tests need a server")
+        from community.config import database_url
+
+        self.pg_admin_url = make_url(database_url(TEST_DATABASE_URL))
+        self.pg_name = f"commons_test_{uuid.uuid4().hex[:10]}"
+        self._admin(f'CREATE DATABASE "{self.pg_name}"')
+        return self.pg_admin_url.set(database=self.pg_name).render_as_string(hide_password=False)
+
+    def _admin(self, sql: str) -> None:
+        engine = create_engine(self.pg_admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        if self.pg_name:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("databases"))
+    yield dbs
+    dbs.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    marks = {m.name for m in request.node.iter_markers()}
+    if request.param == "sqlite" and "postgresql_only" in marks:
+        pytest.skip("meaningful only on PostgreSQL")
+    if request.param == "postgresql" and "sqlite_only" in marks:
+        pytest.skip("meaningful only on SQLite")
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, databases):
+    return databases.url(backend)
+
+
+def empty_all_tables() -> None:
+    tables = [t for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def make_test_app(database_url: str, instance_dir: Path, **overrides):
+    return create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_DIR": str(instance_dir),
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_settings):
+    app = make_test_app(database_url, tmp_path / "instance", **app_settings)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def communities(app):
+    """The seven communities and the organisations, as `flask seed` creates them."""
+    from community.seed import seed
+
+    seed()
+    from community.communities.models import Community
+
+    return {c.slug: c for c in db.session.scalars(db.select(Community))}
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Records every real-time event sent after commit as (event, room, payload)."""
+    from community import realtime
+
+    sent: list[tuple] = []
+    monkeypatch.setattr(realtime, "_emit", lambda e, room, p: sent.append((e, room, p)))
+    return sent
+
+
+class Outbox:
+    """The embedded mode's outbox, read back: runs the mail job and parses what it wrote."""
+
+    def __init__(self, app):
+        self.dir = Path(app.config["INSTANCE_DIR"]) / "outbox"
+
+    def deliver(self) -> list:
+        mail.send_queued()
+        return self.messages()
+
+    def messages(self) -> list:
+        if not self.dir.exists():
+            return []
+        parser = BytesParser(policy=policy.default)
+        return [parser.parsebytes(p.read_bytes()) for p in sorted(self.dir.glob("*.eml"))]
+
+    def to(self, address: str) -> list:
+        return [m for m in self.deliver() if m["To"] == address]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    @classmethod
+    def link(cls, message, path_fragment: str) -> str:
+        """The first link in the message whose path contains `path_fragment`, site-relative."""
+        for url in re.findall(r"https?://\S+", cls.text(message)):
+            if path_fragment in url:
+                return re.sub(r"^https?://[^/]+", "", url)
+        raise AssertionError(f"no {path_fragment} link in: {cls.text(message)}")
+
+
+@pytest.fixture
+def outbox(app):
+    return Outbox(app)
+
+
+def csrf_token(client, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Browser:
+    """The test client with form posting that fetches the page's CSRF token first."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, page_url: str, data: dict, action: str | None = None, **kwargs):
+        token = csrf_token(self.client, page_url)
+        return self.client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
+
+    def login(self, email: str, password: str = "correct horse battery", remember=False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = self.submit("/auth/login", data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.submit("/auth/logout", {})
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def redis_url():
+    if not TEST_REDIS_URL:
+        missing_service("TEST_REDIS_URL is not set: Redis tests need a server")
+    return TEST_REDIS_URL
