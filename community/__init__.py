@@ -1,17 +1,28 @@
-"""Commons: the application factory."""
+"""Commons: the application factory.
+
+Importing this package must stay cheap: gunicorn.conf.py imports `community.config` in the
+gunicorn master, before the gevent worker monkey-patches the standard library, and everything
+imported there is inherited, unpatched, by the worker (Flask alone imports `ssl`). So Flask,
+the extensions and the blueprints are imported inside `create_app`, not at the top.
+"""
+
+from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
 from . import config as settings
-from . import extensions as ext
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config` (tests pass theirs)."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     values = {**settings.DEFAULTS, **settings.load(), **(config or {})}
     instance_dir = Path(values["INSTANCE_DIR"])
     app = Flask(
@@ -24,10 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_dir.mkdir(parents=True, exist_ok=True)
     _configure_secret_key(app)
     _configure_logging(app)
-    _configure_cookies(app)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _configure_cookies(app, values)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -35,6 +43,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import web
 
     web.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Outermost, after Socket.IO has wrapped `wsgi_app` with its own middleware: Socket.IO
+        # requests then see the client's address and scheme too, not only Flask's routes.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -42,9 +55,10 @@ def _configure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     if app.config["SCALED_OUT"]:
-        raise RuntimeError(
+        raise settings.ConfigError(
             "SECRET_KEY must be set when DATABASE_URL or REDIS_URL is: every process must "
-            "share one key."
+            "share one key. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
         )
     app.config["SECRET_KEY"] = settings.instance_secret_key(Path(app.instance_path))
 
@@ -53,12 +67,19 @@ def _configure_logging(app: Flask) -> None:
     level = app.config["LOG_LEVEL"]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("community").setLevel(level)
+    # Socket.IO adds a bare handler of its own to a logger whose level is unset, which prints
+    # each of its messages twice (once more through the root handler): give them a level.
+    for name in ("engineio.server", "socketio.server"):
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _configure_cookies(app: Flask) -> None:
+def _configure_cookies(app: Flask, values: dict) -> None:
+    # Flask's own defaults already hold SESSION_COOKIE_SECURE = False, so `setdefault` would
+    # never switch it on: decide from SITE_URL unless the settings name the value themselves.
     secure = app.config["SITE_URL"].startswith("https://")
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        app.config[name] = values.get(name, secure)
 
 
 def socketio_async_mode(app: Flask) -> str:
@@ -75,6 +96,7 @@ def socketio_async_mode(app: Flask) -> str:
 def _init_extensions(app: Flask) -> None:
     # (No global named `db` in this module: importing the community.db submodule would
     # replace it.)
+    from . import extensions as ext
     from .db import configure_sqlite
 
     ext.db.init_app(app)

@@ -8,10 +8,15 @@ from .db import atomic
 from .errors import DomainError
 
 
-def run_action(fn: Callable, *args, **kwargs):
-    """Call an action in its own transaction; a DomainError becomes a click error (exit 1)."""
+def run_action(fn: Callable, *args, _hints: dict[str, str] | None = None, **kwargs):
+    """Call an action in its own transaction; a DomainError becomes a click error (exit 1).
+
+    `_hints` adds a command-line hint to an error about a given field (the web form's
+    wording names fields the command spells as options).
+    """
     try:
         with atomic():
             return fn(*args, **kwargs)
     except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+        hint = (_hints or {}).get(exc.field or "", "")
+        raise click.ClickException(exc.message + hint) from exc

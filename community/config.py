@@ -4,6 +4,7 @@ This is the only module that reads environment variables. `create_app(config)` a
 dict it is given on top of what `load()` returns, so tests pass their settings last.
 """
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DOTENV_PATH = PROJECT_ROOT / ".env"
 
 # Every variable the application reads. README.md documents each one.
 VARIABLES = (
@@ -31,15 +33,35 @@ VARIABLES = (
 )
 
 
-def environment() -> dict[str, str]:
+class ConfigError(RuntimeError):
+    """A setting has a value the application cannot use; the message says which and why."""
+
+
+def environment(dotenv_path: Path | None = None) -> dict[str, str]:
     """The variables above, from `.env` first and then the real environment (which wins)."""
-    values = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+    path = DOTENV_PATH if dotenv_path is None else dotenv_path
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
     values.update({k: v for k, v in os.environ.items() if k in VARIABLES})
     return {k: v for k, v in values.items() if k in VARIABLES and v != ""}
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _flag(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}.")
+
+
+def _number(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}.")
+    return number
 
 
 def database_url(url: str) -> str:
@@ -67,11 +89,13 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY"),
         "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance_dir / "uploads")),
-        "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "50")),
-        "JOBS_IN_PROCESS": _flag(env.get("JOBS_IN_PROCESS", "0" if scaled_out else "1")),
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "MAX_UPLOAD_MB": _number("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "50"), minimum=1),
+        "JOBS_IN_PROCESS": _flag(
+            "JOBS_IN_PROCESS", env.get("JOBS_IN_PROCESS", "0" if scaled_out else "1")
+        ),
+        "TRUSTED_PROXIES": _number("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0")),
         "HOST": env.get("HOST", "127.0.0.1"),
-        "PORT": int(env.get("PORT", "5000")),
+        "PORT": _number("PORT", env.get("PORT", "5000")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SCALED_OUT": scaled_out,
     }
@@ -80,15 +104,32 @@ def load(env: dict[str, str] | None = None) -> dict:
 
 
 def instance_secret_key(instance_dir: Path) -> str:
-    """The embedded mode's key: generated on first run and kept in the instance folder."""
+    """The embedded mode's key: generated on first run and kept in the instance folder.
+
+    The key is written to a private temporary file and then linked into place, so two
+    processes starting at once (`flask db upgrade` and the server, say) agree on one key and
+    neither ever reads a half-written file.
+    """
     path = instance_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        temporary = instance_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+            with contextlib.suppress(FileExistsError):  # another process got there first
+                os.link(temporary, path)
+        finally:
+            temporary.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(
+            f"{path} is empty. Delete it to have a new key generated (this signs everyone "
+            "out), or set SECRET_KEY."
+        )
     return key
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 
@@ -65,8 +66,12 @@ def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
                 dbapi_conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
+                if "locked" not in str(exc):
                     raise
+                if time.monotonic() > deadline:
+                    # Raised as SQLAlchemy raises every other driver error, so callers that
+                    # handle `sqlalchemy.exc.OperationalError` handle this one too.
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             time.sleep(delay)  # cooperative under gevent
             delay = min(delay * 2, 0.02)
     finally:

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from .accounts import passwords
 from .accounts.actions import create_organisation
-from .accounts.models import Organisation, User
+from .accounts.models import User
 from .communities.actions import add_moderator, join_community
-from .communities.models import Community
+from .communities.models import Community, Membership
 from .db import atomic, utcnow
 from .extensions import db
 
@@ -98,9 +98,10 @@ def _people(rng: random.Random, n: int) -> list[tuple[str, str]]:
 
 def demo_members(rng: random.Random) -> str:
     """~60 fictional members, an admin and one moderator per community, with memberships."""
+    # Fictional people belong only to fictional organisations: the record's organisations are
+    # real, and nobody invented should appear to work for one.
     orgs = [create_organisation(name=n, kind=k, region=r) for n, k, r in FICTIONAL_ORGS]
     db.session.flush()
-    orgs += list(db.session.scalars(select(Organisation).where(~Organisation.name.like("%(demo)"))))
     password_hash = passwords.hash_password(DEMO_PASSWORD)  # one hash: the same demo password
     now = utcnow()
     admin = User(
@@ -125,31 +126,48 @@ def demo_members(rng: random.Random) -> str:
         db.session.add(user)
         members.append(user)
     db.session.flush()
-    communities = list(db.session.scalars(select(Community).order_by(Community.position)))
+    communities = list(
+        db.session.scalars(
+            select(Community)
+            .where(Community.archived_at.is_(None), Community.visibility == "public")
+            .order_by(Community.position)
+        )
+    )
     for user in members:
-        for community in rng.sample(communities, rng.randint(1, 4)):
+        for community in rng.sample(communities, rng.randint(1, min(4, len(communities)))):
             join_community(user, community.slug)
-    for community in communities:
-        moderator = rng.choice(members)
+    # One moderator per community, each a different person (made a member if they were not).
+    for community, moderator in zip(
+        communities, rng.sample(members, len(communities)), strict=True
+    ):
         add_moderator(admin, community.slug, email=moderator.email)
-    return f"{len(members)} members, 1 admin, {len(communities)} moderators"
+    memberships = db.session.scalar(select(func.count()).select_from(Membership))
+    return (
+        f"{len(members)} members with {memberships} memberships, 1 admin, "
+        f"{len(communities)} moderators"
+    )
 
 
 STEPS: list[Callable[[random.Random], str]] = [demo_members]
 
 
 def load_demo(seed: int = 2026) -> str:
-    """Run every demo step in one transaction on a database that has no accounts yet."""
+    """Run every demo step in one transaction on a database that has no accounts yet.
+
+    The seed step runs first (it is idempotent), so a freshly migrated database is enough.
+    """
     if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
         return "The demo network is already loaded."
-    if not db.session.scalar(select(func.count()).select_from(Community)):
-        raise DemoRefused("Run `flask seed` first: the demo builds on the seven communities.")
     accounts = db.session.scalar(select(func.count()).select_from(User))
     if accounts:
         raise DemoRefused(
-            f"This database already has {accounts} account(s); the demo goes only into a fresh "
-            "one. Point INSTANCE_DIR or DATABASE_URL at a new database."
+            f"This database already has {accounts} account{'' if accounts == 1 else 's'}; "
+            "the demo goes only into a fresh one. Point DATABASE_URL (or INSTANCE_DIR) at a "
+            "new database."
         )
+    from .seed import seed as run_seed
+
+    run_seed()
     rng = random.Random(seed)
     with atomic():
         lines = [step(rng) for step in STEPS]

@@ -22,6 +22,8 @@ def decode_cursor(cursor: str | None, types: tuple[type, ...]) -> list | None:
         return None
     if not all(type(v) is t for v, t in zip(values, types, strict=True)):
         return None
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        return None
     return values
 
 

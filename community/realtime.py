@@ -1,15 +1,15 @@
 """Real-time events: `publish()` queues a Socket.IO emit that is sent only after commit.
 
 Actions call `publish` inside their transaction. The emits wait in `session.info` and leave
-when the transaction commits; a rollback drops them, so no client ever sees an event for
-something that was not saved.
+when the transaction commits; a rollback drops them (a rolled-back savepoint, those published
+inside it), so no client ever sees an event for something that was not saved.
 """
 
 import json
 import logging
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db, socketio
 
@@ -20,7 +20,10 @@ PENDING = "pending_emits"
 def publish(event_name: str, payload: dict, *, room: str) -> None:
     """Queue `event_name` with `payload` for the Socket.IO room `room`, sent after commit."""
     json.dumps(payload)  # fail here, where the payload is built, if it cannot be sent
-    db.session.info.setdefault(PENDING, []).append((event_name, room, payload))
+    session = db.session()
+    # The innermost savepoint is kept with the event: if it rolls back, the event goes too.
+    pending = session.info.setdefault(PENDING, [])
+    pending.append((session.get_nested_transaction(), event_name, room, payload))
 
 
 def _emit(event_name: str, room: str, payload: dict) -> None:
@@ -29,7 +32,11 @@ def _emit(event_name: str, room: str, payload: dict) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
-    for event_name, room, payload in session.info.pop(PENDING, []):
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint (`begin_nested()`) is released too;
+        # the real commit, and with it the emits, is still to come.
+        return
+    for _savepoint, event_name, room, payload in session.info.pop(PENDING, []):
         try:
             _emit(event_name, room, payload)
         except Exception:  # a lost live update must not fail the committed request
@@ -37,6 +44,20 @@ def _send_pending(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, previous_transaction) -> None:
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
+    elif previous_transaction.nested and session.info.get(PENDING):
+        # A savepoint rolled back (`begin_nested()`, e.g. an insert that lost a race and was
+        # caught): drop what was published inside it, keep the rest of the transaction's.
+        session.info[PENDING] = [
+            p for p in session.info[PENDING] if not _within(p[0], previous_transaction)
+        ]
+
+
+def _within(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False

@@ -17,6 +17,7 @@ from .accounts.models import Organisation
 from .communities.actions import create_community
 from .communities.models import Community
 from .db import atomic
+from .errors import DomainError
 from .extensions import db
 
 RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "network.json"
@@ -68,11 +69,13 @@ demo_cli = AppGroup("demo", help="The demo network (never loaded implicitly).")
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo network into a fresh database (after `flask seed`)."""
+    """Load the demo network into a fresh database (it runs the seed step first)."""
     from .demo import DemoRefused, load_demo
 
     try:
         summary = load_demo()
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
+    except DomainError as exc:  # e.g. a demo organisation's name is already taken
+        raise click.ClickException(f"The demo could not be loaded: {exc.message}") from exc
     click.echo(summary)

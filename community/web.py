@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -18,6 +18,7 @@ ERROR_TEXT = {
     403: ("Not allowed", "You do not have permission to do that."),
     404: ("Page not found", "We could not find that page. It may have moved or been removed."),
     405: ("Not allowed", "That page does not accept this kind of request."),
+    409: ("Conflict", "That clashes with a change someone else has just made. Please try again."),
     413: ("Too large", "That upload is larger than this site accepts."),
     429: (
         "Too many requests",
@@ -51,8 +52,9 @@ def error_page(status: int, message: str | None = None, title: str | None = None
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
     title, message = title or default_title, message or default_message
     if wants_json():
-        return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        return make_response(jsonify(error=message), status)
+    html = render_template("errors/error.html", status=status, title=title, message=message)
+    return make_response(html, status)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -71,7 +73,12 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_page(exc.code or 500)
+        response = error_page(exc.code or 500)
+        # Keep what the exception says besides its body: `Allow` on a 405, `Retry-After`…
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -122,7 +129,22 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
 
 
+def _refuse_nul_bytes():
+    """No browser sends NUL in a URL or a form field, and PostgreSQL cannot store it in text:
+    refuse such requests here, once, rather than fail deep inside a query."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST" and request.mimetype in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in v for v in values):
+        return error_page(400, "That request contained a character this site cannot accept.")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
     _register_error_handlers(app)
     app.after_request(_security_headers)
     _register_template_helpers(app)

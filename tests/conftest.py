@@ -6,6 +6,7 @@ its own database there and drops it at the end, so the shared server is left cle
 TEST_DATABASE_URL the PostgreSQL cases skip, unless REQUIRE_SERVICES=1 (CI), when they fail.
 """
 
+import contextvars
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -141,6 +143,22 @@ def make_test_app(database_url: str, instance_dir: Path, **overrides):
     )
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the whole test, and Flask reuses an
+    active app context for requests: `g` (where Flask-Login caches the signed-in member) and
+    the database session would then carry over from one request to the next, even between
+    two clients. Running each request in an empty contextvars context gives it a fresh one.
+    """
+
+    def open(self, *args, **kwargs):
+        # End the test's own read transaction too, so that what the test reads next sees what
+        # the request wrote (SQLite would otherwise keep showing it the old snapshot).
+        db.session.rollback()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app_settings() -> dict:
     """Override in a test module to change the app's settings."""
@@ -150,6 +168,7 @@ def app_settings() -> dict:
 @pytest.fixture
 def app(database_url, tmp_path, app_settings):
     app = make_test_app(database_url, tmp_path / "instance", **app_settings)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         try:
             yield app

@@ -6,6 +6,7 @@ import unicodedata
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import markup
 from ..db import utcnow
@@ -19,18 +20,52 @@ from .tokens import BROKEN, make_token, read_token
 
 OTHER = "other"
 SIGN_IN_FAILED = "That email and password do not match an account."
+CONFIRM_FIRST = (
+    "Please confirm your email address first: we have sent you a new link. "
+    "It can take a minute to arrive."
+)
+# Ids come from URLs and forms; anything beyond the database's integer range matches nothing
+# (and would make the database driver raise instead).
+MAX_ID = 2**31 - 1
+
+
+class NotVerified(Invalid):
+    """The password was right but the address is not confirmed yet.
+
+    The sign-in's transaction rolls back, so the caller sends the new link in a transaction
+    of its own with `resend_verification(exc.user_id)`.
+    """
+
+    def __init__(self, user_id: int):
+        super().__init__(CONFIRM_FIRST)
+        self.user_id = user_id
+
+
+def valid_id(value: object) -> int | None:
+    """An id typed into a form or a URL as an int, or None when it cannot be one."""
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 # --- look-ups -------------------------------------------------------------------------------
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == rules.normalise_email(email)))
+    email = rules.normalise_email(email)
+    if not email or len(email) > rules.EMAIL_MAX or not email.isprintable():
+        return None  # no account has such an address (and PostgreSQL refuses NUL bytes)
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def access_user(viewer: User, user_id: int) -> User:
     """A member's profile: signed-in members see verified, active members; admins see all."""
-    user = db.session.get(User, user_id)
+    user_id = valid_id(user_id)
+    user = db.session.get(User, user_id) if user_id else None
     if user is None or not viewer.is_authenticated:
         raise NotFound()
     if not viewer.is_admin and (not user.is_verified or user.suspended_at):
@@ -42,16 +77,26 @@ def organisation_choices() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(func.lower(Organisation.name))))
 
 
-def _resolve_organisation(choice: str | None, other: str) -> tuple[int | None, str]:
+def resolve_organisation(choice: str | None, other: str) -> tuple[int | None, str]:
     """The form's organisation choice: an organisation id, or OTHER with a typed name."""
     if choice == OTHER:
         return None, rules.check_organisation_other(other)
-    if not choice or not str(choice).isdigit():
+    if not choice:
         raise Invalid("Choose your organisation, or choose Other.", field="organisation")
-    org = db.session.get(Organisation, int(choice))
+    org_id = valid_id(choice)
+    org = db.session.get(Organisation, org_id) if org_id else None
     if org is None:
         raise Invalid("That organisation is not on the list.", field="organisation")
     return org.id, ""
+
+
+def link_lifetime(seconds: int) -> str:
+    """How long a mailed link works, in words: "48 hours", "an hour", "30 minutes"."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "an hour" if hours == 1 else f"{hours} hours"
+    minutes = max(seconds // 60, 1)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 # --- registration and verification ----------------------------------------------------------
@@ -74,7 +119,7 @@ def register(
     email = rules.check_email(email)
     display_name = rules.check_display_name(display_name)
     rules.check_password(password)
-    org_id, org_other = _resolve_organisation(organisation, organisation_other)
+    org_id, org_other = resolve_organisation(organisation, organisation_other)
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -94,8 +139,15 @@ def register(
         organisation_other=org_other,
         timezone=current_app.config["DEFAULT_TIMEZONE"],
     )
-    db.session.add(user)
-    db.session.flush()  # user.id goes into the token
+    try:
+        with db.session.begin_nested():  # flushes: user.id goes into the token
+            db.session.add(user)
+    except IntegrityError:
+        # The same address registered a moment ago, between the look-up and the insert: a
+        # double-clicked form, most likely. Its first submission sent the mail.
+        if find_user_by_email(email) is None:
+            raise
+        return None
     send_verification(user)
     return user
 
@@ -108,15 +160,30 @@ def send_verification(user: User) -> None:
         "verify",
         user=user,
         verify_url=absolute_url("accounts.verify", token=token),
+        valid_for=link_lifetime(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
     )
+
+
+def resend_verification(user_id: int) -> None:
+    """Mail a fresh verification link to an account that is not confirmed yet."""
+    user = db.session.get(User, user_id)
+    if user is not None and user.verified_at is None and user.suspended_at is None:
+        send_verification(user)
+
+
+def user_for_verify_token(token: str) -> User:
+    """The account a verification link was sent for, or Invalid when the link is no good."""
+    data = read_token("verify", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user_id = valid_id(data.get("uid"))
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or user.email != data.get("email"):
+        raise Invalid(BROKEN)
+    return user
 
 
 def verify_email(token: str) -> User:
     """Mark the account's address as confirmed. Anyone holding the mailed link may."""
-    data = read_token("verify", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
-    user = db.session.get(User, data.get("uid"))
-    if user is None or user.email != data.get("email"):
-        raise Invalid(BROKEN)
+    user = user_for_verify_token(token)
     if user.verified_at is None:
         user.verified_at = utcnow()
     return user
@@ -126,24 +193,33 @@ def verify_email(token: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The account for these credentials, or Invalid with one message for every failure."""
+    """The account for these credentials, or Invalid with one message for every failure.
+
+    Read-only: the slow password check runs before any write lock is taken. Call
+    `upgrade_password_hash` afterwards, in a transaction, when `needs_new_hash` says so.
+    """
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password or "")
         raise Invalid(SIGN_IN_FAILED)
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid(SIGN_IN_FAILED)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
     if user.suspended_at is not None:
         raise Forbidden("This account is suspended. Please contact the site's administrators.")
     if user.verified_at is None:
-        send_verification(user)
-        raise Invalid(
-            "Please confirm your email address first: we have sent you a new link. "
-            "It can take a minute to arrive."
-        )
+        raise NotVerified(user.id)
     return user
+
+
+def needs_new_hash(user: User) -> bool:
+    return passwords.needs_rehash(user.password_hash)
+
+
+def upgrade_password_hash(user_id: int, password: str) -> None:
+    """Re-hash a just-verified password with the current parameters (on sign-in)."""
+    user = db.session.get(User, user_id)
+    if user is not None and passwords.check_password(user.password_hash, password):
+        user.password_hash = passwords.hash_password(password)
 
 
 def end_other_sessions(user: User) -> None:
@@ -173,14 +249,18 @@ def request_password_reset(email: str) -> None:
         "reset",
         user=user,
         reset_url=absolute_url("accounts.reset", token=token),
-        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+        valid_for=link_lifetime(current_app.config["RESET_TOKEN_MAX_AGE"]),
     )
 
 
 def user_for_reset_token(token: str) -> User:
+    """The account a reset link was sent for, while the link is still good."""
     data = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
-    user = db.session.get(User, data.get("uid"))
-    if user is None or data.get("pw") != _password_fingerprint(user):
+    user_id = valid_id(data.get("uid"))
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or user.suspended_at is not None:
+        raise Invalid(BROKEN)
+    if data.get("pw") != _password_fingerprint(user):
         raise Invalid("This link has already been used or is no longer valid. Please ask again.")
     return user
 
@@ -216,7 +296,7 @@ def update_profile(
     if actor.id != user.id and not actor.is_admin:
         raise Forbidden("You can only change your own profile.")
     user.display_name = rules.check_display_name(display_name)
-    user.organisation_id, user.organisation_other = _resolve_organisation(
+    user.organisation_id, user.organisation_other = resolve_organisation(
         organisation, organisation_other
     )
     user.bio = rules.check_bio(bio)
@@ -247,13 +327,15 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     new_email = rules.check_email(new_email, field="new_email")
     if new_email == actor.email:
         raise Invalid("That is already your address.", field="new_email")
-    if find_user_by_email(new_email) is not None:
+    owner = find_user_by_email(new_email)
+    if owner is not None:
         # Tell the address's owner, not the requester, as registration does.
         queue_mail(
             new_email,
             "Someone tried to use your address on Commons",
             "already_registered",
-            user=None,
+            user=owner,
+            email_change=True,
             login_url=absolute_url("accounts.login"),
             reset_url=absolute_url("accounts.reset_request"),
         )
@@ -266,6 +348,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
         "email_change",
         user=actor,
         confirm_url=absolute_url("accounts.confirm_email", token=token),
+        valid_for=link_lifetime(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
     )
     queue_mail(
         actor.email,
@@ -276,12 +359,19 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     )
 
 
+def user_for_email_token(token: str) -> User:
+    """The account whose change of address a mailed link confirms, while it is still good."""
+    data = read_token("email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user_id = valid_id(data.get("uid"))
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or user.pending_email is None or user.pending_email != data.get("email"):
+        raise Invalid("This link has already been used or is no longer valid.")
+    return user
+
+
 def confirm_email_change(token: str) -> User:
     """Switch to the new address once its owner clicks the mailed link."""
-    data = read_token("email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
-    user = db.session.get(User, data.get("uid"))
-    if user is None or user.pending_email != data.get("email"):
-        raise Invalid("This link has already been used or is no longer valid.")
+    user = user_for_email_token(token)
     if find_user_by_email(user.pending_email) is not None:
         raise Invalid("Another account now uses that address.")
     user.email = user.pending_email
@@ -339,15 +429,14 @@ def create_organisation(
     *, name: str, kind: str = "", description: str = "", website: str = "", region: str = ""
 ) -> Organisation:
     """Add an organisation to the list members choose from (admins, the seed and the CLI)."""
-    name = " ".join((name or "").split())
+    name = rules.one_line(name)
     if not name or len(name) > rules.ORGANISATION_MAX:
         raise Invalid("An organisation needs a name of at most 200 characters.", field="name")
     if website and not website.startswith(("http://", "https://")):
         raise Invalid("A website address starts with http:// or https://.", field="website")
-    existing = db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
-    if existing is not None:
+    # Compared in Python: SQLite's lower() knows only ASCII. The list has hundreds at most.
+    folded = name.casefold()
+    if any(n.casefold() == folded for n in db.session.scalars(select(Organisation.name))):
         raise Invalid("An organisation of that name is already listed.", field="name")
     slug = base = slugify(name)
     n = 2

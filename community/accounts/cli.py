@@ -13,25 +13,38 @@ users_cli = AppGroup("users", help="Manage member accounts.")
 orgs_cli = AppGroup("orgs", help="Manage the list of organisations.")
 
 
+def _read_password_stdin() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", help="Display name (new accounts; default: the part before the @).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
-    """Create a site admin, or make an existing member one (bootstraps the first admin)."""
+    """Create a site admin, or make an existing member one (bootstraps the first admin).
+
+    A new account needs a password: from a prompt, or one line of standard input with
+    --password-stdin. An existing member keeps their password unless --password-stdin gives
+    a new one (which also signs them out everywhere).
+    """
+    exists = actions.find_user_by_email(email) is not None
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password: str | None = _read_password_stdin()
+    elif exists:
+        password = None
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = run_action(actions.create_admin, email, password, name)
-    click.echo(f"{user.email} is an admin.")
+    hints = {"display_name": " Give a display name with --name."}
+    user = run_action(actions.create_admin, email, password, name, _hints=hints)
+    click.echo(f"{user.email} is {'now ' if exists else ''}an admin.")
 
 
 @orgs_cli.command("add")
 @click.argument("name")
 @click.option("--kind", default="", help="e.g. development partnership, local authority")
 @click.option("--region", default="")
-@click.option("--website", default="")
+@click.option("--website", default="", help="Starting with http:// or https://")
 @click.option("--description", default="")
 def add_org(name: str, kind: str, region: str, website: str, description: str) -> None:
     """Add an organisation members can choose when they register."""
@@ -49,5 +62,8 @@ def add_org(name: str, kind: str, region: str, website: str, description: str) -
 @orgs_cli.command("list")
 def list_orgs() -> None:
     """List the organisations with their member counts."""
-    for org, count in organisations_with_counts():
+    rows = organisations_with_counts()
+    if not rows:
+        click.echo("No organisations yet: `flask seed` adds the network's own.")
+    for org, count in rows:
         click.echo(f"{org.slug:40} {count:5}  {org.name}")

@@ -10,11 +10,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import EqualTo, InputRequired
+from wtforms.validators import EqualTo, InputRequired, ValidationError
 
+from ..errors import Invalid
 from ..forms import rule
 from . import rules
-from .actions import OTHER, organisation_choices
+from .actions import OTHER, organisation_choices, resolve_organisation
 
 
 def _organisation_options() -> list[tuple[str, str]]:
@@ -25,9 +26,27 @@ def _organisation_options() -> list[tuple[str, str]]:
     )
 
 
+TIMEZONE_CHOICES = [(z, z.replace("_", " ")) for z in sorted(rules.TIMEZONES)]
+
+
 class OrganisationMixin:
+    """The organisation select and its "other" box, checked together so that every mistake
+    on the form shows at once."""
+
     def fill_organisations(self) -> None:
         self.organisation.choices = _organisation_options()
+
+    def validate_organisation(self, field) -> None:
+        if field.data == OTHER:
+            return  # the typed name is checked by validate_organisation_other
+        try:
+            resolve_organisation(field.data, "")
+        except Invalid as exc:
+            raise ValidationError(exc.message) from exc
+
+    def validate_organisation_other(self, field) -> None:
+        if self.organisation.data == OTHER:
+            rule(rules.check_organisation_other)(self, field)
 
 
 class RegisterForm(FlaskForm, OrganisationMixin):
@@ -73,17 +92,23 @@ class ProfileForm(FlaskForm, OrganisationMixin):
     organisation_other = StringField("Organisation name, if not listed")
     bio = TextAreaField("About you (Markdown)", validators=[rule(rules.check_bio)])
     timezone = SelectField(
-        "Time zone",
-        choices=sorted(rules.TIMEZONES),
-        validators=[rule(rules.check_timezone)],
-        validate_choice=False,
+        "Time zone", validators=[rule(rules.check_timezone)], validate_choice=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set here, not in the declaration: WTForms 3.3 warns about (value, label) tuples
+        # passed to the constructor (SelectChoice, their replacement, needs WTForms 3.3).
+        self.timezone.choices = TIMEZONE_CHOICES
 
 
 class EmailForm(FlaskForm):
     new_email = EmailField("New email address", validators=[rule(rules.check_email)])
     current_password = PasswordField(
-        "Your current password", validators=[InputRequired("Enter your current password.")]
+        "Your current password",
+        validators=[InputRequired("Enter your current password.")],
+        # The settings page also holds PasswordForm's current_password: ids must differ.
+        id="email_current_password",
     )
 
 

@@ -1,11 +1,17 @@
 """Reads for profiles and the member and organisation directories."""
 
+import re
+
 from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
 from .models import Organisation, User
+from .rules import one_line
+
+SLUG = re.compile(r"[a-z0-9-]{1,120}")
 
 PAGE_SIZE = 50
 
@@ -19,26 +25,38 @@ def member_directory(
     *, q: str = "", organisation_id: int | None = None, after: str | None = None
 ) -> Page:
     """Members by name, optionally matching `q` against name or organisation."""
-    stmt = listed_members().outerjoin(User.organisation)
+    stmt = (
+        listed_members()
+        .outerjoin(User.organisation)
+        .options(contains_eager(User.organisation))  # one join, not a second eager one
+    )
     if organisation_id is not None:
         stmt = stmt.where(User.organisation_id == organisation_id)
+    q = one_line(q)
     if q:
         pattern = (
             "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
         stmt = stmt.where(
             or_(
-                func.lower(User.display_name).like(pattern, escape="\\"),
+                # sort_name is lower-cased by Python: SQLite's lower() knows only ASCII.
+                User.sort_name.like(pattern, escape="\\"),
                 func.lower(Organisation.name).like(pattern, escape="\\"),
                 func.lower(User.organisation_other).like(pattern, escape="\\"),
             )
         )
     sort_key = User.sort_name
     cursor = decode_cursor(after, (str, int))
-    if cursor is not None:
+    if cursor is not None and _cursor_is_sane(*cursor):
         stmt = stmt.where(tuple_(sort_key, User.id) > tuple_(*cursor))
     rows = list(db.session.scalars(stmt.order_by(sort_key, User.id).limit(PAGE_SIZE + 1)))
     return page_of(rows, PAGE_SIZE, lambda u: [u.sort_name, u.id])
+
+
+def _cursor_is_sane(name: str, user_id: int) -> bool:
+    """A cursor from a URL could hold anything: ours never hold NUL bytes (PostgreSQL refuses
+    them) or ids beyond the integer column's range."""
+    return "\x00" not in name and len(name) <= 80 and 0 < user_id < 2**31
 
 
 def organisations_with_counts() -> list:
@@ -58,6 +76,8 @@ def organisations_with_counts() -> list:
 
 
 def organisation_by_slug(slug: str) -> Organisation:
+    if not SLUG.fullmatch(slug):
+        raise NotFound()
     org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
         raise NotFound()

@@ -1,5 +1,6 @@
 """The rules for account fields, in one place: actions enforce them and forms reuse them."""
 
+import unicodedata
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,11 +12,32 @@ NAME_MIN, NAME_MAX = 2, 80
 PASSWORD_MIN, PASSWORD_MAX = 10, 256
 BIO_MAX = 5000
 ORGANISATION_MAX = 200
-TIMEZONES = frozenset(available_timezones())
+# The zones a member can choose: "Area/City" names and UTC. Left out: legacy aliases such as
+# "US/Eastern" or "GB", "Etc/GMT+5" (whose sign is the opposite of what it looks like), and
+# "localtime" and "Factory", which are not real places.
+_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia",
+          "Europe", "Indian", "Pacific")  # fmt: skip
+TIMEZONES = frozenset(
+    {"UTC"} | {z for z in available_timezones() if z.split("/", 1)[0] in _AREAS and "/" in z}
+)
+
+
+def without_controls(value: str | None) -> str:
+    """The text without control characters other than whitespace (a NUL byte, for one,
+    cannot be stored in PostgreSQL). Anything that is not a string counts as empty."""
+    text = value if isinstance(value, str) else ""
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+
+
+def one_line(value: str | None) -> str:
+    """Single-line text: control characters dropped and runs of whitespace made one space."""
+    return " ".join(without_controls(value).split())
 
 
 def normalise_email(value: str) -> str:
-    return (value or "").strip().lower()
+    return (value if isinstance(value, str) else "").strip().lower()
 
 
 def check_email(value: str, field: str = "email") -> str:
@@ -33,11 +55,13 @@ def check_email(value: str, field: str = "email") -> str:
 
 
 def check_display_name(value: str) -> str:
-    name = " ".join((value or "").split())
+    name = one_line(value)
     if len(name) < NAME_MIN:
         raise Invalid(f"Your name needs at least {NAME_MIN} characters.", field="display_name")
     if len(name) > NAME_MAX:
         raise Invalid(f"Your name can have at most {NAME_MAX} characters.", field="display_name")
+    if not any(c.isalnum() for c in name):
+        raise Invalid("Your name needs at least one letter.", field="display_name")
     return name
 
 
@@ -51,20 +75,20 @@ def check_password(value: str, field: str = "password") -> str:
 
 
 def check_bio(value: str) -> str:
-    bio = (value or "").strip()
+    bio = without_controls(value).strip()
     if len(bio) > BIO_MAX:
         raise Invalid(f"Your bio can have at most {BIO_MAX:,} characters.", field="bio")
     return bio
 
 
 def check_timezone(value: str) -> str:
-    if value not in TIMEZONES:
+    if not isinstance(value, str) or value not in TIMEZONES:
         raise Invalid("Choose a time zone from the list.", field="timezone")
     return value
 
 
 def check_organisation_other(value: str) -> str:
-    name = " ".join((value or "").split())
+    name = one_line(value)
     if not name:
         raise Invalid("Type the name of your organisation.", field="organisation_other")
     if len(name) > ORGANISATION_MAX:

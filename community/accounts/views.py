@@ -21,7 +21,7 @@ from .forms import (
     ResetRequestForm,
 )
 from .models import User
-from .rules import normalise_email
+from .rules import EMAIL_MAX, normalise_email
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to see that page."
@@ -32,9 +32,10 @@ login_manager.login_message_category = "info"
 def load_user(session_id: str) -> User | None:
     """Sessions carry "<id>:<generation>"; a bumped generation ends them everywhere."""
     user_id, _, generation = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id = actions.valid_id(user_id)
+    if user_id is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or str(user.session_generation) != generation or user.suspended_at:
         return None
     return user
@@ -54,12 +55,18 @@ def _limit(name: str):
 
 
 def _account_key() -> str:
-    return "account:" + normalise_email(request.form.get("email", ""))
+    # Capped: the key is stored (in Redis when scaled out), and no address is that long.
+    return "account:" + normalise_email(request.form.get("email", ""))[:EMAIL_MAX]
 
 
 def _invalid(template: str, form, exc: DomainError, **context):
     attach_error(form, exc)
-    return render_template(template, form=form, **context), 400
+    return render_template(template, form=form, **context), exc.status
+
+
+def _link_problem(exc: DomainError, kind: str):
+    """The page for a mailed link that does not work; `kind` says how to get a new one."""
+    return render_template("accounts/link_problem.html", message=exc.message, kind=kind), 400
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -92,7 +99,20 @@ def register():
 
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
 def verify(token: str):
-    """GET shows a button and POST confirms: mail scanners that follow links change nothing."""
+    """GET shows a button and POST confirms: mail scanners that follow links change nothing.
+
+    The link signs the member in only while it confirms the address: once confirmed, it is
+    no longer a way into the account.
+    """
+    try:
+        user = actions.user_for_verify_token(token)
+    except DomainError as exc:
+        return _link_problem(exc, "verify")
+    if user.is_verified:
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("communities.home"))
+        flash("Your email address is already confirmed. Please sign in.", "info")
+        return redirect(url_for("accounts.login"))
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("accounts/verify.html", form=form)
@@ -100,10 +120,12 @@ def verify(token: str):
         with atomic():
             user = actions.verify_email(token)
     except DomainError as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
-    login_user(user)
-    flash("Thank you: your email address is confirmed and you are signed in.", "success")
-    return redirect(url_for("communities.home"))
+        return _link_problem(exc, "verify")
+    if login_user(user):
+        flash("Thank you: your email address is confirmed and you are signed in.", "success")
+        return redirect(url_for("communities.home"))
+    flash("Your email address is confirmed, but this account is suspended.", "info")
+    return redirect(url_for("accounts.login"))
 
 
 # --- signing in and out ---------------------------------------------------------------------
@@ -121,19 +143,24 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    target = form.next.data if is_safe_next(form.next.data) else url_for("communities.home")
     if current_user.is_authenticated:
-        return redirect(url_for("communities.home"))
+        return redirect(target)
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/login.html", form=form), status
     try:
+        user = actions.authenticate(form.email.data, form.password.data)
+    except actions.NotVerified as exc:
         with atomic():
-            user = actions.authenticate(form.email.data, form.password.data)
-    except DomainError as exc:
-        form.password.data = ""
+            actions.resend_verification(exc.user_id)
         return _invalid("accounts/login.html", form, exc)
+    except DomainError as exc:
+        return _invalid("accounts/login.html", form, exc)
+    if actions.needs_new_hash(user):
+        with atomic():
+            actions.upgrade_password_hash(user.id, form.password.data)
     login_user(user, remember=form.remember.data)
-    target = form.next.data if is_safe_next(form.next.data) else url_for("communities.home")
     return redirect(target)
 
 
@@ -163,7 +190,10 @@ def reset_request():
     with atomic():
         actions.request_password_reset(form.email.data)
     return render_template(
-        "accounts/check_inbox.html", email=normalise_email(form.email.data), reset=True
+        "accounts/check_inbox.html",
+        email=normalise_email(form.email.data),
+        reset=True,
+        valid_for=actions.link_lifetime(current_app.config["RESET_TOKEN_MAX_AGE"]),
     )
 
 
@@ -172,7 +202,7 @@ def reset(token: str):
     try:
         actions.user_for_reset_token(token)
     except DomainError as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return _link_problem(exc, "reset")
     form = ResetForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -266,14 +296,18 @@ def change_email():
 
 @bp.route("/auth/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
+    try:
+        pending = actions.user_for_email_token(token).pending_email
+    except DomainError as exc:
+        return _link_problem(exc, "email")
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("accounts/confirm_email.html", form=form)
+        return render_template("accounts/confirm_email.html", form=form, new_email=pending)
     try:
         with atomic():
             actions.confirm_email_change(token)
     except DomainError as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return _link_problem(exc, "email")
     flash("Your email address is changed.", "success")
     return redirect(
         url_for("accounts.settings" if current_user.is_authenticated else "accounts.login")

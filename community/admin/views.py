@@ -2,15 +2,12 @@
 
 from flask import render_template
 from flask_login import login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..auth import actor
-from ..communities.queries import communities_for
-from ..extensions import db
+from ..communities.queries import communities_for, moderators_by_community
 from . import bp
 from .actions import require_admin
-from .models import AuditLog
+from .queries import recent_audit
 
 AUDIT_ROWS = 50
 
@@ -20,12 +17,10 @@ AUDIT_ROWS = 50
 def index():
     user = actor()
     require_admin(user)
-    recent = db.session.scalars(
-        select(AuditLog)
-        .options(joinedload(AuditLog.actor))
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-        .limit(AUDIT_ROWS)
-    )
+    communities = communities_for(user)
     return render_template(
-        "admin/index.html", communities=communities_for(user), audit=list(recent)
+        "admin/index.html",
+        communities=communities,
+        moderators=moderators_by_community([c.id for c, _ in communities], everyone=True),
+        audit=recent_audit(AUDIT_ROWS),
     )

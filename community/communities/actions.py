@@ -1,13 +1,16 @@
 """Communities: who may read them, joining and leaving, and their moderators."""
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
 from ..admin.actions import record
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from .models import Community, Membership
+from .models import VISIBILITIES, Community, Membership
 
 
 def membership(user: User | None, community: Community) -> Membership | None:
@@ -48,7 +51,7 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
         select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
     )
     if community is None or not can_read(user, community):
-        raise NotFound()
+        raise NotFound(f"We could not find the community “{slug[:80]}”.")
     if need == "post":
         _check_can_post(user, community)
     elif need == "moderate" and not is_moderator(user, community):
@@ -57,19 +60,30 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
 
 
 def _check_can_post(user: User | None, community: Community) -> None:
+    # Suspension first: a suspended User reports is_authenticated False (flask-login's
+    # is_active), and "please sign in" would be the wrong answer for them.
+    if user is not None and getattr(user, "suspended_at", None) is not None:
+        raise Forbidden("Your account is suspended.")
     if user is None or not user.is_authenticated:
         raise Forbidden("Please sign in first.")
-    if user.suspended_at is not None:
-        raise Forbidden("Your account is suspended.")
     if membership(user, community) is None:
         raise Forbidden(f"Join {community.name} to take part.")
 
 
-def join_community(user: User, slug: str) -> Membership:
-    """Join a public community. Any confirmed member may; members-only ones are by invitation."""
-    community = access_community(user, slug)
-    if user.suspended_at is not None or not user.is_verified:
+def _check_can_join(user: User) -> None:
+    if user.suspended_at is not None:
+        raise Forbidden("Your account is suspended, so you cannot join communities.")
+    if not user.is_verified:
         raise Forbidden("Confirm your email address before joining communities.")
+
+
+def join_community(user: User, slug: str) -> Membership:
+    """Join a public community. Any confirmed member may; members-only ones are by invitation.
+
+    Joining a community one already belongs to changes nothing.
+    """
+    community = access_community(user, slug)
+    _check_can_join(user)
     existing = membership(user, community)
     if existing is not None:
         return existing
@@ -78,32 +92,67 @@ def join_community(user: User, slug: str) -> Membership:
     return _add_membership(user, community, "member")
 
 
+def _count_members(community: Community, delta: int) -> None:
+    # One atomic UPDATE: a read-modify-write of the loaded value would lose concurrent joins.
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community.id)
+        .values(member_count=Community.member_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(community, ["member_count"])
+
+
 def _add_membership(user: User, community: Community, role: str) -> Membership:
-    m = Membership(user=user, community=community, role=role)
-    db.session.add(m)
-    community.member_count += 1
+    """Insert the membership and count it. If the same membership was committed a moment
+    ago by a concurrent request (a double click), that one stands and nothing is counted."""
+    m = Membership(user_id=user.id, community_id=community.id, role=role)
+    try:
+        with db.session.begin_nested():
+            db.session.add(m)
+    except IntegrityError:
+        existing = membership(user, community)
+        if existing is None:
+            raise
+        return existing
+    _count_members(community, +1)
     return m
 
 
-def leave_community(user: User, slug: str) -> None:
+def leave_community(user: User, slug: str) -> Community:
     """Leave a community one belongs to (a moderator leaving gives up the role too)."""
     community = access_community(user, slug)
-    m = membership(user, community)
-    if m is None:
+    removed = db.session.execute(
+        delete(Membership).where(
+            Membership.user_id == user.id, Membership.community_id == community.id
+        )
+    ).rowcount
+    if not removed:
         raise Invalid(f"You are not a member of {community.name}.")
-    db.session.delete(m)
-    community.member_count -= 1
+    _count_members(community, -1)
+    return community
 
 
 def _user_by_email(email: str) -> User:
+    """The account to add to a community: it must exist, be confirmed and not suspended."""
+    if not (email or "").strip():
+        raise Invalid("Enter an email address.", field="email")
     user = find_user_by_email(email)
     if user is None:
         raise Invalid("No account uses that email address.", field="email")
+    if user.suspended_at is not None:
+        raise Invalid(f"{user.display_name}'s account is suspended.", field="email")
+    if not user.is_verified:
+        raise Invalid(
+            f"{user.display_name} has not confirmed their email address yet. "
+            "Add them once they have.",
+            field="email",
+        )
     return user
 
 
 def add_member(actor: User, slug: str, *, email: str) -> Membership:
-    """Add a member to a community. Its moderators and admins."""
+    """Add a member to a community. Its moderators and admins may."""
     community = access_community(actor, slug, need="moderate")
     user = _user_by_email(email)
     if membership(user, community) is not None:
@@ -113,10 +162,15 @@ def add_member(actor: User, slug: str, *, email: str) -> Membership:
     return m
 
 
+def check_assigns_moderators(actor: User | None) -> None:
+    """Only the site's admins assign and remove moderators."""
+    if actor is None or not actor.is_authenticated or not actor.is_admin:
+        raise Forbidden("Only the site's admins assign and remove moderators.")
+
+
 def add_moderator(actor: User, slug: str, *, email: str) -> Membership:
     """Make a member (joining them if needed) a moderator of a community. Admins only."""
-    if not actor.is_admin:
-        raise Forbidden("Only admins assign moderators.")
+    check_assigns_moderators(actor)
     community = access_community(actor, slug)
     user = _user_by_email(email)
     m = membership(user, community) or _add_membership(user, community, "member")
@@ -129,8 +183,7 @@ def add_moderator(actor: User, slug: str, *, email: str) -> Membership:
 
 def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
     """Take the moderator role away (they stay a member). Admins only."""
-    if not actor.is_admin:
-        raise Forbidden("Only admins remove moderators.")
+    check_assigns_moderators(actor)
     community = access_community(actor, slug)
     m = db.session.scalar(
         select(Membership).where(
@@ -144,12 +197,22 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
     return m
 
 
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def create_community(
     *, slug: str, name: str, description: str = "", visibility: str = "public", position: int = 0
 ) -> Community:
     """Create a community (the seed step and, later, admins)."""
-    if visibility not in ("public", "members"):
+    if visibility not in VISIBILITIES:
         raise Invalid("Visibility is public or members.", field="visibility")
+    if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
+        raise Invalid(
+            "An address uses lower-case letters, digits and hyphens (at most 80).", field="slug"
+        )
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise Invalid("A community needs a name of at most 120 characters.", field="name")
     if db.session.scalar(select(Community.id).where(Community.slug == slug)):
         raise Invalid("A community with that address exists.", field="slug")
     community = Community(

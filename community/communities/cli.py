@@ -12,16 +12,25 @@ communities_cli = AppGroup("communities", help="Manage communities and their mod
 
 
 def _console_actor() -> User:
-    """The acting user for CLI commands: whoever can run `flask` on the server is an admin."""
+    """The acting user for CLI commands: whoever can run `flask` on the server is an admin.
+
+    Never added to the session; audit rows record it as a missing actor ("the command line").
+    """
     return User(id=None, display_name="console", email="", site_role="admin", password_hash="")
 
 
 @communities_cli.command("list")
 def list_communities() -> None:
     """The communities with their member counts and moderators."""
-    for community, _role in queries.communities_for(_console_actor()):
-        mods = ", ".join(u.email for u in queries.moderators_of(community)) or "no moderators"
-        click.echo(f"{community.slug:26} {community.member_count:5} members  ({mods})")
+    rows = queries.communities_for(_console_actor())
+    if not rows:
+        click.echo("No communities yet: `flask seed` creates them.")
+        return
+    moderators = queries.moderators_by_community([c.id for c, _ in rows], everyone=True)
+    for community, _role in rows:
+        mods = ", ".join(u.email for u in moderators.get(community.id, [])) or "no moderators"
+        visibility = "" if community.is_public else " [members only]"
+        click.echo(f"{community.slug:26} {community.member_count:5} members  ({mods}){visibility}")
 
 
 @communities_cli.command("add-moderator")
@@ -37,9 +46,9 @@ def add_moderator(slug: str, email: str) -> None:
 @click.argument("slug")
 @click.argument("email")
 def remove_moderator(slug: str, email: str) -> None:
-    """Take the moderator role from the member with EMAIL in SLUG."""
+    """Take the moderator role from the member with EMAIL in SLUG (they stay a member)."""
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException("No account uses that email address.")
     run_action(actions.remove_moderator, _console_actor(), slug, user_id=user.id)
-    click.echo(f"{user.email} no longer moderates {slug}.")
+    click.echo(f"{email.strip().lower()} no longer moderates {slug}.")

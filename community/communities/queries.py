@@ -17,8 +17,11 @@ def readable_filter(user: User | None):
         return clause
     if user.is_admin:
         return Community.id.is_not(None)
-    is_member = exists().where(
-        Membership.community_id == Community.id, Membership.user_id == user.id
+    # Correlate only Community: callers may join Membership in the outer query too.
+    is_member = (
+        exists()
+        .where(Membership.community_id == Community.id, Membership.user_id == user.id)
+        .correlate(Community)
     )
     return or_(clause, is_member)
 
@@ -38,24 +41,45 @@ def communities_for(user: User | None) -> list[tuple[Community, str | None]]:
     return list(db.session.execute(stmt))
 
 
-def moderators_of(community: Community) -> list[User]:
+def _listed(stmt):
+    """Only people whose profiles others can open: confirmed and not suspended."""
+    return stmt.where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+
+
+def moderators_of(community: Community, *, everyone: bool = False) -> list[User]:
+    """A community's moderators by name (with `everyone`, suspended accounts too)."""
+    return moderators_by_community([community.id], everyone=everyone).get(community.id, [])
+
+
+def moderators_by_community(
+    community_ids: list[int], *, everyone: bool = False
+) -> dict[int, list[User]]:
+    """The moderators of several communities in one query: {community id: [users by name]}.
+
+    Public lists show only listed members; `everyone` (admin views, the CLI) shows all.
+    """
+    if not community_ids:
+        return {}
     stmt = (
-        select(User)
+        select(Membership.community_id, User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.role == "moderator")
-        .order_by(User.display_name)
+        .where(Membership.community_id.in_(community_ids), Membership.role == "moderator")
+        .order_by(User.sort_name, User.id)
     )
-    return list(db.session.scalars(stmt))
+    if not everyone:
+        stmt = _listed(stmt)
+    found: dict[int, list[User]] = {}
+    for community_id, user in db.session.execute(stmt):
+        found.setdefault(community_id, []).append(user)
+    return found
 
 
 def members_of(community: Community, *, after: str | None = None) -> Page:
     """Members, moderators first, then by name; keyset-paginated."""
     role_rank = case((Membership.role == "moderator", 0), else_=1)
-    name = User.display_name
-    stmt = (
-        select(Membership)
-        .join(Membership.user)
-        .where(Membership.community_id == community.id, User.suspended_at.is_(None))
+    name = User.sort_name
+    stmt = _listed(
+        select(Membership).join(Membership.user).where(Membership.community_id == community.id)
     )
     cursor = decode_cursor(after, (int, str, int))
     if cursor is not None:
@@ -66,7 +90,7 @@ def members_of(community: Community, *, after: str | None = None) -> Page:
     return page_of(
         rows,
         MEMBERS_PAGE_SIZE,
-        lambda m: [0 if m.role == "moderator" else 1, m.user.display_name, m.user.id],
+        lambda m: [0 if m.role == "moderator" else 1, m.user.sort_name, m.user.id],
     )
 
 

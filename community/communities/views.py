@@ -7,6 +7,7 @@ from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
+from ..extensions import login_manager
 from ..forms import attach_error
 from . import actions, bp, queries
 from .forms import MemberEmailForm
@@ -19,8 +20,13 @@ def home():
     )
 
 
+def _reader():
+    """The signed-in member as a real User, or None for a visitor."""
+    return actor() if current_user.is_authenticated else None
+
+
 def _community_context(slug: str) -> dict:
-    user = current_user if current_user.is_authenticated else None
+    user = _reader()
     community = actions.access_community(user, slug)
     membership = actions.membership(user, community)
     return {
@@ -40,7 +46,9 @@ def show(slug: str):
 @bp.get("/c/<slug>/members")
 def members(slug: str):
     context = _community_context(slug)
-    page = queries.members_of(context["community"], after=request.args.get("after"))
+    page = None  # visitors are asked to sign in: who belongs is for members to see
+    if current_user.is_authenticated:
+        page = queries.members_of(context["community"], after=request.args.get("after"))
     return render_template("communities/members.html", page=page, **context)
 
 
@@ -58,37 +66,51 @@ def join(slug: str):
 @login_required
 def leave(slug: str):
     with atomic():
-        actions.leave_community(actor(), slug)
-    flash("You have left the community.", "info")
+        community = actions.leave_community(actor(), slug)
+        name, still_readable = community.name, community.is_public
+    flash(f"You have left {name}.", "info")
+    if not still_readable:  # a members-only community is closed to them now
+        return redirect(url_for("communities.home"))
     return redirect(url_for("communities.show", slug=slug))
 
 
 # --- management: moderators and admins -----------------------------------------------------
 
 
+# The two forms share a page, so each has a prefix: their fields get distinct names and ids.
+FORM_PREFIXES = {"member_form": "member", "moderator_form": "moderator"}
+
+
 def _manage_page(slug: str, status: int = 200, **forms):
     community = actions.access_community(actor(), slug, need="moderate")
+    blank = {
+        name: MemberEmailForm(formdata=None, prefix=prefix)
+        for name, prefix in FORM_PREFIXES.items()
+    }
     return (
         render_template(
             "communities/manage.html",
             community=community,
-            moderators=queries.moderators_of(community),
-            member_form=forms.get("member_form") or MemberEmailForm(formdata=None),
-            moderator_form=forms.get("moderator_form") or MemberEmailForm(formdata=None),
+            moderators=queries.moderators_of(community, everyone=True),
             action_form=ConfirmForm(formdata=None),
+            **{**blank, **forms},
         ),
         status,
     )
 
 
 @bp.get("/c/<slug>/manage")
-@login_required
 def manage(slug: str):
+    if not current_user.is_authenticated:
+        # A community the visitor may not read is a 404, as on its other pages; otherwise
+        # they are asked to sign in.
+        actions.access_community(None, slug)
+        return login_manager.unauthorized()
     return _manage_page(slug)
 
 
 def _email_action(slug: str, form_name: str, action, done: str):
-    form = MemberEmailForm()
+    form = MemberEmailForm(prefix=FORM_PREFIXES[form_name])
     if form.validate_on_submit():
         try:
             with atomic():
@@ -113,6 +135,9 @@ def add_member(slug: str):
 @bp.post("/c/<slug>/manage/moderators")
 @login_required
 def add_moderator(slug: str):
+    # Refuse before looking at the form: only admins see it, so nobody else could fix it.
+    actions.access_community(actor(), slug)
+    actions.check_assigns_moderators(actor())
     return _email_action(
         slug, "moderator_form", actions.add_moderator, "{name} is now a moderator."
     )
