@@ -124,6 +124,12 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .communities import bp as communities_bp
     from .health import bp as health_bp
+    from .notifications import bp as notifications_bp
+    from .search import bp as search_bp
+    from .threads import bp as threads_bp
 
-    for bp in (health_bp, accounts_bp, communities_bp, admin_bp):
+    blueprints = (
+        health_bp, accounts_bp, communities_bp, threads_bp, notifications_bp, search_bp, admin_bp,
+    )  # fmt: skip
+    for bp in blueprints:
         app.register_blueprint(bp)

@@ -96,3 +96,15 @@ def configure_sqlite(engine: Engine) -> None:
             _begin_immediate(dbapi_conn)
         else:
             dbapi_conn.execute("BEGIN")
+
+
+# Full-text search objects that the migrations make by hand, per backend (see
+# community/search/models.py); Alembic's model comparison must leave them alone.
+FULL_TEXT_TABLE_PREFIX = "search_fts"
+FULL_TEXT_NAMES = frozenset({"search_vector", "ix_search_document_vector"})
+
+
+def include_in_autogenerate(name: str | None, type_: str, _parent_names) -> bool:
+    if type_ == "table" and name and name.startswith(FULL_TEXT_TABLE_PREFIX):
+        return False
+    return name not in FULL_TEXT_NAMES

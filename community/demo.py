@@ -148,7 +148,13 @@ def demo_members(rng: random.Random) -> str:
     )
 
 
-STEPS: list[Callable[[random.Random], str]] = [demo_members]
+def _demo_threads(rng: random.Random) -> str:
+    from .threads.demo import demo_threads
+
+    return demo_threads(rng)
+
+
+STEPS: list[Callable[[random.Random], str]] = [demo_members, _demo_threads]
 
 
 def load_demo(seed: int = 2026) -> str:

@@ -53,13 +53,14 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
     if community is None or not can_read(user, community):
         raise NotFound(f"We could not find the community “{slug[:80]}”.")
     if need == "post":
-        _check_can_post(user, community)
+        check_can_post(user, community)
     elif need == "moderate" and not is_moderator(user, community):
         raise Forbidden("Only this community's moderators can do that.")
     return community
 
 
-def _check_can_post(user: User | None, community: Community) -> None:
+def check_can_post(user: User | None, community: Community) -> None:
+    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
     # Suspension first: a suspended User reports is_authenticated False (flask-login's
     # is_active), and "please sign in" would be the wrong answer for them.
     if user is not None and getattr(user, "suspended_at", None) is not None:

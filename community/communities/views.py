@@ -6,17 +6,23 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..db import atomic
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..forms import attach_error
+from ..threads import actions as thread_actions
+from ..threads import queries as thread_queries
 from . import actions, bp, queries
 from .forms import MemberEmailForm
 
 
 @bp.get("/")
 def home():
+    reader = _reader()
     return render_template(
-        "communities/home.html", communities=queries.communities_for(current_user)
+        "communities/home.html",
+        communities=queries.communities_for(current_user),
+        unread=thread_queries.unread_by_community(reader),
+        latest=thread_queries.latest_threads(reader),
     )
 
 
@@ -30,6 +36,7 @@ def _community_context(slug: str) -> dict:
     community = actions.access_community(user, slug)
     membership = actions.membership(user, community)
     return {
+        "reader": user,
         "community": community,
         "membership": membership,
         "can_manage": actions.is_moderator(user, community),
@@ -40,7 +47,21 @@ def _community_context(slug: str) -> dict:
 
 @bp.get("/c/<slug>")
 def show(slug: str):
-    return render_template("communities/show.html", **_community_context(slug))
+    """The community's discussions: pinned threads first, then latest activity."""
+    context = _community_context(slug)
+    community = context["community"]
+    tag = None
+    if request.args.get("tag"):
+        tag = thread_queries.tag_by_slug(community, request.args["tag"][:40])
+        if tag is None:
+            raise NotFound(f"No thread in {community.name} has that tag.")
+    page = thread_queries.community_threads(
+        community, context["reader"], tag=tag, after=request.args.get("after")
+    )
+    return render_template(
+        "communities/show.html", page=page, tag=tag,
+        watching=thread_actions.watches_community(context["reader"], community), **context,
+    )  # fmt: skip
 
 
 @bp.get("/c/<slug>/members")

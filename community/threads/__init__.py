@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("threads", __name__)
+
+from . import feeds, sockets, views  # noqa: E402, F401  (routes and handlers register on import)

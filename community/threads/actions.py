@@ -1,0 +1,644 @@
+"""Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
+
+from sqlalchemy import delete, func, select, update
+
+from .. import markup, realtime
+from ..accounts.models import User
+from ..admin.actions import record
+from ..communities import actions as community_actions
+from ..communities.models import Community
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..notifications import actions as notify
+from ..search import actions as search
+from . import mentions, rules
+from .models import (
+    REACTIONS,
+    CommunityRead,
+    Post,
+    PostRevision,
+    Reaction,
+    Subscription,
+    Tag,
+    Thread,
+    ThreadRead,
+    ThreadTag,
+)
+
+PAGE_SIZE = 20
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock: bool = False):
+    """Load a thread and check `need`: "read", "reply", "edit" or "moderate".
+
+    A thread the user may not read does not exist for them (404). Deleted threads exist only
+    for moderators. `lock` takes the thread's row lock (PostgreSQL) for counter updates.
+    """
+    stmt = select(Thread).where(Thread.id == thread_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Thread)
+    thread = db.session.scalar(stmt)
+    if thread is None:
+        raise NotFound()
+    community = thread.community
+    if community.archived_at is not None or not community_actions.can_read(user, community):
+        raise NotFound()
+    moderator = community_actions.is_moderator(user, community)
+    if thread.deleted_at is not None and not moderator:
+        raise NotFound()
+    if need == "reply":
+        community_actions.check_can_post(user, community)
+        if thread.locked and not moderator:
+            raise Forbidden("This thread is locked: it takes no more replies.")
+    elif need == "moderate" and not moderator:
+        raise Forbidden("Only this community's moderators can do that.")
+    return thread
+
+
+def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound()
+    thread = access_thread(user, post.thread_id)
+    moderator = community_actions.is_moderator(user, thread.community)
+    if need == "edit":
+        if post.deleted_at is not None:
+            raise Forbidden("This post was deleted.")
+        if not moderator:
+            if user is None or post.author_id != user.id:
+                raise Forbidden("You can only change your own posts.")
+            community_actions.check_can_post(user, thread.community)
+            if thread.locked:
+                raise Forbidden("This thread is locked.")
+    return post
+
+
+# --- posting --------------------------------------------------------------------------------
+
+
+def _previous_submission(author: User, client_token: str | None) -> Post | None:
+    if not client_token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.author_id == author.id, Post.client_token == client_token)
+    )
+
+
+def _serialise_author(author: User) -> None:
+    """Take the author's row lock, so two submissions of one form are handled one by one."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == author.id).with_for_update())
+
+
+def start_thread(
+    author: User,
+    slug: str,
+    *,
+    title: str,
+    body: str,
+    tags: str | list[str] = "",
+    client_token: str | None = None,
+) -> Thread:
+    """Start a thread with its first post. Members of the community who are not suspended."""
+    community = community_actions.access_community(author, slug, need="post")
+    title = rules.check_title(title)
+    body = rules.check_body(body)
+    tag_names = rules.check_tags(tags)
+    _serialise_author(author)
+    if (earlier := _previous_submission(author, client_token)) is not None:
+        return earlier.thread
+    now = utcnow()
+    thread = Thread(
+        community=community, author=author, title=title, slug=_slugify(title), last_post_at=now
+    )
+    db.session.add(thread)
+    _apply_tags(thread, community, tag_names)
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community.id)
+        .values(thread_count=Community.thread_count + 1)
+    )
+    _add_post(thread, author, body, client_token=client_token, now=now)
+    return thread
+
+
+def post_reply(
+    author: User,
+    thread_id: int,
+    *,
+    body: str,
+    reply_to_id: int | None = None,
+    client_token: str | None = None,
+) -> Post:
+    """Reply to a thread. Community members, not suspended; not in a locked thread."""
+    thread = access_thread(author, thread_id, need="reply", lock=True)
+    body = rules.check_body(body)
+    if (earlier := _previous_submission(author, client_token)) is not None:
+        return earlier
+    if reply_to_id is not None:
+        target = db.session.get(Post, reply_to_id)
+        if target is None or target.thread_id != thread.id:
+            reply_to_id = None
+    return _add_post(thread, author, body, reply_to_id=reply_to_id, client_token=client_token)
+
+
+def _add_post(
+    thread: Thread,
+    author: User,
+    body: str,
+    *,
+    reply_to_id: int | None = None,
+    client_token: str | None = None,
+    now=None,
+) -> Post:
+    now = now or utcnow()
+    linked_source, mentioned = mentions.resolve(body)
+    thread.last_number += 1
+    post = Post(
+        thread=thread,
+        number=thread.last_number,
+        author=author,
+        source=body,
+        html=markup.render(linked_source),
+        reply_to_id=reply_to_id,
+        client_token=client_token or None,
+        created_at=now,
+    )
+    db.session.add(post)
+    thread.post_count += 1
+    thread.last_post_at = now
+    db.session.flush()  # post.id: the thread's last post, the index, the events
+    thread.last_post_id = post.id
+    db.session.execute(
+        update(Community)
+        .where(Community.id == thread.community_id)
+        .values(post_count=Community.post_count + 1, last_activity_at=now)
+    )
+    index_post(post)
+    _auto_watch(author, thread)
+    _record_read(author, thread, post.number)
+    _notify_about_post(post, mentioned)
+    realtime.publish("thread.reply", post_event(post), room=f"thread:{thread.id}")
+    return post
+
+
+def post_event(post: Post) -> dict:
+    """The live payload of a new post: enough for an open thread page to show it."""
+    author = post.author
+    return {
+        "thread_id": post.thread_id,
+        "post_id": post.id,
+        "number": post.number,
+        "author": {"id": author.id, "name": author.display_name} if author else None,
+        "html": post.html,
+        "created_at": post.created_at.isoformat() + "Z",
+    }
+
+
+def index_post(post: Post) -> None:
+    """Put a post (the thread itself, for its first post) in the search index."""
+    thread = post.thread
+    first = post.number == 1
+    search.index_document(
+        "thread" if first else "post",
+        thread.id if first else post.id,
+        title=thread.title,
+        body=post.source,
+        url=f"/t/{thread.id}" if first else f"/p/{post.id}",
+        community_id=thread.community_id,
+        author_id=post.author_id,
+        created_at=post.created_at,
+        thread_id=thread.id,
+    )
+
+
+def _slugify(title: str) -> str:
+    from ..accounts.actions import slugify
+
+    return slugify(title)[:80]
+
+
+# --- notifications and watching -------------------------------------------------------------
+
+
+def _notify_about_post(post: Post, mentioned: list[User]) -> None:
+    thread = post.thread
+    author_id = post.author_id
+    readers = [u for u in mentioned if u.id != author_id]
+    readers = [u for u in readers if community_actions.can_read(u, thread.community)]
+    mentioned_ids = {u.id for u in readers}
+    excerpt = _excerpt(post.source)
+    for user in readers:
+        notify.notify(
+            user.id, "mention", actor=post.author, community_id=thread.community_id,
+            post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
+        )  # fmt: skip
+    watcher_ids = set(watchers_of(thread)) - mentioned_ids - {author_id}
+    for user_id in sorted(watcher_ids):
+        notify.notify(
+            user_id, "reply", actor=post.author, community_id=thread.community_id,
+            post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
+        )  # fmt: skip
+    notify.publish_counts(mentioned_ids | watcher_ids)
+
+
+def _excerpt(source: str, length: int = 280) -> str:
+    text = " ".join(source.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def watchers_of(thread: Thread) -> list[int]:
+    """Members watching the thread, or its community without having unwatched the thread."""
+    thread_rows = db.session.execute(
+        select(Subscription.user_id, Subscription.watching).where(
+            Subscription.thread_id == thread.id
+        )
+    ).all()
+    unwatched = {uid for uid, watching in thread_rows if not watching}
+    watching = {uid for uid, w in thread_rows if w}
+    watching |= set(
+        db.session.scalars(
+            select(Subscription.user_id).where(
+                Subscription.community_id == thread.community_id, Subscription.watching
+            )
+        )
+    )
+    ids = watching - unwatched
+    if not ids:
+        return []
+    users = db.session.scalars(
+        select(User).where(User.id.in_(ids), User.suspended_at.is_(None))
+    ).all()
+    return [u.id for u in users if community_actions.can_read(u, thread.community)]
+
+
+def _auto_watch(user: User, thread: Thread) -> None:
+    """Starting or replying to a thread watches it, unless the member chose not to."""
+    existing = db.session.scalar(
+        select(Subscription).where(
+            Subscription.user_id == user.id, Subscription.thread_id == thread.id
+        )
+    )
+    if existing is None:
+        db.session.add(Subscription(user_id=user.id, thread_id=thread.id, watching=True))
+
+
+def set_thread_watching(user: User, thread_id: int, *, watching: bool) -> Subscription:
+    """Watch or stop watching a thread. Anyone who can read it."""
+    thread = access_thread(user, thread_id)
+    sub = db.session.scalar(
+        select(Subscription).where(
+            Subscription.user_id == user.id, Subscription.thread_id == thread.id
+        )
+    )
+    if sub is None:
+        sub = Subscription(user_id=user.id, thread_id=thread.id)
+        db.session.add(sub)
+    sub.watching = watching
+    return sub
+
+
+def watches_community(user: User | None, community: Community) -> bool:
+    if user is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(Subscription.id).where(
+                Subscription.user_id == user.id,
+                Subscription.community_id == community.id,
+                Subscription.watching,
+            )
+        )
+    )
+
+
+def set_community_watching(user: User, slug: str, *, watching: bool) -> None:
+    """Watch every new post in a community, or stop. Anyone who can read it."""
+    community = community_actions.access_community(user, slug)
+    sub = db.session.scalar(
+        select(Subscription).where(
+            Subscription.user_id == user.id, Subscription.community_id == community.id
+        )
+    )
+    if watching and sub is None:
+        db.session.add(Subscription(user_id=user.id, community_id=community.id, watching=True))
+    elif not watching and sub is not None:
+        db.session.delete(sub)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _record_read(user: User, thread: Thread, number: int) -> None:
+    row = db.session.scalar(
+        select(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
+    )
+    if row is None:
+        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number))
+    elif number > row.last_read_number:
+        row.last_read_number = number
+        row.updated_at = utcnow()
+
+
+def read_is_behind(user: User, thread: Thread, number: int) -> bool:
+    """True when showing posts up to `number` moves the member's read marker forward."""
+    current = db.session.scalar(
+        select(ThreadRead.last_read_number).where(
+            ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id
+        )
+    )
+    return current is None or current < number
+
+
+def first_unread_number(user: User, thread: Thread) -> int:
+    """The number of the first post the member has not seen (the last post when caught up)."""
+    read = db.session.scalar(
+        select(ThreadRead.last_read_number).where(
+            ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id
+        )
+    )
+    return min((read or 0) + 1, max(thread.last_number, 1))
+
+
+def mark_read(user: User, thread_id: int, *, up_to: int) -> None:
+    """Record that the member has seen the thread's posts up to number `up_to`."""
+    thread = access_thread(user, thread_id)
+    _record_read(user, thread, min(up_to, thread.last_number))
+
+
+def mark_community_read(user: User, slug: str) -> None:
+    """Mark every thread of a community read ("mark all read")."""
+    community = community_actions.access_community(user, slug)
+    now = utcnow()
+    row = db.session.scalar(
+        select(CommunityRead).where(
+            CommunityRead.user_id == user.id, CommunityRead.community_id == community.id
+        )
+    )
+    if row is None:
+        db.session.add(CommunityRead(user_id=user.id, community_id=community.id, read_before=now))
+    else:
+        row.read_before = now
+    # Per-thread markers below the newest post would still count as unread: drop them.
+    stale = select(Thread.id).where(Thread.community_id == community.id)
+    db.session.execute(
+        delete(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(stale))
+    )
+
+
+# --- editing and deleting -------------------------------------------------------------------
+
+
+def edit_post(actor: User, post_id: int, *, body: str) -> Post:
+    """Change a post's text, keeping the old text as a revision. Its author or a moderator."""
+    post = access_post(actor, post_id, need="edit")
+    body = rules.check_body(body)
+    if body == post.source:
+        return post
+    db.session.add(PostRevision(post=post, editor=actor, source=post.source, html=post.html))
+    _, before = mentions.resolve(post.source)
+    linked_source, mentioned = mentions.resolve(body)
+    post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
+    index_post(post)
+    already = {u.id for u in before}
+    _notify_about_new_mentions(post, [u for u in mentioned if u.id not in already])
+    realtime.publish(
+        "thread.edited",
+        {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
+        room=f"thread:{post.thread_id}",
+    )
+    return post
+
+
+def _notify_about_new_mentions(post: Post, users: list[User]) -> None:
+    thread = post.thread
+    ids = set()
+    for user in users:
+        if user.id != post.author_id and community_actions.can_read(user, thread.community):
+            notify.notify(
+                user.id, "mention", actor=post.author, community_id=thread.community_id,
+                post_id=post.id, subject=thread.title, excerpt=_excerpt(post.source),
+                url=f"/p/{post.id}",
+            )  # fmt: skip
+            ids.add(user.id)
+    notify.publish_counts(ids)
+
+
+def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevision]]:
+    """A post and its earlier versions, newest first. Anyone who can read the post."""
+    post = access_post(viewer, post_id)
+    if post.deleted_at is not None and not community_actions.is_moderator(
+        viewer, post.thread.community
+    ):
+        raise NotFound()
+    rows = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
+    )
+    return post, list(rows)
+
+
+def delete_post(actor: User, post_id: int) -> Post:
+    """Soft-delete a post: a "post deleted" line keeps the thread readable. Author or moderator."""
+    post = access_post(actor, post_id, need="edit")
+    thread = access_thread(actor, post.thread_id, lock=True)
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    thread.post_count -= 1
+    db.session.execute(
+        update(Community)
+        .where(Community.id == thread.community_id)
+        .values(post_count=Community.post_count - 1)
+    )
+    if post.number == 1:
+        search.remove_document("thread", thread.id)
+    else:
+        search.remove_document("post", post.id)
+    if post.author_id != actor.id:
+        record(actor, "post.delete", post, thread_id=thread.id)
+    realtime.publish(
+        "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=f"thread:{thread.id}"
+    )
+    return post
+
+
+# --- reactions ------------------------------------------------------------------------------
+
+
+def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
+    """Add the member's reaction, or take it back. Members who can post in the community."""
+    if kind not in REACTIONS:
+        raise Invalid("That reaction is not one of the choices.")
+    post = access_post(user, post_id)
+    community_actions.check_can_post(user, post.thread.community)
+    if post.deleted_at is not None:
+        raise Forbidden("This post was deleted.")
+    existing = db.session.scalar(
+        select(Reaction).where(
+            Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind
+        )
+    )
+    if existing is None:
+        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    else:
+        db.session.delete(existing)
+    db.session.flush()
+    counts = dict(
+        db.session.execute(
+            select(Reaction.kind, func.count())
+            .where(Reaction.post_id == post.id)
+            .group_by(Reaction.kind)
+        ).all()
+    )
+    realtime.publish(
+        "thread.reactions",
+        {"thread_id": post.thread_id, "post_id": post.id, "counts": counts},
+        room=f"thread:{post.thread_id}",
+    )
+    return counts
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+def set_pinned(actor: User, thread_id: int, *, pinned: bool) -> Thread:
+    """Pin a thread to the top of its community, or unpin it. Moderators."""
+    thread = access_thread(actor, thread_id, need="moderate")
+    thread.pinned = pinned
+    record(actor, "thread.pin" if pinned else "thread.unpin", thread)
+    return thread
+
+
+def set_locked(actor: User, thread_id: int, *, locked: bool) -> Thread:
+    """Lock a thread (no more replies) or reopen it. Moderators."""
+    thread = access_thread(actor, thread_id, need="moderate")
+    thread.locked = locked
+    record(actor, "thread.lock" if locked else "thread.unlock", thread)
+    return thread
+
+
+def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
+    """Move a thread to another community. Moderators of both communities."""
+    thread = access_thread(actor, thread_id, need="moderate", lock=True)
+    target = community_actions.access_community(actor, to_slug, need="moderate")
+    if target.id == thread.community_id:
+        raise Invalid("The thread is already in that community.", field="community")
+    source_id = thread.community_id
+    posts = thread.post_count
+    db.session.execute(
+        update(Community)
+        .where(Community.id == source_id)
+        .values(thread_count=Community.thread_count - 1, post_count=Community.post_count - posts)
+    )
+    db.session.execute(
+        update(Community)
+        .where(Community.id == target.id)
+        .values(thread_count=Community.thread_count + 1, post_count=Community.post_count + posts)
+    )
+    thread.community = target
+    # Tags belong to a community: carry them over by name.
+    names = [t.name for t in thread.tags]
+    thread.tags = []
+    db.session.flush()
+    _apply_tags(thread, target, names)
+    search.move_thread_documents(thread.id, target.id)
+    record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
+    return thread
+
+
+def delete_thread(actor: User, thread_id: int) -> Thread:
+    """Remove a whole thread from view (kept for the record). Moderators."""
+    thread = access_thread(actor, thread_id, need="moderate", lock=True)
+    if thread.deleted_at is None:
+        thread.deleted_at = utcnow()
+        db.session.execute(
+            update(Community)
+            .where(Community.id == thread.community_id)
+            .values(
+                thread_count=Community.thread_count - 1,
+                post_count=Community.post_count - thread.post_count,
+            )
+        )
+        search.remove_thread_documents(thread.id)
+        record(actor, "thread.delete", thread)
+    return thread
+
+
+# --- tags -----------------------------------------------------------------------------------
+
+
+def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
+    if not names:
+        return
+    slugs = {rules.tag_slug(n): n for n in names}
+    existing = {
+        t.slug: t
+        for t in db.session.scalars(
+            select(Tag).where(Tag.community_id == community.id, Tag.slug.in_(slugs))
+        )
+    }
+    tags = []
+    for slug, name in slugs.items():
+        tag = existing.get(slug)
+        if tag is None:
+            tag = Tag(community_id=community.id, name=name, slug=slug)
+            db.session.add(tag)
+        tags.append(tag)
+    thread.tags = tags
+
+
+def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
+    """Replace a thread's tags. Its author or a moderator."""
+    thread = access_thread(actor, thread_id)
+    if thread.author_id != actor.id and not community_actions.is_moderator(actor, thread.community):
+        raise Forbidden("Only the thread's author or a moderator can change its tags.")
+    names = rules.check_tags(tags)
+    thread.tags = []
+    db.session.flush()
+    _apply_tags(thread, thread.community, names)
+    return thread
+
+
+def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
+    """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
+    community = community_actions.access_community(actor, slug, need="moderate")
+    tag = _community_tag(community, tag_id)
+    [new_name] = rules.check_tags([name]) or [""]
+    new_slug = rules.tag_slug(new_name)
+    clash = db.session.scalar(
+        select(Tag).where(Tag.community_id == community.id, Tag.slug == new_slug, Tag.id != tag.id)
+    )
+    if clash is not None:
+        raise Invalid(f"The tag “{clash.name}” exists: merge into it instead.", field="name")
+    old = tag.name
+    tag.name, tag.slug = new_name, new_slug
+    record(actor, "tag.rename", tag, old=old, new=new_name)
+    return tag
+
+
+def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag:
+    """Fold one tag into another: its threads get the other tag. Moderators."""
+    community = community_actions.access_community(actor, slug, need="moderate")
+    source, target = _community_tag(community, source_id), _community_tag(community, target_id)
+    if source.id == target.id:
+        raise Invalid("Choose two different tags.", field="target")
+    already = select(ThreadTag.thread_id).where(ThreadTag.tag_id == target.id)
+    db.session.execute(
+        update(ThreadTag)
+        .where(ThreadTag.tag_id == source.id, ThreadTag.thread_id.not_in(already))
+        .values(tag_id=target.id)
+    )
+    db.session.execute(delete(ThreadTag).where(ThreadTag.tag_id == source.id))
+    record(actor, "tag.merge", target, merged=source.name)
+    db.session.delete(source)
+    return target
+
+
+def _community_tag(community: Community, tag_id: int) -> Tag:
+    tag = db.session.get(Tag, tag_id)
+    if tag is None or tag.community_id != community.id:
+        raise NotFound("That tag is not in this community.")
+    return tag

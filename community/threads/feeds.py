@@ -1,0 +1,68 @@
+"""Atom feeds of the latest threads: the whole site's public communities, or one community."""
+
+from flask import Response, render_template
+from sqlalchemy import select
+
+from ..communities import actions as community_actions
+from ..communities.models import Community
+from ..extensions import db
+from ..links import absolute_url
+from . import bp
+from .models import Post, Thread
+
+FEED_SIZE = 30
+
+
+def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
+    stmt = (
+        select(Thread, Post)
+        .join(Community, Community.id == Thread.community_id)
+        .outerjoin(Post, (Post.thread_id == Thread.id) & (Post.number == 1))
+        .where(
+            Thread.deleted_at.is_(None),
+            Community.archived_at.is_(None),
+            Community.visibility == "public",  # feeds are read anonymously
+        )
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(FEED_SIZE)
+    )
+    if community is not None:
+        stmt = stmt.where(Thread.community_id == community.id)
+    return list(db.session.execute(stmt).all())
+
+
+def _atom(title: str, self_url: str, page_url: str, entries) -> Response:
+    body = render_template(
+        "threads/feed.xml", title=title, self_url=self_url, page_url=page_url, entries=entries,
+        absolute_url=absolute_url,
+    )  # fmt: skip
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/feeds/latest.atom")
+def latest_feed():
+    return _atom(
+        "Commons: latest discussions",
+        absolute_url("threads.latest_feed"),
+        absolute_url("communities.home"),
+        _entries(None),
+    )
+
+
+@bp.get("/c/<slug>/feed.atom")
+def community_feed(slug: str):
+    community = community_actions.access_community(None, slug)  # public communities only
+    return _atom(
+        f"Commons: {community.name}",
+        absolute_url("threads.community_feed", slug=slug),
+        absolute_url("communities.show", slug=slug),
+        _entries(community),
+    )
+
+
+@bp.app_template_filter("atom_date")
+def atom_date(value) -> str:
+    """RFC 3339 in UTC, as Atom wants it; stored times are naive UTC."""
+    from ..db import utcnow
+
+    return (value or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")

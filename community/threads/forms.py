@@ -1,0 +1,55 @@
+"""Thread and post forms; the rules come from rules.py."""
+
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+
+from ..forms import rule
+from . import rules
+
+
+class _Composer(FlaskForm):
+    body = TextAreaField("Message", validators=[rule(rules.check_body)])
+    # A fresh token per rendered form: submitting the same form twice makes one post.
+    client_token = HiddenField()
+    preview = SubmitField("Preview")
+
+    def fill_token(self) -> None:
+        if not self.client_token.data:
+            self.client_token.data = secrets.token_urlsafe(16)
+
+
+class NewThreadForm(_Composer):
+    title = StringField("Title", validators=[rule(rules.check_title)])
+    tags = StringField("Tags (optional)", validators=[rule(rules.check_tags)])
+    submit = SubmitField("Start the thread")
+
+
+class ReplyForm(_Composer):
+    body = TextAreaField("Your reply", validators=[rule(rules.check_body)])
+    reply_to = HiddenField()
+    submit = SubmitField("Post reply")
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField("Message", validators=[rule(rules.check_body)])
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save changes")
+
+
+class TagsForm(FlaskForm):
+    tags = StringField("Tags", validators=[rule(rules.check_tags)])
+
+
+class MoveForm(FlaskForm):
+    community = SelectField("Move to", validate_choice=False)
+
+
+class RenameTagForm(FlaskForm):
+    name = StringField("New name", validators=[rule(lambda v: rules.check_tags([v]))])
+
+
+class MergeTagForm(FlaskForm):
+    source = SelectField("Merge this tag", coerce=int, validate_choice=False)
+    target = SelectField("into", coerce=int, validate_choice=False)

@@ -1,0 +1,55 @@
+"""@mentions, written as `@**Display Name**` (or `@**Display Name|12**` when names clash).
+
+The composer's autocomplete inserts these; names may contain spaces, so the stars mark
+where a name ends, as in Zulip. A resolved mention becomes a link to the member's profile
+before the Markdown is rendered; an unknown name stays as typed.
+"""
+
+import re
+
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..extensions import db
+
+MENTION = re.compile(r"@\*\*([^*|\n]{1,80}?)(?:\|(\d{1,10}))?\*\*")
+MAX_MENTIONS = 20
+
+
+def _candidates(source: str) -> list[tuple[str, int | None]]:
+    found = []
+    for match in MENTION.finditer(source):
+        name, user_id = match.group(1).strip(), match.group(2)
+        found.append((name, int(user_id) if user_id else None))
+    return found[:MAX_MENTIONS]
+
+
+def resolve(source: str) -> tuple[str, list[User]]:
+    """Return the source with mentions turned into profile links, and the members mentioned."""
+    wanted = _candidates(source)
+    if not wanted:
+        return source, []
+    names = {name.lower() for name, _ in wanted}
+    rows = db.session.scalars(
+        select(User).where(
+            User.sort_name.in_(names), User.verified_at.is_not(None), User.suspended_at.is_(None)
+        )
+    )
+    by_name: dict[str, list[User]] = {}
+    for user in rows:
+        by_name.setdefault(user.sort_name, []).append(user)
+    mentioned: dict[int, User] = {}
+
+    def link(match: re.Match) -> str:
+        name, user_id = match.group(1).strip(), match.group(2)
+        matches = by_name.get(name.lower(), [])
+        if user_id:
+            matches = [u for u in matches if u.id == int(user_id)]
+        if len(matches) != 1:
+            return match.group(0)
+        user = matches[0]
+        mentioned[user.id] = user
+        label = user.display_name.replace("[", "").replace("]", "")
+        return f"[@{label}](/u/{user.id})"
+
+    return MENTION.sub(link, source), list(mentioned.values())

@@ -1,0 +1,55 @@
+"""The rules for thread and post fields, shared by actions and forms."""
+
+import re
+
+from ..errors import Invalid
+
+TITLE_MAX = 200
+BODY_MAX_BYTES = 64 * 1024
+TAG_MAX_LENGTH = 30
+TAGS_PER_THREAD = 5
+_TAG_CHARS = re.compile(r"^[\w][\w \-]*$")
+
+
+def check_title(value: str) -> str:
+    title = " ".join((value or "").split())
+    if not title:
+        raise Invalid("Give the thread a title.", field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"A title has at most {TITLE_MAX} characters.", field="title")
+    return title
+
+
+def check_body(value: str) -> str:
+    body = (value or "").replace("\r\n", "\n")
+    if not body.strip():
+        raise Invalid("Write something first: the message is empty.", field="body")
+    if len(body.encode("utf-8")) > BODY_MAX_BYTES:
+        raise Invalid("That message is longer than 64 KB. Please split it up.", field="body")
+    return body.rstrip()
+
+
+def tag_slug(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def check_tags(value: str | list[str]) -> list[str]:
+    """Tags from a comma-separated field (or a list): trimmed, de-duplicated, at most five."""
+    raw = value.split(",") if isinstance(value, str) else list(value or [])
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        name = " ".join(item.split())
+        if not name:
+            continue
+        if len(name) > TAG_MAX_LENGTH or not _TAG_CHARS.match(name):
+            raise Invalid(
+                f"Tags use letters, digits, spaces and hyphens, up to {TAG_MAX_LENGTH} characters.",
+                field="tags",
+            )
+        if tag_slug(name) not in seen:
+            seen.add(tag_slug(name))
+            names.append(name)
+    if len(names) > TAGS_PER_THREAD:
+        raise Invalid(f"Use at most {TAGS_PER_THREAD} tags.", field="tags")
+    return names
