@@ -47,14 +47,16 @@ def run() -> str:
                 ("/c/procurement", "/c/procurement", True),
                 ("/c/procurement/members", "/c/procurement/members", True),
                 ("/members", "/members", True),
+                ("/t/1 (a thread)", "/t/1", True),
+                ("/search?q=commissioner", "/search?q=commissioner", True),
             ]:
                 rps, lat = load(base + path, seconds=SECONDS, concurrency=CONCURRENCY,
                                 session_cookies=cookies if signed_in else None)  # fmt: skip
                 rows.append((label, rps, lat))
     lines = [
         f"Production server (`gunicorn -c gunicorn.conf.py`, one gevent-websocket worker), demo "
-        f"network (60 members), {CONCURRENCY} concurrent keep-alive clients for {SECONDS} s per "
-        "page, load generator on the same cores.",
+        f"network (60 members, 21 threads), {CONCURRENCY} concurrent keep-alive clients for "
+        f"{SECONDS} s per page, load generator on the same cores.",
         "",
         "| page | requests/s | ratio to baseline | latency |",
         "|---|---|---|---|",

@@ -127,7 +127,10 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications import bp as notifications_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
+    from .web import DatabaseIdConverter
 
+    # Before any route is added: routes look their converters up as they are registered.
+    app.url_map.converters["int"] = DatabaseIdConverter
     blueprints = (
         health_bp, accounts_bp, communities_bp, threads_bp, notifications_bp, search_bp, admin_bp,
     )  # fmt: skip

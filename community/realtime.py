@@ -26,8 +26,25 @@ def publish(event_name: str, payload: dict, *, room: str) -> None:
     pending.append((session.get_nested_transaction(), event_name, room, payload))
 
 
+def close_room(room: str, *, notice: str | None = None, payload: dict | None = None) -> None:
+    """After commit, take every connection out of `room` (who may read it has changed).
+
+    With `notice`, the room first gets that event, so open pages can ask to join again and
+    have their access checked anew.
+    """
+    if notice is not None:
+        publish(notice, payload or {}, room=room)
+    publish(CLOSE_ROOM, {}, room=room)
+
+
+CLOSE_ROOM = "__close_room__"
+
+
 def _emit(event_name: str, room: str, payload: dict) -> None:
-    socketio.emit(event_name, payload, to=room)
+    if event_name == CLOSE_ROOM:
+        socketio.close_room(room)
+    else:
+        socketio.emit(event_name, payload, to=room)
 
 
 @event.listens_for(Session, "after_commit")

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .errors import DomainError
 
@@ -42,6 +43,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in URLs, capped at the largest id the database's INTEGER columns hold:
+    a larger number is a 404 here instead of an overflow error deep inside a query."""
+
+    MAX = 2**31 - 1
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", self.MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def wants_json() -> bool:

@@ -131,6 +131,11 @@ def leave_community(user: User, slug: str) -> Community:
     if not removed:
         raise Invalid(f"You are not a member of {community.name}.")
     _count_members(community, -1)
+    if not community.is_public:
+        # Their open thread pages must stop receiving live posts of this community.
+        from ..threads.actions import recheck_live_readers_of
+
+        recheck_live_readers_of(community.id)
     return community
 
 

@@ -1,11 +1,10 @@
 """In-app notifications: recorded in the transaction of what caused them, counted live."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 
 from .. import realtime
 from ..accounts.models import User
-from ..communities.models import Community
-from ..communities.queries import readable_filter
+from ..communities.models import Community, Membership
 from ..db import utcnow
 from ..errors import NotFound
 from ..extensions import db
@@ -13,6 +12,7 @@ from ..pagination import Page, decode_cursor, page_of
 from .models import Notification
 
 PAGE_SIZE = 30
+MAX_ID = 2**31 - 1  # an INTEGER id: a larger cursor from a URL is ignored, not an error
 
 
 def notify(
@@ -41,28 +41,62 @@ def notify(
     return note
 
 
-def _visible(user: User):
-    """Notifications whose community the member can still read."""
-    return (
-        select(Notification)
-        .outerjoin(Community, Community.id == Notification.community_id)
-        .where(Notification.user_id == user.id)
-        .where((Notification.community_id.is_(None)) | readable_filter(user))
+def _still_visible():
+    """A WHERE clause: the notification's community is one its recipient may read (public,
+    a member of it, or an admin; see communities.actions.can_read), and the post it is
+    about has not been deleted since. The same rule serves one member's list and the live
+    counts of many members at once."""
+    from ..threads.models import Post, Thread  # threads imports this module
+
+    community = select(Community.id).where(
+        Community.id == Notification.community_id,
+        or_(
+            Community.visibility == "public",
+            exists()
+            .where(
+                Membership.community_id == Community.id,
+                Membership.user_id == Notification.user_id,
+            )
+            .correlate_except(Membership),
+            exists()
+            .where(User.id == Notification.user_id, User.site_role == "admin")
+            .correlate_except(User),
+        ),
+    )
+    post = (
+        select(Post.id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(
+            Post.id == Notification.post_id,
+            Post.deleted_at.is_(None),
+            Thread.deleted_at.is_(None),
+        )
+    )
+    return (Notification.community_id.is_(None) | community.exists()) & (
+        Notification.post_id.is_(None) | post.exists()
     )
 
 
+def _visible(user: User):
+    """The member's notifications that they may still open."""
+    return select(Notification).where(Notification.user_id == user.id, _still_visible())
+
+
 def unread_count(user: User) -> int:
-    stmt = _visible(user).where(Notification.read_at.is_(None))
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return unread_counts({user.id})[user.id]
 
 
 def unread_counts(user_ids: set[int]) -> dict[int, int]:
-    """Unread counts for several members at once (for live updates after a post)."""
+    """Unread counts for several members at once (the header, and live updates after a post)."""
     if not user_ids:
         return {}
     rows = db.session.execute(
         select(Notification.user_id, func.count())
-        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
+        .where(
+            Notification.user_id.in_(sorted(user_ids)),
+            Notification.read_at.is_(None),
+            _still_visible(),
+        )
         .group_by(Notification.user_id)
     )
     counts = dict(rows.all())
@@ -80,14 +114,16 @@ def list_for(user: User, *, after: str | None = None) -> Page:
     """The member's notifications, newest first, keyset-paginated."""
     stmt = _visible(user)
     cursor = decode_cursor(after, (int,))
-    if cursor is not None:
+    if cursor is not None and 0 < cursor[0] <= MAX_ID:
         stmt = stmt.where(Notification.id < cursor[0])
     rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(PAGE_SIZE + 1)))
     return page_of(rows, PAGE_SIZE, lambda n: [n.id])
 
 
 def open_notification(user: User, notification_id: int) -> Notification:
-    """Mark one notification read and return it (its url is where to go)."""
+    """Mark one notification read and return it (its url is where to go). Its recipient."""
+    if not 0 < notification_id <= MAX_ID:
+        raise NotFound()
     note = db.session.scalar(_visible(user).where(Notification.id == notification_id))
     if note is None:
         raise NotFound()
@@ -97,7 +133,19 @@ def open_notification(user: User, notification_id: int) -> Notification:
     return note
 
 
+def move_to_community(post_ids, *, community_id: int) -> None:
+    """Notifications about these posts (ids or a select of ids) now belong to another
+    community, as when a thread is moved: who may see them follows the new community."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.post_id.in_(post_ids))
+        .values(community_id=community_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_all_read(user: User) -> None:
+    """Mark every notification of the member read. The member."""
     db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -56,7 +56,7 @@ def retitle_thread_documents(thread_id: int, title: str) -> None:
     db.session.execute(
         update(SearchDocument)
         .where(SearchDocument.thread_id == thread_id)
-        .values(title=title[:300])
+        .values(title=clean_for_index(title)[:300])
     )
 
 

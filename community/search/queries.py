@@ -1,16 +1,37 @@
 """Full-text search: one interface, two backends (SQLite FTS5, PostgreSQL tsvector).
 
+The query is the words of what the reader typed (letters and digits; everything else,
+operators and quotes included, is only a separator), and a result holds every word, stemmed
+(porter on SQLite, the english configuration on PostgreSQL). User input never reaches either
+backend's query syntax.
+
 Results are ranked, filtered to what the reader may see, keyset-paginated on (rank, id), and
 carry a highlighted snippet that is safe to put in a page: the text is escaped here and only
 our own <mark> tags are added.
+
+Cost: the full-text index finds the matches; only they are ranked, and the page's rows
+(LIMIT PAGE_SIZE + 1, in a subquery) are the only ones that get a snippet, which is the
+expensive part (ts_headline re-parses the whole text).
 """
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import Float, and_, bindparam, column, func, literal_column, select, table
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 
 from ..accounts.models import User
 from ..communities.models import Community
@@ -21,16 +42,32 @@ from .models import SearchDocument
 
 PAGE_SIZE = 20
 START, STOP = "\ue000", "\ue001"  # private-use characters mark the highlights
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: a word to both backends' tokenizers
+# PostgreSQL's english configuration leaves these out of every query and document; SQLite is
+# told to leave them out of queries too, so that both backends find the same things.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now
+    """.split()  # noqa: SIM905 (a paragraph of words reads better than a list)
+)
 MAX_TERMS = 12
+MAX_TERM_LENGTH = 60  # no real word is longer; PostgreSQL ignores lexemes over 2 KB anyway
+_MAX_ID = 2**63 - 1  # a cursor's id must fit the databases' integers
 
 
 @dataclass
 class Filters:
     community_id: int | None = None
-    author_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    author_ids: tuple[int, ...] | None = None  # display names are not unique
+    since: datetime | None = None  # naive UTC, inclusive
+    until: datetime | None = None  # naive UTC, exclusive
 
 
 @dataclass
@@ -49,40 +86,60 @@ def clean_for_index(value: str) -> str:
     return value.replace(START, "").replace(STOP, "")
 
 
+def query_terms(q: str | None) -> list[str]:
+    """The words searched for: the interface's whole query language."""
+    words = [w for w in _WORD.findall(q or "") if w.lower() not in STOP_WORDS]
+    return [w[:MAX_TERM_LENGTH] for w in words[:MAX_TERMS]]
+
+
 def _highlight(raw: str) -> Markup:
     escaped = str(escape(raw))
     return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704 (escaped first)
 
 
 def search(user: User | None, q: str, filters: Filters, *, after: str | None = None) -> Page:
-    terms = _WORD.findall(q or "")[:MAX_TERMS]
+    terms = query_terms(q)
     if not terms:
         return Page(items=[])
-    backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-    rank, match, snippet, extra_from = backend(terms, q)
-    stmt = (
-        select(SearchDocument, Community, User, rank.label("rank"), snippet.label("snippet"))
-        .select_from(extra_from)
+    backend = _PostgreSQL(terms) if db.engine.dialect.name == "postgresql" else _SQLite(terms)
+
+    # The page's ids and ranks: only the matches are read, ranked and sorted.
+    ranked = (
+        select(SearchDocument.id.label("id"), backend.rank.label("rank"))
+        .select_from(backend.source)
         .join(Community, Community.id == SearchDocument.community_id)
-        .outerjoin(User, User.id == SearchDocument.author_id)
-        .where(match, readable_filter(user), Community.archived_at.is_(None))
+        .where(backend.match, readable_filter(user), Community.archived_at.is_(None))
+        .where(*_filter_clauses(filters))
     )
-    stmt = _apply_filters(stmt, filters)
-    cursor = decode_cursor(after, (float, int))
+    cursor = _cursor(after)
     if cursor is not None:
         # Higher rank first, then newer id first.
-        stmt = stmt.where(
-            (rank < cursor[0]) | and_(rank == cursor[0], SearchDocument.id < cursor[1])
+        rank, last_id = cursor
+        ranked = ranked.where(
+            or_(backend.rank < rank, and_(backend.rank == rank, SearchDocument.id < last_id))
         )
-    rows = db.session.execute(
-        stmt.order_by(rank.desc(), SearchDocument.id.desc()).limit(PAGE_SIZE + 1)
-    ).all()
+    ranked = (
+        ranked.order_by(backend.rank.desc(), SearchDocument.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .subquery("ranked")
+    )
+
+    # Then the rows themselves, and a snippet for those only.
+    stmt = (
+        select(SearchDocument, Community, User, ranked.c.rank, backend.snippet().label("snippet"))
+        .select_from(ranked)
+        .join(SearchDocument, SearchDocument.id == ranked.c.id)
+        .join(Community, Community.id == SearchDocument.community_id)
+        .outerjoin(User, User.id == SearchDocument.author_id)
+    )
+    stmt = backend.snippet_source(stmt, ranked)
+    rows = db.session.execute(stmt.order_by(ranked.c.rank.desc(), ranked.c.id.desc())).all()
     items = [
         Result(
             kind=doc.kind,
             url=doc.url,
             title=doc.title,
-            snippet=_highlight(snip or ""),
+            snippet=_highlight(backend.snippet_text(snip or "")),
             community=community,
             author=author,
             created_at=doc.created_at,
@@ -96,42 +153,121 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
     return Page(items=items, next_cursor=next_cursor)
 
 
-def _apply_filters(stmt, filters: Filters):
+def _cursor(after: str | None) -> tuple[float, int] | None:
+    values = decode_cursor(after, (float, int))
+    if values is None:
+        return None
+    rank, last_id = values
+    if not math.isfinite(rank) or not 0 <= last_id <= _MAX_ID:
+        return None
+    return rank, last_id
+
+
+def _filter_clauses(filters: Filters) -> list:
+    clauses = []
     if filters.community_id is not None:
-        stmt = stmt.where(SearchDocument.community_id == filters.community_id)
-    if filters.author_id is not None:
-        stmt = stmt.where(SearchDocument.author_id == filters.author_id)
+        clauses.append(SearchDocument.community_id == filters.community_id)
+    if filters.author_ids is not None:
+        clauses.append(SearchDocument.author_id.in_(filters.author_ids))
     if filters.since is not None:
-        stmt = stmt.where(SearchDocument.created_at >= filters.since)
+        clauses.append(SearchDocument.created_at >= filters.since)
     if filters.until is not None:
-        stmt = stmt.where(SearchDocument.created_at < filters.until)
-    return stmt
+        clauses.append(SearchDocument.created_at < filters.until)
+    return clauses
+
+
+# Every backend says, per matching document, whether a searched word is in its title
+# (`in_title`) and whether one is in its body (`in_body`), and gives a relevance in [0, 1).
+#
+# Rank: a match in the title always ranks above a match in the body only (1 + relevance
+# against 0 + relevance), and within each, the backend's relevance.
+#
+# A reply carries its thread's title (to show it), but that title is context, not a match of
+# its own: a reply is found only when one of the words is in its body. Otherwise every reply
+# of a thread would come up for each word of the thread's title.
+
+
+def _rank(in_title, relevance):
+    return (case((in_title, 1.0), else_=0.0) + relevance).cast(Float)
+
+
+def _match(full_text_match, in_body):
+    return and_(full_text_match, or_(SearchDocument.kind != "post", in_body))
 
 
 _FTS = table("search_fts", column("rowid"))
 
 
-def _sqlite(terms: list[str], _q: str):
-    # Every term quoted as its own phrase: user input never reaches FTS5's query syntax.
-    fts_query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    fts = literal_column("search_fts")
-    # bm25() is lower for better matches; negate it so that higher is better, as on PostgreSQL.
-    rank = (-func.bm25(fts, 10.0, 1.0)).cast(Float)
-    match = fts.op("MATCH")(bindparam("fts_query", fts_query))
-    snippet = func.snippet(fts, 1, START, STOP, "…", 16)
-    joined = SearchDocument.__table__.join(_FTS, _FTS.c.rowid == SearchDocument.id)
-    return rank, match, snippet, joined
+class _SQLite:
+    def __init__(self, terms: list[str]):
+        # Every term quoted as its own phrase: user input never reaches FTS5's query syntax.
+        self.fts_query = bindparam(
+            "fts_query", " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        )
+        self.fts = fts = literal_column("search_fts")
+        # bm25() is negative, lower for better matches; it is exactly 0 when no searched word is
+        # in the columns that have a weight.
+        in_title = func.bm25(fts, 1.0, 0.0) < 0
+        in_body = func.bm25(fts, 0.0, 1.0) < 0
+        score = -func.bm25(fts, 10.0, 1.0)
+        self.rank = _rank(in_title, score / (score + 1.0))
+        self.match = _match(fts.op("MATCH")(self.fts_query), in_body)
+        self.source = SearchDocument.__table__.join(_FTS, _FTS.c.rowid == SearchDocument.id)
+
+    def snippet(self):
+        return func.snippet(self.fts, 1, START, STOP, "…", 16)
+
+    def snippet_source(self, stmt, ranked):
+        # snippet() needs the row of a MATCH query: the same query, held to the page's ids.
+        return stmt.join(_FTS, _FTS.c.rowid == ranked.c.id).where(
+            self.fts.op("MATCH")(self.fts_query)
+        )
+
+    @staticmethod
+    def snippet_text(raw: str) -> str:
+        return raw
 
 
-def _postgresql(terms: list[str], q: str):
-    query = func.websearch_to_tsquery("english", q)
-    vector = literal_column("search_document.search_vector")
-    rank = func.ts_rank_cd(vector, query).cast(Float)
-    match = vector.op("@@")(query)
-    snippet = func.ts_headline(
-        "english",
-        SearchDocument.body,
-        query,
-        f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2",
-    )
-    return rank, match, snippet, SearchDocument.__table__
+_ENGLISH = literal_column("'english'::regconfig")
+_VECTOR = literal_column("search_document.search_vector")  # title weighted A, body B
+
+
+class _PostgreSQL:
+    def __init__(self, terms: list[str]):
+        # plainto_tsquery: every word required, stemmed; no operator syntax at all.
+        self.query = func.plainto_tsquery(_ENGLISH, bindparam("ts_terms", " ".join(terms)))
+        # Any of the words (tsquery || tsquery is OR), for the title and body tests.
+        any_word = func.plainto_tsquery(_ENGLISH, bindparam("ts_term_0", terms[0]))
+        for i, term in enumerate(terms[1:], start=1):
+            any_word = any_word.op("||")(
+                func.plainto_tsquery(_ENGLISH, bindparam(f"ts_term_{i}", term))
+            )
+        in_title = func.ts_filter(_VECTOR, literal_column("'{a}'::\"char\"[]")).op("@@")(any_word)
+        in_body = func.ts_filter(_VECTOR, literal_column("'{b}'::\"char\"[]")).op("@@")(any_word)
+        relevance = func.ts_rank_cd(_VECTOR, self.query, 32)  # 32: rank / (rank + 1)
+        self.rank = _rank(in_title, relevance)
+        self.match = _match(_VECTOR.op("@@")(self.query), in_body)
+        self.source = SearchDocument.__table__
+
+    def snippet(self):
+        # ts_headline's parser drops anything that looks like an HTML tag: give it the text
+        # escaped, so that "<div>" in a post stays in the snippet (unescaped in Python).
+        body = func.replace(
+            func.replace(func.replace(SearchDocument.body, "&", "&amp;"), "<", "&lt;"), ">", "&gt;"
+        )
+        return func.ts_headline(
+            _ENGLISH,
+            body,
+            self.query,
+            f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
+            'FragmentDelimiter=" … "',
+        )
+
+    @staticmethod
+    def snippet_source(stmt, _ranked):
+        return stmt
+
+    @staticmethod
+    def snippet_text(raw: str) -> str:
+        # Exactly the inverse of the escaping above (no other entity is decoded).
+        return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,6 +1,7 @@
 """`/search?q=`: full-text search with filters by community, author and date."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_login import current_user
@@ -12,46 +13,82 @@ from ..extensions import db
 from . import bp
 from .queries import Filters, search
 
+QUERY_MAX = 200
+DEFAULT_TIMEZONE = "Europe/London"  # as the `localtime` filter that shows the dates
 
-def _date(name: str) -> tuple[datetime | None, str | None]:
-    value = request.args.get(name, "").strip()
+
+def _arg(name: str, limit: int) -> str:
+    # (NUL never gets here: web.py refuses it for the whole site.)
+    return request.args.get(name, "").strip()[:limit]
+
+
+def _date(name: str) -> tuple[date | None, str | None]:
+    value = _arg(name, 40)
     if not value:
         return None, None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=None), None  # noqa: DTZ007 (a date: stored times are naive UTC)
+        return datetime.strptime(value, "%Y-%m-%d").date(), None  # noqa: DTZ007 (a day, no time)
     except ValueError:
         return None, f"“{value[:20]}” is not a date like 2026-11-25."
+
+
+def _start_of_day(day: date | None, tz: ZoneInfo) -> datetime | None:
+    """The stored time (naive UTC) at which `day` begins in the reader's time zone."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day, time(), tz).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # the first or last day a datetime holds: no limit there
+        return None
+
+
+def _reader_timezone(reader) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(reader, "timezone", None) or DEFAULT_TIMEZONE)
+    except (ValueError, KeyError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 @bp.get("/search")
 def index():
     reader = current_user if current_user.is_authenticated else None
-    q = request.args.get("q", "").strip()[:200]
+    q = _arg("q", QUERY_MAX)
     communities = [c for c, _role in community_queries.communities_for(reader)]
-    slug = request.args.get("community", "")
-    community = next((c for c in communities if c.slug == slug), None)
-    author_name = request.args.get("author", "").strip()[:80]
     errors = []
-    author = None
+    slug = _arg("community", 80)
+    community = next((c for c in communities if c.slug == slug), None)
+    if slug and community is None:
+        # The same words for a members-only community as for one that does not exist.
+        errors.append(f"We could not find the community “{slug}”.")
+    author_name = _arg("author", 80)
+    author_ids = None
     if author_name:
-        author = db.session.scalar(select(User).where(User.sort_name == author_name.lower()))
-        if author is None:
+        author_ids = tuple(
+            db.session.scalars(
+                select(User.id).where(User.sort_name == " ".join(author_name.split()).lower())
+            )
+        )
+        if not author_ids:
             errors.append(f"No member is called “{author_name}”.")
-    since, error = _date("from")
+    day_from, error = _date("from")
     errors += [error] if error else []
-    until, error = _date("to")
+    day_to, error = _date("to")
     errors += [error] if error else []
     page = None
     if q and not errors:
+        tz = _reader_timezone(reader)
+        next_day = None
+        if day_to is not None and day_to < date.max:
+            next_day = day_to + timedelta(days=1)
         filters = Filters(
             community_id=community.id if community else None,
-            author_id=author.id if author else None,
-            since=since,
-            until=until + timedelta(days=1) if until else None,
+            author_ids=author_ids,
+            since=_start_of_day(day_from, tz),
+            until=_start_of_day(next_day, tz),  # the whole of the last day
         )
-        page = search(reader, q, filters, after=request.args.get("after"))
+        page = search(reader, q, filters, after=_arg("after", 200) or None)
     return render_template(
         "search/index.html", q=q, page=page, communities=communities, community=community,
         author_name=author_name, errors=errors,
-        date_from=request.args.get("from", ""), date_to=request.args.get("to", ""),
+        date_from=_arg("from", 40), date_to=_arg("to", 40),
     )  # fmt: skip

@@ -1,12 +1,13 @@
 """Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import markup, realtime
 from ..accounts.models import User
 from ..admin.actions import record
 from ..communities import actions as community_actions
-from ..communities.models import Community
+from ..communities.models import Community, Membership
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -27,6 +28,8 @@ from .models import (
 )
 
 PAGE_SIZE = 20
+LOCKED_MESSAGE = "This thread is locked: it takes no more replies."
+DELETED_MESSAGE = "This thread has been deleted: it takes no more replies."
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -38,9 +41,13 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     A thread the user may not read does not exist for them (404). Deleted threads exist only
     for moderators. `lock` takes the thread's row lock (PostgreSQL) for counter updates.
     """
+    if rules.as_id(thread_id) is None:
+        raise NotFound()
     stmt = select(Thread).where(Thread.id == thread_id)
     if lock:
-        stmt = stmt.with_for_update(of=Thread)
+        # populate_existing: a thread loaded earlier in this transaction keeps the counters it
+        # had then; the values read under the lock must be the current ones.
+        stmt = stmt.with_for_update(of=Thread).execution_options(populate_existing=True)
     thread = db.session.scalar(stmt)
     if thread is None:
         raise NotFound()
@@ -48,18 +55,25 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     if community.archived_at is not None or not community_actions.can_read(user, community):
         raise NotFound()
     moderator = community_actions.is_moderator(user, community)
-    if thread.deleted_at is not None and not moderator:
-        raise NotFound()
+    if thread.deleted_at is not None:
+        if not moderator:
+            # Only someone who could read the community learns why: the thread was there.
+            raise NotFound(DELETED_MESSAGE) if need == "reply" else NotFound()
+        if need == "reply":
+            raise Forbidden(DELETED_MESSAGE)
     if need == "reply":
         community_actions.check_can_post(user, community)
         if thread.locked and not moderator:
-            raise Forbidden("This thread is locked: it takes no more replies.")
+            raise Forbidden(LOCKED_MESSAGE)
     elif need == "moderate" and not moderator:
         raise Forbidden("Only this community's moderators can do that.")
     return thread
 
 
 def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
+    """Load a post through its thread (see access_thread); `need` is "read" or "edit"."""
+    if rules.as_id(post_id) is None:
+        raise NotFound()
     post = db.session.get(Post, post_id)
     if post is None:
         raise NotFound()
@@ -73,7 +87,7 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
                 raise Forbidden("You can only change your own posts.")
             community_actions.check_can_post(user, thread.community)
             if thread.locked:
-                raise Forbidden("This thread is locked.")
+                raise Forbidden("This thread is locked: its posts can no longer be changed.")
     return post
 
 
@@ -108,13 +122,15 @@ def start_thread(
     title = rules.check_title(title)
     body = rules.check_body(body)
     tag_names = rules.check_tags(tags)
+    client_token = rules.check_client_token(client_token)
     _serialise_author(author)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier.thread
     now = utcnow()
     thread = Thread(
-        community=community, author=author, title=title, slug=_slugify(title), last_post_at=now
-    )
+        community=community, author=author, title=title, slug=_slugify(title), last_post_at=now,
+        post_count=0, last_number=0, pinned=False, locked=False,
+    )  # fmt: skip
     db.session.add(thread)
     _apply_tags(thread, community, tag_names)
     db.session.execute(
@@ -137,8 +153,10 @@ def post_reply(
     """Reply to a thread. Community members, not suspended; not in a locked thread."""
     thread = access_thread(author, thread_id, need="reply", lock=True)
     body = rules.check_body(body)
+    client_token = rules.check_client_token(client_token)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier
+    reply_to_id = rules.as_id(reply_to_id)
     if reply_to_id is not None:
         target = db.session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
@@ -202,6 +220,8 @@ def post_event(post: Post) -> dict:
 def index_post(post: Post) -> None:
     """Put a post (the thread itself, for its first post) in the search index."""
     thread = post.thread
+    if thread.deleted_at is not None or post.deleted_at is not None:
+        return  # out of the index for good (a moderator may still edit inside a deleted thread)
     first = post.number == 1
     search.index_document(
         "thread" if first else "post",
@@ -229,25 +249,28 @@ def _notify_about_post(post: Post, mentioned: list[User]) -> None:
     thread = post.thread
     author_id = post.author_id
     readers = [u for u in mentioned if u.id != author_id]
-    readers = [u for u in readers if community_actions.can_read(u, thread.community)]
-    mentioned_ids = {u.id for u in readers}
+    mentioned_ids = set(_readers_among(thread.community, [u.id for u in readers]))
     excerpt = _excerpt(post.source)
-    for user in readers:
+    for user_id in sorted(mentioned_ids):
         notify.notify(
-            user.id, "mention", actor=post.author, community_id=thread.community_id,
+            user_id, "mention", actor=post.author, community_id=thread.community_id,
             post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
         )  # fmt: skip
+    # Watchers of the community hear of new threads too; a thread's first post says so.
+    kind = "thread" if post.number == 1 else "reply"
     watcher_ids = set(watchers_of(thread)) - mentioned_ids - {author_id}
     for user_id in sorted(watcher_ids):
         notify.notify(
-            user_id, "reply", actor=post.author, community_id=thread.community_id,
+            user_id, kind, actor=post.author, community_id=thread.community_id,
             post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
         )  # fmt: skip
     notify.publish_counts(mentioned_ids | watcher_ids)
 
 
 def _excerpt(source: str, length: int = 280) -> str:
-    text = " ".join(source.split())
+    """The start of a post's text for a notification: mentions read as "@Name"."""
+    text = mentions.MENTION.sub(lambda m: "@" + m.group(1).strip(), source)
+    text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
@@ -267,13 +290,35 @@ def watchers_of(thread: Thread) -> list[int]:
             )
         )
     )
-    ids = watching - unwatched
-    if not ids:
+    return _readers_among(thread.community, watching - unwatched)
+
+
+def _readers_among(community: Community, user_ids) -> list[int]:
+    """Those of `user_ids` who may read `community` (and are not suspended), in one query."""
+    if not user_ids:
         return []
-    users = db.session.scalars(
-        select(User).where(User.id.in_(ids), User.suspended_at.is_(None))
+    stmt = select(User.id).where(User.id.in_(sorted(user_ids)), User.suspended_at.is_(None))
+    if not community.is_public:
+        member = select(Membership.user_id).where(Membership.community_id == community.id)
+        stmt = stmt.where(User.id.in_(member) | (User.site_role == "admin"))
+    return sorted(db.session.scalars(stmt))
+
+
+def is_watching(user: User | None, thread: Thread) -> bool:
+    """Whether the member hears of new posts in the thread (see watchers_of)."""
+    if user is None:
+        return False
+    rows = db.session.execute(
+        select(Subscription.thread_id, Subscription.watching).where(
+            Subscription.user_id == user.id,
+            (Subscription.thread_id == thread.id)
+            | (Subscription.community_id == thread.community_id),
+        )
     ).all()
-    return [u.id for u in users if community_actions.can_read(u, thread.community)]
+    on_thread = [watching for thread_id, watching in rows if thread_id is not None]
+    if on_thread:
+        return on_thread[0]
+    return any(watching for _thread_id, watching in rows)
 
 
 def _auto_watch(user: User, thread: Thread) -> None:
@@ -290,16 +335,25 @@ def _auto_watch(user: User, thread: Thread) -> None:
 def set_thread_watching(user: User, thread_id: int, *, watching: bool) -> Subscription:
     """Watch or stop watching a thread. Anyone who can read it."""
     thread = access_thread(user, thread_id)
-    sub = db.session.scalar(
-        select(Subscription).where(
-            Subscription.user_id == user.id, Subscription.thread_id == thread.id
-        )
+    mine = select(Subscription).where(
+        Subscription.user_id == user.id, Subscription.thread_id == thread.id
     )
+    sub = db.session.scalar(mine)
     if sub is None:
-        sub = Subscription(user_id=user.id, thread_id=thread.id)
-        db.session.add(sub)
+        sub = _add_once(Subscription(user_id=user.id, thread_id=thread.id), mine)
     sub.watching = watching
     return sub
+
+
+def _add_once(row, existing):
+    """Insert `row`, or when a simultaneous request (a double click) inserted the same one
+    first and the unique key refuses it, return that one (`existing` selects it)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+        return row
+    except IntegrityError:
+        return db.session.scalar(existing)
 
 
 def watches_community(user: User | None, community: Community) -> bool:
@@ -319,13 +373,12 @@ def watches_community(user: User | None, community: Community) -> bool:
 def set_community_watching(user: User, slug: str, *, watching: bool) -> None:
     """Watch every new post in a community, or stop. Anyone who can read it."""
     community = community_actions.access_community(user, slug)
-    sub = db.session.scalar(
-        select(Subscription).where(
-            Subscription.user_id == user.id, Subscription.community_id == community.id
-        )
+    mine = select(Subscription).where(
+        Subscription.user_id == user.id, Subscription.community_id == community.id
     )
+    sub = db.session.scalar(mine)
     if watching and sub is None:
-        db.session.add(Subscription(user_id=user.id, community_id=community.id, watching=True))
+        _add_once(Subscription(user_id=user.id, community_id=community.id, watching=True), mine)
     elif not watching and sub is not None:
         db.session.delete(sub)
 
@@ -334,12 +387,16 @@ def set_community_watching(user: User, slug: str, *, watching: bool) -> None:
 
 
 def _record_read(user: User, thread: Thread, number: int) -> None:
-    row = db.session.scalar(
-        select(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
+    mine = select(ThreadRead).where(
+        ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id
     )
+    row = db.session.scalar(mine)
     if row is None:
-        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number))
-    elif number > row.last_read_number:
+        # Two tabs opening a thread for the first time at once would both insert: the one
+        # that loses the race moves the other's marker instead of failing the page.
+        new = ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number)
+        row = _add_once(new, mine)
+    if number > row.last_read_number:
         row.last_read_number = number
         row.updated_at = utcnow()
 
@@ -383,10 +440,15 @@ def mark_community_read(user: User, slug: str) -> None:
         db.session.add(CommunityRead(user_id=user.id, community_id=community.id, read_before=now))
     else:
         row.read_before = now
-    # Per-thread markers below the newest post would still count as unread: drop them.
-    stale = select(Thread.id).where(Thread.community_id == community.id)
+    # Threads the member has opened keep their markers, moved to the newest post: a later
+    # reply then counts as one unread post, not as the whole thread.
+    newest = select(Thread.last_number).where(Thread.id == ThreadRead.thread_id).scalar_subquery()
+    in_community = select(Thread.id).where(Thread.community_id == community.id)
     db.session.execute(
-        delete(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(stale))
+        update(ThreadRead)
+        .where(ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(in_community))
+        .values(last_read_number=newest, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -399,7 +461,7 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     body = rules.check_body(body)
     if body == post.source:
         return post
-    db.session.add(PostRevision(post=post, editor=actor, source=post.source, html=post.html))
+    db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, html=post.html))
     _, before = mentions.resolve(post.source)
     linked_source, mentioned = mentions.resolve(body)
     post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
@@ -416,16 +478,15 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
 
 def _notify_about_new_mentions(post: Post, users: list[User]) -> None:
     thread = post.thread
-    ids = set()
-    for user in users:
-        if user.id != post.author_id and community_actions.can_read(user, thread.community):
-            notify.notify(
-                user.id, "mention", actor=post.author, community_id=thread.community_id,
-                post_id=post.id, subject=thread.title, excerpt=_excerpt(post.source),
-                url=f"/p/{post.id}",
-            )  # fmt: skip
-            ids.add(user.id)
-    notify.publish_counts(ids)
+    wanted = [u.id for u in users if u.id != post.author_id]
+    ids = _readers_among(thread.community, wanted)
+    for user_id in ids:
+        notify.notify(
+            user_id, "mention", actor=post.author, community_id=thread.community_id,
+            post_id=post.id, subject=thread.title, excerpt=_excerpt(post.source),
+            url=f"/p/{post.id}",
+        )  # fmt: skip
+    notify.publish_counts(set(ids))
 
 
 def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevision]]:
@@ -448,11 +509,12 @@ def delete_post(actor: User, post_id: int) -> Post:
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
     thread.post_count -= 1
-    db.session.execute(
-        update(Community)
-        .where(Community.id == thread.community_id)
-        .values(post_count=Community.post_count - 1)
-    )
+    if thread.deleted_at is None:  # a deleted thread's posts already left the community count
+        db.session.execute(
+            update(Community)
+            .where(Community.id == thread.community_id)
+            .values(post_count=Community.post_count - 1)
+        )
     if post.number == 1:
         search.remove_document("thread", thread.id)
     else:
@@ -482,10 +544,16 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
         )
     )
     if existing is None:
-        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+        # A double click can send the same reaction twice at once: the second insert loses
+        # the race on the unique key, and the reaction is there either way.
+        try:
+            with db.session.begin_nested():
+                db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+        except IntegrityError:
+            pass
     else:
         db.session.delete(existing)
-    db.session.flush()
+        db.session.flush()
     counts = dict(
         db.session.execute(
             select(Reaction.kind, func.count())
@@ -523,6 +591,8 @@ def set_locked(actor: User, thread_id: int, *, locked: bool) -> Thread:
 def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     """Move a thread to another community. Moderators of both communities."""
     thread = access_thread(actor, thread_id, need="moderate", lock=True)
+    if thread.deleted_at is not None:
+        raise Invalid("This thread is deleted: it cannot be moved.", field="community")
     target = community_actions.access_community(actor, to_slug, need="moderate")
     if target.id == thread.community_id:
         raise Invalid("The thread is already in that community.", field="community")
@@ -545,8 +615,30 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     db.session.flush()
     _apply_tags(thread, target, names)
     search.move_thread_documents(thread.id, target.id)
+    # Its notifications follow it: readers who cannot see the new community no longer see them.
+    notify.move_to_community(
+        select(Post.id).where(Post.thread_id == thread.id), community_id=target.id
+    )
     record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
+    recheck_live_readers([thread.id])
     return thread
+
+
+def recheck_live_readers(thread_ids: list[int]) -> None:
+    """Who may read these threads changed: after commit, empty their live rooms and tell the
+    open pages to ask again, so access is checked anew (and refused to outsiders)."""
+    for thread_id in thread_ids:
+        realtime.close_room(
+            f"thread:{thread_id}", notice="thread.recheck", payload={"thread_id": thread_id}
+        )
+
+
+def recheck_live_readers_of(community_id: int) -> None:
+    """Every thread room of a community (a member left a members-only community)."""
+    ids = db.session.scalars(
+        select(Thread.id).where(Thread.community_id == community_id, Thread.deleted_at.is_(None))
+    )
+    recheck_live_readers(list(ids))
 
 
 def delete_thread(actor: User, thread_id: int) -> Thread:
@@ -564,6 +656,7 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
         )
         search.remove_thread_documents(thread.id)
         record(actor, "thread.delete", thread)
+        recheck_live_readers([thread.id])
     return thread
 
 
@@ -593,8 +686,10 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
 def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
     """Replace a thread's tags. Its author or a moderator."""
     thread = access_thread(actor, thread_id)
-    if thread.author_id != actor.id and not community_actions.is_moderator(actor, thread.community):
-        raise Forbidden("Only the thread's author or a moderator can change its tags.")
+    if not community_actions.is_moderator(actor, thread.community):
+        if thread.author_id != actor.id:
+            raise Forbidden("Only the thread's author or a moderator can change its tags.")
+        community_actions.check_can_post(actor, thread.community)
     names = rules.check_tags(tags)
     thread.tags = []
     db.session.flush()
@@ -606,7 +701,10 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
     """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
     community = community_actions.access_community(actor, slug, need="moderate")
     tag = _community_tag(community, tag_id)
-    [new_name] = rules.check_tags([name]) or [""]
+    names = rules.check_tags([name])
+    if not names:
+        raise Invalid("Give the tag a new name.", field="name")
+    new_name = names[0]
     new_slug = rules.tag_slug(new_name)
     clash = db.session.scalar(
         select(Tag).where(Tag.community_id == community.id, Tag.slug == new_slug, Tag.id != tag.id)
@@ -638,7 +736,7 @@ def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag
 
 
 def _community_tag(community: Community, tag_id: int) -> Tag:
-    tag = db.session.get(Tag, tag_id)
+    tag = db.session.get(Tag, tag_id) if rules.as_id(tag_id) else None
     if tag is None or tag.community_id != community.id:
         raise NotFound("That tag is not in this community.")
     return tag

@@ -121,11 +121,17 @@ def _spread_in_time(rng: random.Random, community: Community) -> None:
         posts = db.session.scalars(
             select(Post).where(Post.thread_id == thread.id).order_by(Post.number)
         ).all()
+        # Gaps of one to thirty hours, squeezed when they would run past now: no demo post
+        # is dated in the future.
+        gaps = [timedelta(hours=rng.randint(1, 30)) for _ in posts[1:]]
+        span = sum(gaps, timedelta())
+        if span > now - start:
+            gaps = [gap * ((now - start) / span) for gap in gaps]
         at = start
-        for post in posts:
+        for post, gap in zip(posts, [timedelta(), *gaps], strict=True):
+            at += gap
             post.created_at = at
             actions.index_post(post)  # the search index carries the date too
-            at += timedelta(hours=rng.randint(1, 30))
         thread.created_at = start
         thread.last_post_at = posts[-1].created_at
         latest = max(latest or thread.last_post_at, thread.last_post_at)

@@ -1,6 +1,8 @@
 """Atom feeds of the latest threads: the whole site's public communities, or one community."""
 
-from flask import Response, render_template
+import re
+
+from flask import Response, current_app, render_template
 from sqlalchemy import select
 
 from ..communities import actions as community_actions
@@ -32,9 +34,11 @@ def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
 
 
 def _atom(title: str, self_url: str, page_url: str, entries) -> Response:
+    # xml:base: the site-relative links in posts (threads, mentions) resolve to SITE_URL.
+    base_url = current_app.config["SITE_URL"].rstrip("/") + "/"
     body = render_template(
         "threads/feed.xml", title=title, self_url=self_url, page_url=page_url, entries=entries,
-        absolute_url=absolute_url,
+        absolute_url=absolute_url, base_url=base_url,
     )  # fmt: skip
     return Response(body, mimetype="application/atom+xml")
 
@@ -66,3 +70,13 @@ def atom_date(value) -> str:
     from ..db import utcnow
 
     return (value or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Characters XML 1.0 does not allow, even escaped: one in a title or post would make the whole
+# feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@bp.app_template_filter("xml_text")
+def xml_text(value) -> str:
+    return _NOT_XML.sub("", str(value or ""))

@@ -14,11 +14,24 @@ from ..extensions import db
 
 MENTION = re.compile(r"@\*\*([^*|\n]{1,80}?)(?:\|(\d{1,10}))?\*\*")
 MAX_MENTIONS = 20
+# Code is shown as typed: no mentions inside fenced blocks or `inline code`.
+CODE = re.compile(r"(?ms)^ {0,3}(```|~~~).*?(?:^ {0,3}\1[^\n]*$|\Z)|`[^`\n]+`")
+
+
+def _outside_code(source: str, replace) -> str:
+    """`replace` applied to the parts of `source` that are not code."""
+    parts, end = [], 0
+    for code in CODE.finditer(source):
+        parts += [replace(source[end : code.start()]), code.group(0)]
+        end = code.end()
+    return "".join([*parts, replace(source[end:])])
 
 
 def _candidates(source: str) -> list[tuple[str, int | None]]:
     found = []
-    for match in MENTION.finditer(source):
+    text: list[str] = []
+    _outside_code(source, lambda part: text.append(part) or part)
+    for match in MENTION.finditer("\n".join(text)):
         name, user_id = match.group(1).strip(), match.group(2)
         found.append((name, int(user_id) if user_id else None))
     return found[:MAX_MENTIONS]
@@ -52,4 +65,5 @@ def resolve(source: str) -> tuple[str, list[User]]:
         label = user.display_name.replace("[", "").replace("]", "")
         return f"[@{label}](/u/{user.id})"
 
-    return MENTION.sub(link, source), list(mentioned.values())
+    linked = _outside_code(source, lambda part: MENTION.sub(link, part))
+    return linked, list(mentioned.values())

@@ -12,6 +12,7 @@ from ..communities.queries import readable_filter
 from ..db import utcnow
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
+from . import rules
 from .models import REACTIONS, CommunityRead, Post, Reaction, Tag, Thread, ThreadRead, ThreadTag
 
 THREADS_PAGE_SIZE = 30
@@ -74,7 +75,7 @@ def community_threads(
             Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag.id))
         )
     cursor = decode_cursor(after, (bool, str, int))
-    if cursor is not None:
+    if cursor is not None and rules.as_id(cursor[2]) is not None:
         pinned, at, thread_id = cursor
         stmt = stmt.where(
             tuple_(Thread.pinned, Thread.last_post_at, Thread.id)
@@ -109,10 +110,21 @@ def _thread_row(row, signed_in: bool) -> ThreadRow:
     return ThreadRow(thread, max(thread.last_number - read_number, 0), False)
 
 
+def page_count(thread: Thread) -> int:
+    return max(1, -(-thread.last_number // POSTS_PAGE_SIZE))
+
+
+def last_number_on_page(thread: Thread, page: int) -> int:
+    """The highest post number page `page` (clamped like thread_page) shows."""
+    page = min(max(page, 1), page_count(thread))
+    return min(page * POSTS_PAGE_SIZE, thread.last_number)
+
+
 def thread_page(thread: Thread, *, page: int) -> tuple[list[Post], int]:
     """Posts `page` of a thread (1-based): numbers (page-1)*N+1 … page*N. No OFFSET: the
-    numbers are dense, so a page is a range of the (thread_id, number) index."""
-    pages = max(1, -(-thread.last_number // POSTS_PAGE_SIZE))
+    numbers are dense, so a page is a range of the (thread_id, number) index. Pages past
+    either end are clamped to the first or the last."""
+    pages = page_count(thread)
     page = min(max(page, 1), pages)
     low = (page - 1) * POSTS_PAGE_SIZE
     posts = list(
@@ -227,9 +239,16 @@ def unread_by_community(user: User | None) -> dict[int, int]:
 
 
 def tags_of(community: Community) -> list[tuple[Tag, int]]:
+    """A community's tags by name, each with how many of its live threads carry it."""
     stmt = (
-        select(Tag, func.count(ThreadTag.thread_id))
+        select(Tag, func.count(Thread.id))
         .outerjoin(ThreadTag, ThreadTag.tag_id == Tag.id)
+        .outerjoin(
+            Thread,
+            (Thread.id == ThreadTag.thread_id)
+            & Thread.deleted_at.is_(None)
+            & (Thread.community_id == community.id),
+        )
         .where(Tag.community_id == community.id)
         .group_by(Tag.id)
         .order_by(Tag.name)

@@ -1,35 +1,68 @@
-"""Live thread pages: an open thread page joins `thread:<id>` and receives new posts."""
+"""Live thread pages: an open thread page joins `thread:<id>` and receives new posts.
+
+Events (README, "Socket.IO protocol"):
+- `thread.open` `{thread_id}` → ack `{ok: true}` and the connection joins `thread:<id>`, or
+  `{ok: false, error}` when the payload is malformed or the thread is not readable (a
+  members-only thread of another community answers exactly like a missing one);
+- `thread.close` `{thread_id}` → ack `{ok: true}`, leaves the room;
+- then `thread.reply` / `thread.edited` / `thread.deleted` / `thread.reactions` arrive, sent by
+  the actions after their transaction commits (community/realtime.py).
+"""
 
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
 from ..auth import actor
 from ..errors import DomainError
-from ..extensions import socketio
-from . import actions
+from ..extensions import db, socketio
+from . import actions, rules
+
+MALFORMED = {"ok": False, "error": "Malformed request: send {thread_id: <number>}."}
+
+
+def thread_id_of(data) -> int | None:
+    """The thread id of a payload, or None when the payload is not `{thread_id: <id>}`.
+
+    A positive integer, or its decimal text (what a page's data attribute holds); never a
+    bool, a float, a list or a number no id column could hold (rules.as_id).
+    """
+    if not isinstance(data, dict):
+        return None
+    return rules.as_id(data.get("thread_id"))
+
+
+def room_of(thread_id: int) -> str:
+    return f"thread:{thread_id}"
 
 
 @socketio.on("thread.open")
-def on_thread_open(data):
-    """Sent by an open thread page; the reply broadcasts of that thread then reach it."""
+def on_thread_open(data=None):
+    """Sent by an open thread page; the thread's live events then reach it."""
     if not current_user.is_authenticated:
         return {"ok": False, "error": "Please sign in."}
+    thread_id = thread_id_of(data)
+    if thread_id is None:
+        return MALFORMED
     try:
-        thread_id = int(data["thread_id"])
         actions.access_thread(actor(), thread_id)
-    except (KeyError, TypeError, ValueError):
-        return {"ok": False, "error": "Malformed request."}
     except DomainError as exc:
         return {"ok": False, "error": exc.message}
-    join_room(f"thread:{thread_id}")
+    finally:
+        db.session.rollback()  # a read: end its transaction before the connection idles
+    try:
+        join_room(room_of(thread_id))
+    except (KeyError, ValueError):
+        # The tab went away while its access was checked (events run in their own greenlet):
+        # nothing to join, and nobody left to tell.
+        return {"ok": False, "error": "Not connected."}
     return {"ok": True}
 
 
 @socketio.on("thread.close")
-def on_thread_close(data):
+def on_thread_close(data=None):
     """Sent when a thread page is left without closing the connection."""
-    try:
-        leave_room(f"thread:{int(data['thread_id'])}")
-    except (KeyError, TypeError, ValueError):
-        return {"ok": False, "error": "Malformed request."}
+    thread_id = thread_id_of(data)
+    if thread_id is None:
+        return MALFORMED
+    leave_room(room_of(thread_id))
     return {"ok": True}

@@ -10,10 +10,10 @@ from ..auth import actor
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..forms import attach_error
-from . import actions, bp, mentions, queries
+from . import actions, bp, mentions, queries, rules
 from .forms import (
     EditForm,
     MergeTagForm,
@@ -75,12 +75,16 @@ def new_thread(slug: str):
 def show(thread_id: int, slug: str | None = None):
     reader = _reader()
     thread = actions.access_thread(reader, thread_id)
-    posts, pages = queries.thread_page(thread, page=request.args.get("page", 1, type=int))
-    if reader is not None and posts and actions.read_is_behind(reader, thread, posts[-1].number):
-        # Read markers are bookkeeping, like "last seen": recorded as the page is shown.
+    # Out-of-range pages are clamped to the first or last (thread_page), never an error.
+    page = request.args.get("page", 1, type=int)
+    seen = queries.last_number_on_page(thread, page)
+    if reader is not None and seen and actions.read_is_behind(reader, thread, seen):
+        # Read markers are bookkeeping, like "last seen": recorded as the page is shown, and
+        # before the posts are loaded (the commit would expire them, one reload per post).
         with atomic():
-            actions.mark_read(actor(), thread_id, up_to=posts[-1].number)
+            actions.mark_read(actor(), thread_id, up_to=seen)
         thread = actions.access_thread(reader, thread_id)
+    posts, pages = queries.thread_page(thread, page=page)
     return render_template("threads/show.html", **_thread_context(thread, posts, pages, reader))
 
 
@@ -90,10 +94,11 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
     page = queries.page_of_number(posts[0].number) if posts else 1
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.fill_token()
-    quote_id = request.args.get("quote", type=int)
+    quote_id = rules.as_id(request.args.get("quote", ""))
     if quote_id and not reply_form.body.data:
         reply_form.body.data = _quote(reader, quote_id, thread)
-        reply_form.reply_to.data = str(quote_id)
+        if reply_form.body.data:
+            reply_form.reply_to.data = str(quote_id)
     move_form = MoveForm(formdata=None)
     if moderator:
         move_form.community.choices = [
@@ -109,7 +114,8 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         "pages": pages,
         "moderator": moderator,
         "can_reply": _can_reply(reader, thread),
-        "watching": reader is not None and reader.id in actions.watchers_of(thread),
+        "can_react": _can_react(reader, thread),
+        "watching": actions.is_watching(reader, thread),
         "reactions": queries.reactions_for(posts, reader),
         "reaction_kinds": REACTIONS,
         "replied_to": _replied_to(posts),
@@ -125,7 +131,18 @@ def _can_reply(reader, thread: Thread) -> bool:
         return False
     try:
         actions.access_thread(reader, thread.id, need="reply")
-    except (Forbidden, DomainError):
+    except DomainError:
+        return False
+    return True
+
+
+def _can_react(reader, thread: Thread) -> bool:
+    """Members who may post react, in locked threads too (a reaction is not a reply)."""
+    if reader is None or thread.deleted_at is not None:
+        return False
+    try:
+        community_actions.check_can_post(reader, thread.community)
+    except DomainError:
         return False
     return True
 
@@ -184,36 +201,40 @@ def first_unread(thread_id: int):
 @login_required
 def reply(thread_id: int):
     form = ReplyForm()
-    reader = actor()
-    if form.preview.data or not form.validate_on_submit():
-        return _reply_page(thread_id, form, preview=form.preview.data)
+    if form.preview.data:
+        form.validate()
+        return _reply_page(thread_id, form, preview=_preview(form.body.data), status=200)
+    if not form.validate_on_submit():
+        return _reply_page(thread_id, form)
     try:
         with atomic():
             new = actions.post_reply(
                 actor(), thread_id, body=form.body.data,
-                reply_to_id=int(form.reply_to.data) if form.reply_to.data.isdigit() else None,
+                reply_to_id=rules.as_id(form.reply_to.data or ""),
                 client_token=form.client_token.data,
             )  # fmt: skip
             post_id = new.id
     except DomainError as exc:
-        if exc.status != 400 or reader is None:
-            raise
+        # Locked, deleted, left the community…: say why, and keep what they wrote.
         attach_error(form, exc)
-        return _reply_page(thread_id, form)
+        return _reply_page(thread_id, form, status=exc.status)
     return redirect(url_for("threads.post", post_id=post_id))
 
 
-def _reply_page(thread_id: int, form: ReplyForm, preview: bool = False):
-    """The thread's last page again, with the reply form as the member left it."""
+def _reply_page(thread_id: int, form: ReplyForm, *, preview: str | None = None, status=400):
+    """The thread's last page again, with the reply form as the member left it; when the
+    thread cannot be shown to them any more, a page that still holds their text."""
     reader = actor()
-    thread = actions.access_thread(reader, thread_id)
+    try:
+        thread = actions.access_thread(reader, thread_id)
+    except NotFound as exc:
+        message = form.form_errors[0] if form.form_errors else exc.message
+        html = render_template("threads/unsent.html", form=form, message=message)
+        return html, 404
     posts, pages = queries.thread_page(thread, page=10**9)
     context = _thread_context(thread, posts, pages, reader, reply_form=form)
-    if preview:
-        form.validate()
-        context["preview"] = _preview(form.body.data)
-        return render_template("threads/show.html", **context)
-    return render_template("threads/show.html", **context), 400
+    context["preview"] = preview
+    return render_template("threads/show.html", **context), status
 
 
 # --- editing, deleting, revisions -----------------------------------------------------------

@@ -1,37 +1,55 @@
 // The composer: preview without a reload, @mention autocomplete, quoting a selection, and
 // confirmation before destructive buttons. Without JavaScript the Preview button still works
-// (the server renders the preview), and mentions can be typed as @**Name**.
+// (the server renders the preview and keeps the text), mentions can be typed as @**Name**,
+// and Quote quotes the whole post.
 
-function csrfToken(form) {
-  const input = form.querySelector('input[name="csrf_token"]');
-  return input ? input.value : "";
+function say(composer, message) {
+  const status = composer?.querySelector("[data-composer-status]");
+  if (status) status.textContent = message;
 }
 
 // --- preview ---
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-preview-button]");
-  if (!button) return;
-  const composer = button.closest("[data-composer]");
-  const form = button.closest("form");
+  const composer = button?.closest("[data-composer]");
+  const form = button?.form;
+  if (!composer || !form) return;
+  event.preventDefault();
   const textarea = composer.querySelector("textarea");
   const preview = composer.querySelector("[data-preview]");
-  event.preventDefault();
   const body = new FormData();
-  body.append("csrf_token", csrfToken(form));
+  body.append("csrf_token", form.querySelector('input[name="csrf_token"]')?.value || "");
   body.append("body", textarea.value);
-  const response = await fetch("/preview", { method: "POST", body });
-  if (!response.ok) {
-    form.requestSubmit(button); // fall back to the server-rendered preview
+  let data;
+  try {
+    const response = await fetch("/preview", {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    data = await response.json();
+  } catch {
+    form.requestSubmit(button); // the server renders the preview instead
     return;
   }
-  const data = await response.json();
-  // data.html comes from the server's sanitiser (community/markup.py).
-  preview.querySelector(".prose").innerHTML =
-    data.html || '<p class="meta">Nothing to preview yet.</p>';
+  const prose = preview.querySelector(".prose");
+  if (data.html) {
+    prose.innerHTML = data.html; // from the server's sanitiser (community/markup.py)
+  } else {
+    const empty = document.createElement("p");
+    empty.className = "meta";
+    empty.textContent = "Nothing to preview yet.";
+    prose.replaceChildren(empty);
+  }
   preview.hidden = false;
+  say(composer, "The preview is shown below the message.");
 });
 
 // --- @mention autocomplete ---
+// The textarea keeps focus; the list is a listbox it controls, the highlighted option its
+// aria-activedescendant. ArrowDown/ArrowUp choose, Enter or Tab insert, Escape closes; until
+// an option is highlighted, Enter and Tab do what they always do.
 function mentionQuery(textarea) {
   const before = textarea.value.slice(0, textarea.selectionStart);
   const match = /(^|\s)@([\p{L}\p{N}][\p{L}\p{N} .'-]{0,30})$/u.exec(before);
@@ -45,97 +63,144 @@ function setupMentions(composer) {
   let items = [];
   let active = -1;
   let query = null;
-  list.id = list.id || `mentions-${Math.random().toString(36).slice(2)}`;
+  let asked = 0; // answers to older questions are ignored
   textarea.setAttribute("aria-controls", list.id);
   textarea.setAttribute("aria-autocomplete", "list");
 
   function close() {
     list.hidden = true;
-    list.innerHTML = "";
+    list.replaceChildren();
     items = [];
     active = -1;
     textarea.removeAttribute("aria-activedescendant");
   }
 
+  function highlight(index) {
+    active = index;
+    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+    textarea.setAttribute("aria-activedescendant", list.children[index].id);
+  }
+
   function choose(index) {
     const item = items[index];
     if (!item || !query) return;
-    const value = textarea.value;
+    const { value } = textarea;
     const end = textarea.selectionStart;
     textarea.value = `${value.slice(0, query.start)}${item.mention} ${value.slice(end)}`;
     const caret = query.start + item.mention.length + 1;
     textarea.setSelectionRange(caret, caret);
     close();
     textarea.focus();
+    say(composer, `${item.name} mentioned.`);
   }
 
-  function highlight(index) {
-    active = index;
-    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
-    if (index >= 0) textarea.setAttribute("aria-activedescendant", list.children[index].id);
-  }
-
-  textarea.addEventListener("input", async () => {
+  async function suggest() {
     query = mentionQuery(textarea);
-    if (!query || query.text.length < 1) {
+    const question = ++asked;
+    if (!query) {
       close();
       return;
     }
-    const response = await fetch(`/api/members?q=${encodeURIComponent(query.text)}`);
-    if (!response.ok) return;
-    items = (await response.json()).members;
-    list.innerHTML = "";
-    items.forEach((m, i) => {
+    let members;
+    try {
+      const response = await fetch(`/api/members?q=${encodeURIComponent(query.text)}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      members = (await response.json()).members;
+    } catch {
+      return; // no suggestions; typing @**Name** still works
+    }
+    if (question !== asked) return;
+    close();
+    items = members;
+    items.forEach((member, i) => {
       const li = document.createElement("li");
       li.id = `${list.id}-${i}`;
       li.setAttribute("role", "option");
-      li.textContent = m.name;
+      li.setAttribute("aria-selected", "false");
+      li.textContent = member.name;
       li.addEventListener("mousedown", (e) => {
-        e.preventDefault();
+        e.preventDefault(); // keep the focus (and the caret) in the textarea
         choose(i);
       });
-      list.appendChild(li);
+      list.append(li);
     });
     list.hidden = items.length === 0;
-    highlight(items.length ? 0 : -1);
-  });
+    if (items.length) {
+      const people = items.length === 1 ? "1 person matches" : `${items.length} people match`;
+      say(composer, `${people}: use the arrow keys to choose, Enter to insert.`);
+    }
+  }
 
+  textarea.addEventListener("input", suggest);
   textarea.addEventListener("keydown", (event) => {
-    if (list.hidden) return;
+    if (list.hidden || event.isComposing) return;
     if (event.key === "ArrowDown") {
       event.preventDefault();
       highlight((active + 1) % items.length);
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
       highlight((active - 1 + items.length) % items.length);
-    } else if (event.key === "Enter" || event.key === "Tab") {
+    } else if ((event.key === "Enter" || event.key === "Tab") && active >= 0) {
       event.preventDefault();
       choose(active);
     } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation(); // the list closes, not an open menu elsewhere
       close();
     }
   });
-  textarea.addEventListener("blur", () => setTimeout(close, 150));
+  textarea.addEventListener("blur", close);
 }
 
 document.querySelectorAll("[data-composer]").forEach(setupMentions);
 
 // --- quote the selected part of a post ---
+// The selection is read on mousedown, before the click on the link can move it.
+let selectedOnPress = null;
+
+function selectionIn(post) {
+  const selection = window.getSelection();
+  if (!selection || selection.isCollapsed || !selection.rangeCount) return "";
+  const range = selection.getRangeAt(0);
+  const body = post.querySelector(".post-body");
+  if (!body || !body.contains(range.startContainer) || !body.contains(range.endContainer)) {
+    return "";
+  }
+  return selection.toString().trim();
+}
+
+document.addEventListener(
+  "mousedown",
+  (event) => {
+    const link = event.target.closest("[data-quote]");
+    selectedOnPress = link ? selectionIn(link.closest(".post")) : null;
+  },
+  true,
+);
+
 document.addEventListener("click", (event) => {
   const link = event.target.closest("[data-quote]");
   const reply = document.querySelector("#reply textarea");
   if (!link || !reply) return;
   const post = link.closest(".post");
-  const selection = window.getSelection();
-  const text = selection && post.contains(selection.anchorNode) ? selection.toString().trim() : "";
-  if (!text) return; // no selection: the link quotes the whole post (server side)
+  const text = selectionIn(post) || selectedOnPress;
+  selectedOnPress = null;
+  if (!text) return; // nothing selected: the link quotes the whole post (server side)
   event.preventDefault();
-  const author = post.querySelector(".post-by a")?.textContent || "Someone";
-  const quoted = text.split("\n").map((line) => `> ${line}`).join("\n");
-  reply.value += `${reply.value ? "\n" : ""}${author} wrote:\n${quoted}\n\n`;
-  reply.focus();
+  const author = post.querySelector(".post-by a")?.textContent.trim() || "A former member";
+  const quoted = text
+    .split(/\r?\n/)
+    .map((line) => (line.trim() ? `> ${line}` : ">"))
+    .join("\n");
+  const before = reply.value && !reply.value.endsWith("\n\n") ? "\n\n" : "";
+  reply.value = `${reply.value.trimEnd() ? reply.value + before : ""}${author} wrote:\n${quoted}\n\n`;
   const replyTo = reply.form.querySelector('input[name="reply_to"]');
   if (replyTo) replyTo.value = link.dataset.quote;
+  reply.focus();
+  reply.setSelectionRange(reply.value.length, reply.value.length);
+  say(reply.closest("[data-composer]"), `Quoted ${author}.`);
 });
 
 // --- confirm destructive actions ---

@@ -1,116 +1,217 @@
-// Live thread page: new replies, edits, deletions and reactions appear without a reload.
-// The page works without this script; it only adds live updates.
-const root = document.querySelector("[data-thread]");
-const postsEl = document.querySelector("[data-posts]");
-const status = document.querySelector("[data-live-status]");
+// Live thread page: new replies, edits, deletions and reactions appear without a reload, and
+// reactions toggle in place. The page works without this script (every control is a form).
+//
+// Socket.IO protocol (README): emit `thread.open` {thread_id} → ack {ok}; then receive
+// `thread.reply` {thread_id, post_id, number, author, html, created_at}, `thread.edited`
+// {post_id, html}, `thread.deleted` {post_id}, `thread.reactions` {post_id, counts}.
+// After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed.
+// `html` always comes from the server's sanitiser (community/markup.py).
 
-function escapeText(text) {
-  const span = document.createElement("span");
-  span.textContent = text;
-  return span.innerHTML;
-}
+const root = document.querySelector("[data-thread]");
+const postsEl = root?.querySelector("[data-posts]");
+const statusEl = root?.querySelector("[data-live-status]");
+const threadId = Number(root?.dataset.thread);
+let lastNumber = Number(root?.dataset.lastNumber || 0);
+let missedElsewhere = 0;
+const seen = new Set(); // ids of the posts that arrived live or by catching up
 
 function onLastPage() {
-  return !document.querySelector('.pager a[rel="next"]');
+  return !root.querySelector('.pager a[rel="next"]');
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+// The reaction forms of a post on this page, copied for a new post (same CSRF token, same
+// kinds), with nothing pressed and nothing counted; null when the reader cannot react.
+function reactionsFor(postId) {
+  const template = root.querySelector(".post .reactions");
+  if (!template || !template.querySelector("form[data-reaction]")) return null;
+  const copy = template.cloneNode(true);
+  copy.querySelectorAll(":scope > :not(form[data-reaction])").forEach((n) => n.remove());
+  copy.querySelectorAll("form[data-reaction]").forEach((form) => {
+    form.action = `/p/${postId}/react`;
+    const button = form.querySelector("button");
+    button.classList.remove("mine");
+    setReaction(form, 0, false);
+  });
+  return copy;
 }
 
 function renderPost(p) {
-  // p.html was sanitised by the server (community/markup.py) when the post was written.
-  const article = document.createElement("article");
-  article.className = "post new";
-  article.id = `p${p.post_id}`;
-  const when = new Date(p.created_at);
+  const byId = `p${p.post_id}-by`;
   const author = p.author
-    ? `<a href="/u/${p.author.id}">${escapeText(p.author.name)}</a>`
+    ? el("a", { href: `/u/${p.author.id}` }, p.author.name)
     : "A former member";
-  article.innerHTML = `<span id="n${p.number}" class="anchor"></span>
-    <header class="post-header"><div>
-      <p class="post-by">${author}</p>
-      <p class="meta"><a href="/p/${p.post_id}"><time datetime="${escapeText(p.created_at)}">${escapeText(when.toLocaleString())}</time></a> · #${p.number}</p>
-    </div></header>
-    <div class="prose post-body">${p.html}</div>`;
+  const when = el("time", { datetime: p.created_at }, new Date(p.created_at).toLocaleString());
+  const body = el("div", { class: "prose post-body" });
+  body.innerHTML = p.html; // sanitised by the server when the post was written
+  const article = el(
+    "article",
+    { class: "post new", id: `p${p.post_id}`, "aria-labelledby": byId },
+    el("span", { id: `n${p.number}`, class: "anchor" }),
+    el(
+      "header",
+      { class: "post-header" },
+      el(
+        "div",
+        {},
+        el("p", { class: "post-by", id: byId }, author),
+        el("p", { class: "meta" }, el("a", { href: `/p/${p.post_id}` }, when), ` · #${p.number}`),
+      ),
+    ),
+    body,
+  );
+  const reactions = reactionsFor(p.post_id);
+  const quote = root.querySelector("[data-quote]");
+  if (reactions || quote) {
+    const actions = el("div", { class: "post-actions" });
+    if (quote) {
+      actions.append(
+        el(
+          "a",
+          { href: `/t/${threadId}?quote=${p.post_id}#reply`, "data-quote": String(p.post_id) },
+          "Quote",
+          el("span", { class: "visually-hidden" }, ` post #${p.number}`),
+        ),
+      );
+    }
+    article.append(el("footer", { class: "post-footer" }, reactions || el("div"), actions));
+  }
   return article;
 }
 
-let lastNumber = Number(root?.dataset.lastNumber || 0);
-let pendingElsewhere = 0;
+function announce(...content) {
+  statusEl.replaceChildren(...content);
+}
+
+function numberOf(article) {
+  return Number(article.querySelector(".anchor")?.id.slice(1));
+}
 
 function addPost(p) {
-  if (p.number <= lastNumber || document.getElementById(`p${p.post_id}`)) return;
-  lastNumber = p.number;
+  // Live events and catch-up answers may interleave: each post is shown once, in its place.
+  if (p.thread_id !== threadId || seen.has(p.post_id)) return;
+  seen.add(p.post_id);
+  lastNumber = Math.max(lastNumber, p.number);
+  if (document.getElementById(`p${p.post_id}`)) return;
+  const who = p.author ? p.author.name : "a former member";
   if (onLastPage()) {
-    postsEl.appendChild(renderPost(p));
-    status.textContent = `New reply from ${p.author ? p.author.name : "a member"}.`;
+    const later = [...postsEl.querySelectorAll(":scope > .post")].find(
+      (article) => numberOf(article) > p.number,
+    );
+    postsEl.insertBefore(renderPost(p), later || null);
+    announce(`New reply #${p.number} from ${who}.`); // the number: each one is announced
   } else {
-    pendingElsewhere += 1;
-    status.innerHTML = `${pendingElsewhere} new ${pendingElsewhere === 1 ? "reply" : "replies"}: <a href="/p/${p.post_id}">read the latest</a>`;
+    missedElsewhere += 1;
+    const replies = missedElsewhere === 1 ? "reply" : "replies";
+    const latest = el("a", { href: `/p/${p.post_id}` }, "read the latest");
+    announce(`${missedElsewhere} new ${replies}: `, latest);
   }
 }
 
-async function catchUp(threadId) {
-  const response = await fetch(`/t/${threadId}/since/${lastNumber}`, {
-    headers: { Accept: "application/json" },
-  });
-  if (!response.ok) return;
-  const data = await response.json();
-  data.posts.forEach(addPost);
+// What was posted since the page was rendered or the connection dropped, a batch at a time.
+async function catchUp() {
+  let after = lastNumber;
+  try {
+    for (let batch = 0; batch < 10; batch += 1) {
+      const response = await fetch(`/t/${threadId}/since/${after}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const { posts } = await response.json();
+      if (!posts.length) return;
+      posts.forEach(addPost);
+      after = posts[posts.length - 1].number;
+    }
+  } catch {
+    // offline again: the next reconnection catches up
+  }
 }
 
-if (root && postsEl && window.io) {
-  const threadId = Number(root.dataset.thread);
+function setReaction(form, count, mine) {
+  const button = form.querySelector("button");
+  const kind = form.querySelector('input[name="kind"]').value;
+  form.querySelector("[data-count]").textContent = count ? String(count) : "";
+  button.setAttribute("aria-label", `${kind.replaceAll("_", " ")}: ${count}`);
+  if (mine !== undefined) {
+    button.setAttribute("aria-pressed", String(mine));
+    button.classList.toggle("mine", mine);
+  }
+}
+
+function showCounts(postId, counts, mine) {
+  const post = document.getElementById(`p${postId}`);
+  post?.querySelectorAll("form[data-reaction]").forEach((form) => {
+    const kind = form.querySelector('input[name="kind"]').value;
+    setReaction(form, counts[kind] || 0, mine?.kind === kind ? mine.on : undefined);
+  });
+}
+
+function connect() {
   const socket = window.io({ transports: ["websocket", "polling"] });
-  let connectedBefore = false;
-  socket.on("connect", () => {
+  const open = () => {
     socket.emit("thread.open", { thread_id: threadId }, (ack) => {
-      if (!ack || !ack.ok) return;
-      if (connectedBefore) catchUp(threadId); // replies sent while we were offline
-      connectedBefore = true;
+      root.dataset.live = ack && ack.ok ? "on" : "off";
+      if (ack && ack.ok) catchUp(); // anything posted since the page was rendered, or while offline
     });
+  };
+  socket.on("connect", open);
+  // Who may read the thread changed (it moved, say): the server closed its room; ask again.
+  socket.on("thread.recheck", (p) => {
+    root.dataset.live = "off";
+    if (p.thread_id === threadId) open();
   });
-  socket.on("thread.reply", (p) => {
-    if (p.thread_id === threadId) addPost(p);
+  socket.on("disconnect", () => {
+    root.dataset.live = "off";
   });
+  socket.on("thread.reply", addPost);
   socket.on("thread.edited", (p) => {
     const body = document.querySelector(`#p${p.post_id} .post-body`);
-    if (p.thread_id === threadId && body) body.innerHTML = p.html;
+    if (p.thread_id === threadId && body) body.innerHTML = p.html; // sanitised by the server
   });
   socket.on("thread.deleted", (p) => {
-    const body = document.querySelector(`#p${p.post_id} .post-body`);
-    if (p.thread_id === threadId && body) {
-      body.outerHTML = '<p class="deleted-note">This post was deleted.</p>';
-    }
+    const post = document.getElementById(`p${p.post_id}`);
+    if (p.thread_id !== threadId || !post || post.classList.contains("deleted")) return;
+    post.classList.add("deleted");
+    post.querySelector(".post-body")?.replaceWith(
+      el("p", { class: "deleted-note" }, "This post was deleted."),
+    );
+    post.querySelector(".post-footer")?.remove();
   });
   socket.on("thread.reactions", (p) => {
-    const post = document.getElementById(`p${p.post_id}`);
-    if (p.thread_id !== threadId || !post) return;
-    post.querySelectorAll("form[data-reaction]").forEach((form) => {
-      const kind = form.querySelector('input[name="kind"]').value;
-      const count = p.counts[kind] || 0;
-      form.querySelector("[data-count]").textContent = count ? String(count) : "";
-    });
+    if (p.thread_id === threadId) showCounts(p.post_id, p.counts);
   });
 }
 
-// Reactions without a page reload.
+if (root && postsEl && statusEl && window.io) connect();
+
+// Reactions without a page reload; if anything goes wrong the form is sent the ordinary way.
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-reaction]");
   if (!form) return;
   event.preventDefault();
-  const response = await fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { Accept: "application/json" },
-  });
-  if (!response.ok) {
-    form.submit();
-    return;
-  }
-  const data = await response.json();
   const button = form.querySelector("button");
-  const kind = form.querySelector('input[name="kind"]').value;
-  const mine = button.getAttribute("aria-pressed") !== "true";
-  button.setAttribute("aria-pressed", String(mine));
-  button.classList.toggle("mine", mine);
-  const count = data.counts[kind] || 0;
-  form.querySelector("[data-count]").textContent = count ? String(count) : "";
+  if (form.dataset.busy) return; // one toggle at a time (not `disabled`: it would lose focus)
+  form.dataset.busy = "1";
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    const kind = form.querySelector('input[name="kind"]').value;
+    const on = button.getAttribute("aria-pressed") !== "true";
+    showCounts(form.action.match(/\/p\/(\d+)\//)[1], data.counts, { kind, on });
+  } catch {
+    form.submit();
+  } finally {
+    delete form.dataset.busy;
+  }
 });

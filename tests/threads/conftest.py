@@ -1,0 +1,29 @@
+"""Members for the thread tests: made through the real actions, in the seeded communities."""
+
+import pytest
+
+from tests.factories import make_moderator, make_user
+
+
+@pytest.fixture
+def alice(communities):
+    """A member of Procurement, who starts most threads."""
+    return make_user("Alice Author", email="alice@example.org", communities=("procurement",))
+
+
+@pytest.fixture
+def bob(communities):
+    """A second member of Procurement."""
+    return make_user("Bob Reader", email="bob@example.org", communities=("procurement",))
+
+
+@pytest.fixture
+def mod(communities):
+    """A moderator of Procurement (and member of nothing else)."""
+    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
+
+
+@pytest.fixture
+def stranger(communities):
+    """A confirmed account that belongs to no community."""
+    return make_user("Sam Stranger", email="sam@example.org")
