@@ -22,9 +22,26 @@ def decode_cursor(cursor: str | None, types: tuple[type, ...]) -> list | None:
         return None
     if not all(type(v) is t for v, t in zip(values, types, strict=True)):
         return None
-    if any(isinstance(v, str) and "\x00" in v for v in values):
+    if not all(_sane(v) for v in values):
         return None
     return values
+
+
+MAX_CURSOR_INT = 2**31 - 1  # ids and small ranks: what the database's INTEGER columns hold
+
+
+def _sane(value) -> bool:
+    """Cursor values go straight into queries: in range, and text the database can store."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -MAX_CURSOR_INT <= value <= MAX_CURSOR_INT
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates
+            return False
+    return True
 
 
 @dataclass

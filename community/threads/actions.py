@@ -431,15 +431,13 @@ def mark_community_read(user: User, slug: str) -> None:
     """Mark every thread of a community read ("mark all read")."""
     community = community_actions.access_community(user, slug)
     now = utcnow()
-    row = db.session.scalar(
-        select(CommunityRead).where(
-            CommunityRead.user_id == user.id, CommunityRead.community_id == community.id
-        )
+    existing = select(CommunityRead).where(
+        CommunityRead.user_id == user.id, CommunityRead.community_id == community.id
     )
-    if row is None:
-        db.session.add(CommunityRead(user_id=user.id, community_id=community.id, read_before=now))
-    else:
-        row.read_before = now
+    row = db.session.scalar(existing) or _add_once(
+        CommunityRead(user_id=user.id, community_id=community.id, read_before=now), existing
+    )
+    row.read_before = now
     # Threads the member has opened keep their markers, moved to the newest post: a later
     # reply then counts as one unread post, not as the whole thread.
     newest = select(Thread.last_number).where(Thread.id == ThreadRead.thread_id).scalar_subquery()
@@ -455,10 +453,19 @@ def mark_community_read(user: User, slug: str) -> None:
 # --- editing and deleting -------------------------------------------------------------------
 
 
+def _post_for_change(actor: User, post_id: int) -> Post:
+    """The post, re-read under its thread's row lock so that two changes at once (an edit
+    beside a delete, a double-clicked delete) see each other, then checked for "edit"."""
+    post = access_post(actor, post_id)
+    access_thread(actor, post.thread_id, lock=True)
+    db.session.refresh(post)
+    return access_post(actor, post_id, need="edit")
+
+
 def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     """Change a post's text, keeping the old text as a revision. Its author or a moderator."""
-    post = access_post(actor, post_id, need="edit")
     body = rules.check_body(body)
+    post = _post_for_change(actor, post_id)
     if body == post.source:
         return post
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, html=post.html))
@@ -504,8 +511,8 @@ def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevi
 
 def delete_post(actor: User, post_id: int) -> Post:
     """Soft-delete a post: a "post deleted" line keeps the thread readable. Author or moderator."""
-    post = access_post(actor, post_id, need="edit")
-    thread = access_thread(actor, post.thread_id, lock=True)
+    post = _post_for_change(actor, post_id)
+    thread = post.thread
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
     thread.post_count -= 1
@@ -675,10 +682,10 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
     }
     tags = []
     for slug, name in slugs.items():
-        tag = existing.get(slug)
-        if tag is None:
-            tag = Tag(community_id=community.id, name=name, slug=slug)
-            db.session.add(tag)
+        tag = existing.get(slug) or _add_once(
+            Tag(community_id=community.id, name=name, slug=slug),
+            select(Tag).where(Tag.community_id == community.id, Tag.slug == slug),
+        )
         tags.append(tag)
     thread.tags = tags
 

@@ -65,7 +65,7 @@ def as_id(value) -> int | None:
         return None
     if isinstance(value, str):
         value = value.strip()
-        if not value.isascii() or not value.isdigit():
+        if not value.isascii() or not value.isdigit() or len(value) > 10:
             return None
         value = int(value)
     if not isinstance(value, int) or not 0 < value <= MAX_ID:

@@ -243,7 +243,12 @@ def _reply_page(thread_id: int, form: ReplyForm, *, preview: str | None = None, 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    found = actions.access_post(actor(), post_id, need="edit")
+    try:
+        found = actions.access_post(actor(), post_id, need="edit")
+    except DomainError as exc:
+        if request.method != "POST":
+            raise
+        return _edit_refused(exc, EditForm())
     form = EditForm(obj=found if request.method == "GET" else None)
     if request.method == "GET":
         form.body.data = found.source
@@ -260,11 +265,19 @@ def edit(post_id: int):
             actions.edit_post(actor(), post_id, body=form.body.data)
     except DomainError as exc:
         if exc.status != 400:
-            raise
+            return _edit_refused(exc, form)
         attach_error(form, exc)
         return render_template("threads/edit.html", post=found, form=form), 400
     flash("Your changes are saved.", "success")
     return redirect(url_for("threads.post", post_id=post_id))
+
+
+def _edit_refused(exc: DomainError, form: EditForm):
+    """The edit can no longer be saved (thread locked, access lost…): say why, keep the text."""
+    html = render_template(
+        "threads/unsent.html", form=form, message=exc.message, heading="Your edit was not saved"
+    )
+    return html, exc.status
 
 
 @bp.post("/p/<int:post_id>/delete")
