@@ -23,8 +23,17 @@ def create_app(config: dict | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    values = {**settings.DEFAULTS, **settings.load(), **(config or {})}
+    config = config or {}
+    values = {**settings.DEFAULTS, **settings.load(), **config}
     instance_dir = Path(values["INSTANCE_DIR"])
+    if (
+        "INSTANCE_DIR" in config
+        and "UPLOAD_DIR" not in config
+        and not settings.environment().get("UPLOAD_DIR")
+    ):
+        # Files follow an instance given here (tests, parallel instances), as they follow one
+        # given by the environment.
+        values["UPLOAD_DIR"] = str(instance_dir / "uploads")
     app = Flask(
         __name__,
         instance_path=str(instance_dir),
@@ -82,6 +91,14 @@ def _configure_cookies(app: Flask, values: dict) -> None:
         app.config[name] = values.get(name, secure)
 
 
+def deployment_id(app: Flask) -> str:
+    """A short name for this site, the same in all its processes (which share SECRET_KEY):
+    it keeps its Redis channels and keys apart from another site's on the same server."""
+    import hashlib
+
+    return hashlib.sha256(app.config["SECRET_KEY"].encode()).hexdigest()[:12]
+
+
 def socketio_async_mode(app: Flask) -> str:
     """Match Socket.IO to the server: gevent when a gevent worker has patched the stdlib."""
     if app.config.get("SOCKETIO_ASYNC_MODE"):
@@ -113,6 +130,8 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode=socketio_async_mode(app),
         message_queue=redis_url,
+        # Redis channels are shared by everything using the server: name this site's.
+        channel=f"commons-{deployment_id(app)}-socketio",
         # None: only the site's own origin may connect (checked against the Host header).
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,  # handlers read the Flask session cookie, never write it
@@ -122,9 +141,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .chat import bp as chat_bp
     from .communities import bp as communities_bp
     from .health import bp as health_bp
+    from .media import bp as media_bp
     from .notifications import bp as notifications_bp
+    from .resources import bp as resources_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .web import DatabaseIdConverter
@@ -132,7 +154,8 @@ def _register_blueprints(app: Flask) -> None:
     # Before any route is added: routes look their converters up as they are registered.
     app.url_map.converters["int"] = DatabaseIdConverter
     blueprints = (
-        health_bp, accounts_bp, communities_bp, threads_bp, notifications_bp, search_bp, admin_bp,
+        health_bp, accounts_bp, communities_bp, threads_bp, resources_bp, media_bp, chat_bp,
+        notifications_bp, search_bp, admin_bp,
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)

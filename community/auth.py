@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_login import current_user
 
 from .accounts.models import User
@@ -20,3 +21,17 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def rate_limit(name: str):
+    """A Flask-Limiter limit read from the RATE_LIMITS setting when the request comes."""
+    return lambda: current_app.config["RATE_LIMITS"][name]
+
+
+def member_key() -> str:
+    """Rate-limit key per signed-in member (their id), per address for anyone else."""
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    from .extensions import client_ip
+
+    return f"ip:{client_ip()}"

@@ -30,6 +30,7 @@ VARIABLES = (
     "HOST",
     "PORT",
     "LOG_LEVEL",
+    "CHAT_PRESENCE_TTL",
 )
 
 
@@ -98,6 +99,9 @@ def load(env: dict[str, str] | None = None) -> dict:
         "PORT": _number("PORT", env.get("PORT", "5000")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SCALED_OUT": scaled_out,
+        "CHAT_PRESENCE_TTL": _number(
+            "CHAT_PRESENCE_TTL", env.get("CHAT_PRESENCE_TTL", "45"), minimum=3
+        ),
     }
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024
     return settings
@@ -155,6 +159,10 @@ DEFAULTS = {
         "register_account": "3 per hour",
         "reset_ip": "10 per hour",
         "reset_account": "3 per hour",
+        # Uploads per signed-in member: resources, their versions, images and pictures.
+        "upload_account": "60 per hour",
+        # Chat messages per member (a resend of the same message does not count).
+        "chat_send": "5 per 3 seconds",
     },
     # argon2id; RFC 9106's second recommended option (64 MiB, 3 passes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4},

@@ -154,7 +154,21 @@ def _demo_threads(rng: random.Random) -> str:
     return demo_threads(rng)
 
 
-STEPS: list[Callable[[random.Random], str]] = [demo_members, _demo_threads]
+def _demo_resources(rng: random.Random) -> str:
+    from .resources.demo import demo_resources
+
+    return demo_resources(rng)
+
+
+def _demo_chat(rng: random.Random) -> str:
+    from .chat.demo import demo_chat
+
+    return demo_chat(rng)
+
+
+STEPS: list[Callable[[random.Random], str]] = [
+    demo_members, _demo_threads, _demo_resources, _demo_chat,
+]  # fmt: skip
 
 
 def load_demo(seed: int = 2026) -> str:

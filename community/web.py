@@ -118,6 +118,17 @@ def to_local(value: datetime, tz_name: str | None = None) -> datetime:
     return aware.astimezone(ZoneInfo(tz_name))
 
 
+def filesize(size: int) -> str:
+    """A byte count as people read it: 812 bytes, 45 KB, 1.2 MB."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if size >= 10 else f"{size:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def _localtime(value: datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
     return to_local(value).strftime(fmt) if value else ""
 
@@ -127,16 +138,18 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["user_html"] = safe
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["site_name"] = "Commons"
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import orgs_cli, users_cli
+    from .chat.cli import chat_cli
     from .communities.cli import communities_cli
     from .jobs import jobs_cli
     from .seed import demo_cli, seed_command
 
-    for group in (users_cli, orgs_cli, communities_cli, jobs_cli, demo_cli):
+    for group in (users_cli, orgs_cli, communities_cli, jobs_cli, demo_cli, chat_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_command)
 

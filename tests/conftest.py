@@ -156,6 +156,9 @@ class IsolatedClient(FlaskClient):
         # End the test's own read transaction too, so that what the test reads next sees what
         # the request wrote (SQLite would otherwise keep showing it the old snapshot).
         db.session.rollback()
+        # Buffered: the body is read and the response closed at once, so a served file is
+        # closed too (as the server does once it has sent it).
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -12,6 +12,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 from community import uploads
 from community.errors import Invalid
 from community.uploads import check_upload
+from tests.filesamples import mp3_bytes, pdf_bytes
 
 MB = 1024 * 1024
 LIMIT = 50 * MB
@@ -26,26 +27,6 @@ def refused(filename: str, data: bytes, **kwargs) -> str:
 
 
 # --- sample files, made here ------------------------------------------------------------
-
-
-def pdf_bytes() -> bytes:
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (4, xref))
-    return out.getvalue()
 
 
 CONTENT_TYPES = (
@@ -86,12 +67,6 @@ def ole_bytes(stream: str) -> bytes:
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     entry = (stream.encode("utf-16-le") + b"\x00\x00").ljust(64, b"\x00")
     return header + bytes(512) + b"Root Entry".ljust(64, b"\x00") + bytes(64) + entry + bytes(64)
-
-
-def mp3_bytes() -> bytes:
-    id3 = b"ID3\x03\x00\x00\x00\x00\x00\x00"  # ID3v2.3 tag, no frames
-    frame = b"\xff\xfb\x90\x64" + bytes(413)  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
-    return id3 + frame * 3
 
 
 def m4a_bytes() -> bytes:

@@ -1,6 +1,7 @@
 """Account forms. Rules come from rules.py; the forms only add presence and confirmations."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -124,6 +125,12 @@ class PasswordForm(FlaskForm):
             EqualTo("new_password", "The passwords do not match."),
         ],
     )
+
+
+class AvatarForm(FlaskForm):
+    """A profile picture to upload (cut to a square by community.media.actions)."""
+
+    picture = FileField("New picture")
 
 
 class ConfirmForm(FlaskForm):

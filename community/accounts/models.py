@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     organisation_other: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
+    # An uploaded profile picture (a media file's hash), or None for the initials.
+    avatar_sha256: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     site_role: Mapped[str] = mapped_column(String(20), default="member")
     verified_at: Mapped[datetime | None]

@@ -3,14 +3,16 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..auth import actor, is_safe_next
+from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError
+from ..errors import DomainError, Invalid
 from ..extensions import db, limiter, login_manager
 from ..forms import attach_error
+from ..media import actions as media_actions
 from . import actions, bp, queries
 from .forms import (
+    AvatarForm,
     ConfirmForm,
     EmailForm,
     LoginForm,
@@ -234,6 +236,9 @@ def _settings_forms(user: User, **bound) -> dict:
         "email_form": bound.get("email_form") or EmailForm(formdata=None),
         "password_form": bound.get("password_form") or PasswordForm(formdata=None),
         "sessions_form": ConfirmForm(formdata=None),
+        "avatar_form": bound.get("avatar_form") or AvatarForm(formdata=None),
+        "avatar_remove_form": ConfirmForm(formdata=None),
+        "avatar_limit": f"{media_actions.max_image_bytes() // media_actions.MB} MB",
     }
 
 
@@ -269,6 +274,40 @@ def update_profile():
         attach_error(form, exc)
         return _settings_page(400, profile=form)
     flash("Your profile is saved.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/avatar")
+@login_required
+@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+def upload_avatar():
+    form = AvatarForm()
+    sent = form.picture.data
+    try:
+        if not form.validate_on_submit() or not getattr(sent, "filename", ""):
+            raise Invalid("Choose a picture to upload.", field="picture")
+        with atomic():
+            media_actions.set_avatar(
+                actor(), sent.filename, media_actions.read_limited(sent.stream)
+            )
+    except DomainError as exc:
+        if isinstance(exc, Invalid) and exc.field in (None, "file"):
+            exc.field = "picture"  # the upload check names its field "file"
+        attach_error(form, exc)
+        return _settings_page(exc.status, avatar_form=form)
+    flash("Your profile picture is saved.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/avatar/remove")
+@login_required
+def remove_avatar():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _settings_page(400)
+    with atomic():
+        media_actions.remove_avatar(actor())
+    flash("Your profile picture is removed: your initials show instead.", "success")
     return redirect(url_for("accounts.settings"))
 
 

@@ -9,6 +9,7 @@ from ..db import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..forms import attach_error
+from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries
 from . import actions, bp, queries
@@ -23,6 +24,7 @@ def home():
         communities=queries.communities_for(current_user),
         unread=thread_queries.unread_by_community(reader),
         latest=thread_queries.latest_threads(reader),
+        featured=resource_queries.featured(reader),
     )
 
 

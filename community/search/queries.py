@@ -68,6 +68,7 @@ class Filters:
     author_ids: tuple[int, ...] | None = None  # display names are not unique
     since: datetime | None = None  # naive UTC, inclusive
     until: datetime | None = None  # naive UTC, exclusive
+    kinds: tuple[str, ...] | None = None  # thread, post, resource
 
 
 @dataclass
@@ -169,6 +170,8 @@ def _filter_clauses(filters: Filters) -> list:
         clauses.append(SearchDocument.community_id == filters.community_id)
     if filters.author_ids is not None:
         clauses.append(SearchDocument.author_id.in_(filters.author_ids))
+    if filters.kinds is not None:
+        clauses.append(SearchDocument.kind.in_(filters.kinds))
     if filters.since is not None:
         clauses.append(SearchDocument.created_at >= filters.since)
     if filters.until is not None:

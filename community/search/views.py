@@ -49,6 +49,10 @@ def _reader_timezone(reader) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TIMEZONE)
 
 
+# The "what" filter: its value in the URL, and the kinds of search documents it means.
+WHAT = {"": None, "discussions": ("thread", "post"), "resources": ("resource",)}
+
+
 @bp.get("/search")
 def index():
     reader = current_user if current_user.is_authenticated else None
@@ -70,6 +74,9 @@ def index():
         )
         if not author_ids:
             errors.append(f"No member is called “{author_name}”.")
+    what = _arg("what", 20)
+    if what not in WHAT:
+        what = ""
     day_from, error = _date("from")
     errors += [error] if error else []
     day_to, error = _date("to")
@@ -85,10 +92,11 @@ def index():
             author_ids=author_ids,
             since=_start_of_day(day_from, tz),
             until=_start_of_day(next_day, tz),  # the whole of the last day
+            kinds=WHAT[what],
         )
         page = search(reader, q, filters, after=_arg("after", 200) or None)
     return render_template(
         "search/index.html", q=q, page=page, communities=communities, community=community,
-        author_name=author_name, errors=errors,
+        author_name=author_name, errors=errors, what=what,
         date_from=_arg("from", 40), date_to=_arg("to", 40),
     )  # fmt: skip

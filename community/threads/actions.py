@@ -1,5 +1,8 @@
 """Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
 
+import re
+
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +21,7 @@ from .models import (
     REACTIONS,
     CommunityRead,
     Post,
+    PostLink,
     PostRevision,
     Reaction,
     Subscription,
@@ -197,6 +201,7 @@ def _add_post(
         .values(post_count=Community.post_count + 1, last_activity_at=now)
     )
     index_post(post)
+    record_links(post)
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
     _notify_about_post(post, mentioned)
@@ -234,6 +239,24 @@ def index_post(post: Post) -> None:
         created_at=post.created_at,
         thread_id=thread.id,
     )
+
+
+def _site_link(kind_path: str) -> re.Pattern:
+    """`/<kind_path>/<id>` on this site: a relative path, or an absolute URL on SITE_URL."""
+    site = re.escape(current_app.config["SITE_URL"].rstrip("/"))
+    return re.compile(rf"(?:{site}|(?<![\w.:/-]))/{kind_path}/(\d{{1,10}})\b")
+
+
+def record_links(post: Post) -> None:
+    """Keep the post's links to resources (the resource page's "discussed in")."""
+    ids = {int(n) for n in _site_link("resources").findall(post.source)}
+    ids = {i for i in ids if rules.as_id(i) is not None}
+    db.session.execute(delete(PostLink).where(PostLink.post_id == post.id))
+    for target_id in sorted(ids)[:20]:
+        db.session.add(
+            PostLink(post_id=post.id, thread_id=post.thread_id, target_kind="resource",
+                     target_id=target_id)
+        )  # fmt: skip
 
 
 def _slugify(title: str) -> str:
@@ -473,6 +496,7 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     linked_source, mentioned = mentions.resolve(body)
     post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
     index_post(post)
+    record_links(post)
     already = {u.id for u in before}
     _notify_about_new_mentions(post, [u for u in mentioned if u.id not in already])
     realtime.publish(

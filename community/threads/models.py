@@ -157,3 +157,21 @@ class Subscription(db.Model):
         UniqueConstraint("user_id", "thread_id", name="uq_subscription_user_thread"),
         UniqueConstraint("user_id", "community_id", name="uq_subscription_user_community"),
     )
+
+
+class PostLink(db.Model):
+    """A post's link to something else on the site (`/resources/<id>` today): the target's
+    page lists the threads that discuss it. Kept by the actions as posts are written."""
+
+    __tablename__ = "post_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int]
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "target_kind", "target_id"),
+        Index("ix_post_link_target", "target_kind", "target_id", "thread_id"),
+    )

@@ -123,7 +123,19 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         "action_form": ConfirmForm(formdata=None),
         "move_form": move_form,
         "tags_form": TagsForm(formdata=None, tags=", ".join(t.name for t in thread.tags)),
+        "discusses": _discussed_resource(reader, thread),
     }
+
+
+def _discussed_resource(reader, thread: Thread):
+    """The resource this thread is the discussion of, when the reader may see it."""
+    from ..resources import actions as resource_actions
+    from ..resources.queries import resource_discussed_by
+
+    resource = resource_discussed_by(thread)
+    if resource is None or not resource_actions.can_view(reader, resource):
+        return None
+    return resource
 
 
 def _can_reply(reader, thread: Thread) -> bool:

@@ -1,7 +1,7 @@
-// The composer: preview without a reload, @mention autocomplete, quoting a selection, and
-// confirmation before destructive buttons. Without JavaScript the Preview button still works
-// (the server renders the preview and keeps the text), mentions can be typed as @**Name**,
-// and Quote quotes the whole post.
+// The composer: preview without a reload, @mention autocomplete, adding images, quoting a
+// selection, and confirmation before destructive buttons. Without JavaScript the Preview
+// button still works (the server renders the preview and keeps the text), mentions can be
+// typed as @**Name**, images are uploaded on their own page, and Quote quotes the whole post.
 
 function say(composer, message) {
   const status = composer?.querySelector("[data-composer-status]");
@@ -155,6 +155,75 @@ function setupMentions(composer) {
 }
 
 document.querySelectorAll("[data-composer]").forEach(setupMentions);
+
+// --- add an image ---
+// The button is a label for a real file input (keyboard and screen readers see the input).
+// The image goes to POST /media; its Markdown, `![name](/media/<hash>)`, goes in at the
+// caret. Without this script the composer links to /media/new instead.
+const UPLOAD_PROBLEMS = {
+  401: "Please sign in again to upload images.",
+  413: "That image is too large.",
+  429: "You have uploaded a lot of images in a short time. Please wait a little and try again.",
+};
+
+function insertAtCaret(textarea, text) {
+  const { value, selectionStart: start, selectionEnd: end } = textarea;
+  const before = value.slice(0, start);
+  const after = value.slice(end);
+  const lead = before && !before.endsWith("\n") ? "\n" : "";
+  const trail = after.startsWith("\n") ? "" : "\n";
+  textarea.value = `${before}${lead}${text}${trail}${after}`;
+  const caret = before.length + lead.length + text.length + trail.length;
+  textarea.focus();
+  textarea.setSelectionRange(caret, caret);
+}
+
+function setupImageUpload(composer) {
+  const box = composer.querySelector("[data-image-upload]");
+  const input = box?.querySelector("[data-image-input]");
+  const status = box?.querySelector("[data-image-status]");
+  const textarea = composer.querySelector("textarea");
+  if (!box || !input || !status || !textarea) return;
+  box.hidden = false;
+  const link = composer.querySelector("[data-image-link]");
+  if (link) link.hidden = true;
+
+  function show(message, problem = false) {
+    status.textContent = message;
+    status.classList.toggle("is-problem", problem);
+  }
+
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    input.value = ""; // the same file can be chosen again
+    if (!file) return;
+    const token = textarea.form?.querySelector('input[name="csrf_token"]')?.value || "";
+    const body = new FormData();
+    body.append("image", file);
+    show(`Uploading ${file.name}…`);
+    let data = null;
+    try {
+      const response = await fetch("/media", {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json", "X-CSRFToken": token },
+      });
+      data = await response.json().catch(() => null);
+      if (!response.ok || !data?.ok) {
+        const fallback = UPLOAD_PROBLEMS[response.status] || "The image could not be uploaded.";
+        show(data?.error || fallback, true);
+        return;
+      }
+    } catch {
+      show("The image could not be uploaded. Check your connection and try again.", true);
+      return;
+    }
+    insertAtCaret(textarea, data.markdown);
+    show("Image added. Change the words in square brackets to describe it.");
+  });
+}
+
+document.querySelectorAll("[data-composer]").forEach(setupImageUpload);
 
 // --- quote the selected part of a post ---
 // The selection is read on mousedown, before the click on the link can move it.

@@ -4,7 +4,6 @@ Socket.IO's test client runs the real handlers and the real emit path (`realtime
 after commit → `socketio.emit` to the room), signed in with the test client's session cookie.
 """
 
-import contextvars
 import logging
 
 import pytest
@@ -15,6 +14,7 @@ from community.threads import actions
 from community.threads.models import Thread
 from tests.communities.helpers import set_visibility
 from tests.factories import make_moderator, make_user
+from tests.sockets import connect, events
 
 
 class Failed(Exception):
@@ -44,49 +44,8 @@ def reply(user, thread_id: int, body: str = "A reply.") -> int:
         return actions.post_reply(db.session.get(type(user), user.id), thread_id, body=body).id
 
 
-class IsolatedSocket:
-    """Socket.IO's test client, each of whose events runs in a fresh context.
-
-    As for IsolatedClient (tests/conftest.py): the test keeps an app context pushed, and the
-    handlers would otherwise reuse it, with the member Flask-Login cached in `g` by whichever
-    connection ran first. In production every event gets its own context.
-    """
-
-    def __init__(self, app, flask_client):
-        db.session.rollback()
-        self.client = contextvars.Context().run(
-            socketio.test_client, app, flask_test_client=flask_client
-        )
-
-    def emit(self, *args, **kwargs):
-        db.session.rollback()
-        return contextvars.Context().run(self.client.emit, *args, **kwargs)
-
-    def disconnect(self):
-        return contextvars.Context().run(self.client.disconnect)
-
-    def is_connected(self):
-        return self.client.is_connected()
-
-    def get_received(self):
-        return self.client.get_received()
-
-
-def connect(app, browser, user) -> IsolatedSocket:
-    """A Socket.IO connection signed in as `user`, with the connect's own events drained."""
-    browser.login(user.email)
-    sio = IsolatedSocket(app, browser.client)
-    assert sio.is_connected()
-    sio.get_received()
-    return sio
-
-
 def open_thread(sio, payload):
     return sio.emit("thread.open", payload, callback=True)
-
-
-def events(sio, name: str) -> list[dict]:
-    return [r["args"][0] for r in sio.get_received() if r["name"] == name]
 
 
 @pytest.fixture

@@ -1,0 +1,418 @@
+"""Chat: rooms, sending, editing and deleting messages, catch-up and history, mutes, read
+positions. The Socket.IO handlers, the HTTP views, the CLI and the tests all call these.
+
+Who may do what: a room is readable by signed-in members who may read its community (public
+communities: everyone signed in; members-only: their members and admins); members of the
+community who are not suspended, and not muted in the room, write in it. Moderators of the
+community delete any message and mute members.
+"""
+
+import re
+from datetime import timedelta
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import markup, realtime
+from ..accounts.models import User
+from ..admin.actions import record
+from ..communities import actions as community_actions
+from ..communities.models import Community, Membership
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..notifications import actions as notify
+from ..threads import mentions
+from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
+
+BODY_MAX = 2000
+PAGE = 50  # messages on opening a room, and per scroll-back
+CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
+MUTE_MAX_MINUTES = 7 * 24 * 60
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_NUMBER = 2**31 - 1
+
+
+def socket_room(room: ChatRoom) -> str:
+    return f"chat:{room.id}"
+
+
+# --- rooms and access -----------------------------------------------------------------------
+
+
+def _community_for(name: str, user: User | None) -> Community:
+    if not isinstance(name, str) or not name or len(name) > 80:
+        raise NotFound("We could not find that chat room.")
+    try:
+        return community_actions.access_community(user, name)
+    except NotFound:
+        raise NotFound("We could not find that chat room.") from None
+
+
+def _room_of(community: Community) -> ChatRoom:
+    """The community's room, made on first use (two first uses at once make one room)."""
+    room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
+    if room is not None:
+        return room
+    try:
+        with db.session.begin_nested():
+            room = ChatRoom(name=community.slug, community=community, last_number=0)
+            db.session.add(room)
+    except IntegrityError:
+        room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
+    return room
+
+
+def access_room(user: User | None, name: str, *, need: str = "read") -> ChatRoom:
+    """The room called `name` (a community's slug), checked for `need`: "read", "write" or
+    "moderate". A room the user may not read does not exist for them."""
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Please sign in to use the chat.")
+    community = _community_for(name, user)
+    room = _room_of(community)
+    if need == "write":
+        community_actions.check_can_post(user, community)
+        _check_not_muted(user, room)
+    elif need == "moderate" and not community_actions.is_moderator(user, community):
+        raise Forbidden("Only this community's moderators can do that.")
+    return room
+
+
+def muted_until(user: User, room: ChatRoom):
+    mute = db.session.scalar(
+        select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == user.id)
+    )
+    if mute is None or mute.until <= utcnow():
+        return None
+    return mute.until
+
+
+def _check_not_muted(user: User, room: ChatRoom) -> None:
+    until = muted_until(user, room)
+    if until is not None:
+        raise Forbidden(
+            "A moderator has muted you in this room until "
+            f"{until:%-d %b %H:%M} UTC. You can still read it."
+        )
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def check_body(value) -> str:
+    if not isinstance(value, str):
+        raise Invalid("A message is text.", field="body")
+    body = value.replace("\r\n", "\n").strip()
+    if not body:
+        raise Invalid("Write something first: the message is empty.", field="body")
+    if len(body) > BODY_MAX:
+        raise Invalid(
+            f"A message has at most {BODY_MAX:,} characters; this one has {len(body):,}.",
+            field="body",
+        )
+    return body
+
+
+def check_client_id(value) -> str:
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise Invalid("Malformed request: client_id must be 1 to 64 letters, digits or -_.:")
+    return value
+
+
+def _rate_limiter() -> MovingWindowRateLimiter:
+    """The app's limiter for chat, on the rate-limit storage (memory, or Redis when set).
+
+    Socket.IO events are not HTTP requests, so Flask-Limiter's decorators do not apply: the
+    same `limits` library is used directly."""
+    app = current_app._get_current_object()
+    found = app.extensions.get("chat_rate_limiter")
+    if found is None:
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        found = app.extensions["chat_rate_limiter"] = MovingWindowRateLimiter(storage)
+    return found
+
+
+def _check_rate(user: User) -> None:
+    """At most RATE_LIMITS["chat_send"] messages per member (a resend does not count)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    item = parse(current_app.config["RATE_LIMITS"]["chat_send"])
+    if not _rate_limiter().hit(item, "chat_send", str(user.id)):
+        raise Invalid("You are sending messages too fast. Wait a moment and try again.")
+
+
+def _lock(room: ChatRoom) -> ChatRoom:
+    """The room's row lock (PostgreSQL; SQLite serialises every write transaction), read
+    fresh: messages are numbered under it."""
+    stmt = select(ChatRoom).where(ChatRoom.id == room.id)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=ChatRoom)
+    return db.session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def send_message(
+    user: User, name: str, *, body, client_id, rate_limited: bool = True
+) -> tuple[ChatMessage, bool]:
+    """Post a message; (the message, True) — or (the earlier one, False) when this
+    client_id was sent before, so a resend never makes a second message.
+
+    `rate_limited=False` is for the demo loader, which writes a conversation at once."""
+    client_id = check_client_id(client_id)
+    body = check_body(body)
+    room = access_room(user, name, need="write")
+    room = _lock(room)
+    earlier = db.session.scalar(
+        select(ChatMessage).where(
+            ChatMessage.author_id == user.id, ChatMessage.client_id == client_id
+        )
+    )
+    if earlier is not None:
+        if earlier.room_id != room.id:
+            raise Invalid("Malformed request: that client_id was used in another room.")
+        return earlier, False
+    if rate_limited:
+        _check_rate(user)
+    linked, mentioned = mentions.resolve(body)
+    now = utcnow()
+    room.last_number += 1
+    room.last_message_at = now
+    message = ChatMessage(
+        room_id=room.id, number=room.last_number, author=user, client_id=client_id,
+        body=body, html=markup.render(linked), created_at=now,
+    )  # fmt: skip
+    db.session.add(message)
+    db.session.flush()
+    _record_read(user, room, message.number)
+    _notify_mentions(message, room, [u for u in mentioned if u.id != user.id])
+    realtime.publish("chat.message", message_payload(message, room), room=socket_room(room))
+    return message, True
+
+
+def _message(room: ChatRoom, number) -> ChatMessage:
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= MAX_NUMBER:
+        raise Invalid("Malformed request: id must be a message number.")
+    message = db.session.scalar(
+        select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.number == number)
+    )
+    if message is None or message.deleted_at is not None:
+        raise NotFound("That message is not there any more.")
+    return message
+
+
+def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
+    """Change one's own message (live for everyone)."""
+    body = check_body(body)
+    room = access_room(user, name, need="write")
+    message = _message(room, number)
+    if message.author_id != user.id:
+        raise Forbidden("You can only edit your own messages.")
+    if body != message.body:
+        linked, mentioned = mentions.resolve(body)
+        _, before = mentions.resolve(message.body)
+        already = {u.id for u in before} | {user.id}
+        message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
+        _notify_mentions(message, room, [u for u in mentioned if u.id not in already])
+        realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
+    return message
+
+
+def delete_message(user: User, name: str, number) -> ChatMessage:
+    """Delete a message: one's own, or any as the community's moderator."""
+    room = access_room(user, name)
+    message = _message(room, number)
+    moderator = community_actions.is_moderator(user, room.community)
+    if message.author_id != user.id and not moderator:
+        raise Forbidden("You can only delete your own messages.")
+    if message.author_id == user.id and not moderator:
+        community_actions.check_can_post(user, room.community)
+    message.deleted_at, message.deleted_by_id = utcnow(), user.id
+    if message.author_id != user.id:
+        record(user, "chat.delete_message", room, number=message.number,
+               author_id=message.author_id)  # fmt: skip
+    realtime.publish(
+        "chat.deleted", {"room": room.name, "id": message.number}, room=socket_room(room)
+    )
+    return message
+
+
+def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
+    if message.deleted_at is not None:
+        return {"room": room.name, "id": message.number, "deleted": True}
+    author = message.author
+    return {
+        "room": room.name,
+        "id": message.number,
+        "author": {"id": author.id, "name": author.display_name} if author else None,
+        "html": message.html,
+        "created_at": message.created_at.isoformat() + "Z",
+        "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
+        "client_id": message.client_id,
+    }
+
+
+def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
+    community = room.community
+    readers = [u.id for u in users if community_actions.can_read(u, community)]
+    for user_id in readers:
+        notify.notify(
+            user_id, "chat_mention", actor=message.author, community_id=community.id,
+            subject=f"{message.author.display_name} mentioned you in the {community.name} chat",
+            excerpt=message.body[:280], url=f"/chat/{room.name}#m{message.number}",
+        )  # fmt: skip
+    notify.publish_counts(set(readers))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _as_number(value, *, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
+        raise Invalid("Malformed request: give a message id (a whole number).")
+    return value
+
+
+def recent(user: User, name: str, limit: int = PAGE) -> tuple[ChatRoom, list[ChatMessage]]:
+    """The room and its last `limit` messages, oldest first."""
+    room = access_room(user, name)
+    rows = db.session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.room_id == room.id)
+        .order_by(ChatMessage.number.desc())
+        .limit(limit)
+    )
+    return room, list(reversed(rows.all()))
+
+
+def since(user: User, name: str, after_id) -> tuple[ChatRoom, list[ChatMessage], bool]:
+    """Every message after `after_id`, in order (at most CATCH_UP_MAX; then more=True)."""
+    after_id = _as_number(after_id, allow_zero=True)
+    room = access_room(user, name)
+    rows = db.session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.room_id == room.id, ChatMessage.number > after_id)
+        .order_by(ChatMessage.number)
+        .limit(CATCH_UP_MAX + 1)
+    ).all()
+    return room, list(rows[:CATCH_UP_MAX]), len(rows) > CATCH_UP_MAX
+
+
+def history(user: User, name: str, before_id) -> tuple[ChatRoom, list[ChatMessage]]:
+    """The PAGE messages before `before_id`, oldest first (scrolling back)."""
+    before_id = _as_number(before_id)
+    room = access_room(user, name)
+    rows = db.session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.room_id == room.id, ChatMessage.number < before_id)
+        .order_by(ChatMessage.number.desc())
+        .limit(PAGE)
+    )
+    return room, list(reversed(rows.all()))
+
+
+# --- read positions -------------------------------------------------------------------------
+
+
+def _record_read(user: User, room: ChatRoom, number: int) -> None:
+    updated = db.session.execute(
+        update(ChatRead)
+        .where(
+            ChatRead.user_id == user.id,
+            ChatRead.room_id == room.id,
+            ChatRead.last_read_number < number,
+        )
+        .values(last_read_number=number)
+    ).rowcount
+    if updated:
+        return
+    exists = db.session.scalar(
+        select(ChatRead.id).where(ChatRead.user_id == user.id, ChatRead.room_id == room.id)
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ChatRead(user_id=user.id, room_id=room.id, last_read_number=number))
+        except IntegrityError:
+            pass  # a concurrent request recorded it a moment ago
+
+
+def mark_read(user: User, name: str, number) -> None:
+    """The member has seen the room up to `number`."""
+    number = _as_number(number, allow_zero=True)
+    room = access_room(user, name)
+    _record_read(user, room, min(number, room.last_number))
+
+
+def unread_community_ids(user: User | None) -> set[int]:
+    """The communities (the member belongs to) whose chat has messages they have not seen."""
+    if user is None or not user.is_authenticated:
+        return set()
+    read = func.coalesce(ChatRead.last_read_number, 0)
+    rows = db.session.scalars(
+        select(ChatRoom.community_id)
+        .join(Membership, Membership.community_id == ChatRoom.community_id)
+        .outerjoin(ChatRead, (ChatRead.room_id == ChatRoom.id) & (ChatRead.user_id == user.id))
+        .where(Membership.user_id == user.id, ChatRoom.last_number > read)
+    )
+    return set(rows)
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
+    """Mute a member in a room for `minutes`. The community's moderators."""
+    room = access_room(actor, name, need="moderate")
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not (1 <= minutes <= MUTE_MAX_MINUTES)
+    ):
+        raise Invalid("Mute for between 1 minute and 7 days.", field="minutes")
+    target = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if target is None:
+        raise NotFound("We could not find that member.")
+    if community_actions.is_moderator(target, room.community):
+        raise Invalid("Moderators cannot be muted.")
+    until = utcnow() + timedelta(minutes=minutes)
+    existing = db.session.scalar(
+        select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == target.id)
+    )
+    if existing is None:
+        existing = ChatMute(room_id=room.id, user_id=target.id, until=until, muted_by_id=actor.id)
+        db.session.add(existing)
+    else:
+        existing.until, existing.muted_by_id = until, actor.id
+    record(actor, "chat.mute", room, user_id=target.id, minutes=minutes)
+    realtime.publish(
+        "chat.muted",
+        {"room": room.name, "until": until.isoformat() + "Z"},
+        room=f"user:{target.id}",
+    )
+    return existing
+
+
+def unmute(actor: User, name: str, *, user_id) -> None:
+    room = access_room(actor, name, need="moderate")
+    mute_row = db.session.scalar(
+        select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == user_id)
+    )
+    if mute_row is None:
+        raise NotFound("That member is not muted here.")
+    db.session.delete(mute_row)
+    record(actor, "chat.unmute", room, user_id=user_id)
+
+
+def active_mutes(room: ChatRoom) -> list[tuple[ChatMute, User]]:
+    return list(
+        db.session.execute(
+            select(ChatMute, User)
+            .join(User, User.id == ChatMute.user_id)
+            .where(ChatMute.room_id == room.id, ChatMute.until > utcnow())
+            .order_by(ChatMute.until)
+        )
+    )

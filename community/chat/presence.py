@@ -1,0 +1,150 @@
+"""Who is in a chat room now: one entry per open connection, kept alive by heartbeats.
+
+A member is present while at least one of their connections has an unexpired entry. Entries
+expire (PRESENCE_TTL), so the connections of a process that died without saying goodbye
+drop out: the next sweep, in any process, finds them and reports who left, once.
+
+Two stores with one interface: in memory (the embedded mode, one process) and Redis (scaled
+out: every process sees the same rooms). Only deltas are broadcast (joined, left); the
+whole list is read once, when a connection joins a room.
+"""
+
+import threading
+import time
+from collections import defaultdict
+
+
+class MemoryPresence:
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._entries: dict[int, dict[int, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )  # room → user → sid → expiry
+        self._lock = threading.Lock()
+
+    def _live(self, sids: dict[str, float], now: float) -> dict[str, float]:
+        for sid in [s for s, expiry in sids.items() if expiry <= now]:
+            del sids[sid]
+        return sids
+
+    def join(self, room_id: int, user_id: int, sid: str) -> bool:
+        """Record the connection; True when the member was not present before."""
+        now = time.time()
+        with self._lock:
+            sids = self._live(self._entries[room_id][user_id], now)
+            first = not sids
+            sids[sid] = now + self.ttl
+            return first
+
+    def leave(self, room_id: int, user_id: int, sid: str) -> bool:
+        """Forget the connection; True when it was the member's last one in the room."""
+        now = time.time()
+        with self._lock:
+            users = self._entries.get(room_id)
+            if not users or user_id not in users:
+                return False
+            sids = self._live(users[user_id], now)
+            had = sids.pop(sid, None) is not None
+            if sids:
+                return False
+            del users[user_id]
+            return had
+
+    def members(self, room_id: int) -> list[int]:
+        now = time.time()
+        with self._lock:
+            users = self._entries.get(room_id, {})
+            return sorted(u for u, sids in users.items() if self._live(sids, now))
+
+    def refresh(self, entries) -> None:
+        expiry = time.time() + self.ttl
+        with self._lock:
+            for room_id, user_id, sid in entries:
+                self._entries[room_id][user_id][sid] = expiry
+
+    def sweep(self) -> list[tuple[int, int]]:
+        """Members whose every connection expired: (room, user), each reported once."""
+        now = time.time()
+        gone = []
+        with self._lock:
+            for room_id, users in self._entries.items():
+                for user_id in [u for u, sids in users.items() if not self._live(sids, now)]:
+                    del users[user_id]
+                    gone.append((room_id, user_id))
+        return gone
+
+
+class RedisPresence:
+    """Per room, a sorted set of present members; per member in a room, a sorted set of their
+    connections. Scores are expiry times (seconds since the epoch)."""
+
+    def __init__(self, url: str, ttl: float, *, prefix: str = "commons:chat:presence"):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.ttl = ttl
+        self.prefix = prefix
+
+    def _room(self, room_id: int) -> str:
+        return f"{self.prefix}:{room_id}"
+
+    def _member(self, room_id: int, user_id: int) -> str:
+        return f"{self.prefix}:{room_id}:{user_id}"
+
+    def join(self, room_id: int, user_id: int, sid: str) -> bool:
+        now = time.time()
+        member = self._member(room_id, user_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zremrangebyscore(member, "-inf", now)
+        pipe.zadd(member, {sid: now + self.ttl})
+        pipe.zcard(member)
+        pipe.expire(member, int(self.ttl * 2) + 1)
+        pipe.zadd(self._room(room_id), {str(user_id): now + self.ttl}, gt=False)
+        pipe.sadd(f"{self.prefix}:rooms", room_id)
+        _removed, _added, count, _expire, _room, _rooms = pipe.execute()
+        return count == 1
+
+    def leave(self, room_id: int, user_id: int, sid: str) -> bool:
+        now = time.time()
+        member = self._member(room_id, user_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zrem(member, sid)
+        pipe.zremrangebyscore(member, "-inf", now)
+        pipe.zcard(member)
+        removed, _expired, count = pipe.execute()
+        if count:
+            return False
+        # The last connection: whoever removes the member from the room reports it (a sweep
+        # in another process may race us to it).
+        gone = self.redis.zrem(self._room(room_id), str(user_id))
+        return bool(removed and gone)
+
+    def members(self, room_id: int) -> list[int]:
+        users = self.redis.zrangebyscore(self._room(room_id), time.time(), "+inf")
+        return sorted(int(u) for u in users)
+
+    def refresh(self, entries) -> None:
+        expiry = time.time() + self.ttl
+        pipe = self.redis.pipeline(transaction=False)
+        for room_id, user_id, sid in entries:
+            member = self._member(room_id, user_id)
+            pipe.zadd(member, {sid: expiry})
+            pipe.expire(member, int(self.ttl * 2) + 1)
+            pipe.zadd(self._room(room_id), {str(user_id): expiry})
+        pipe.execute()
+
+    def sweep(self) -> list[tuple[int, int]]:
+        now = time.time()
+        gone = []
+        for raw in self.redis.smembers(f"{self.prefix}:rooms"):
+            room_id = int(raw)
+            for user in self.redis.zrangebyscore(self._room(room_id), "-inf", now):
+                if self.redis.zrem(self._room(room_id), user):
+                    gone.append((room_id, int(user)))
+        return gone
+
+    def clear(self) -> None:
+        """Forget every entry (tests)."""
+        keys = list(self.redis.scan_iter(f"{self.prefix}:*"))
+        if keys:
+            self.redis.delete(*keys)

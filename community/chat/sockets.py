@@ -1,0 +1,252 @@
+"""Chat over Socket.IO: the protocol of the README ("Socket.IO", chat events).
+
+Every client → server event answers in its acknowledgement, `{"ok": true, …}` or
+`{"ok": false, "error": "…"}`: permission, validation, rate-limit and malformed-payload
+errors never become exceptions. Writes commit before their broadcast (community/realtime.py).
+
+Presence: a connection that joins a room gets an entry in the presence store; this process
+refreshes its connections' entries every PRESENCE_TTL / 3 seconds and sweeps out entries that
+expired (those of a process that died), broadcasting who left.
+"""
+
+import logging
+import threading
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import emit, join_room, leave_room
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..auth import actor
+from ..db import atomic
+from ..errors import DomainError
+from ..extensions import db, socketio
+from . import actions
+from .models import ChatRoom
+from .presence import MemoryPresence, RedisPresence
+
+log = logging.getLogger(__name__)
+MALFORMED = {"ok": False, "error": "Malformed request."}
+FAILED = {"ok": False, "error": "Something went wrong on our side. Please try again."}
+
+# This process's connections in chat rooms: sid → {room id: user id}.
+_local: dict[str, dict[int, int]] = {}
+_local_lock = threading.Lock()
+_heartbeat_started = False
+
+
+def presence():
+    """The app's presence store: Redis when REDIS_URL is set, else this process's memory."""
+    app = current_app._get_current_object()
+    store = app.extensions.get("chat_presence")
+    if store is None:
+        ttl = app.config["CHAT_PRESENCE_TTL"]
+        url = app.config.get("REDIS_URL")
+        from .. import deployment_id
+
+        prefix = f"commons:{deployment_id(app)}:chat:presence"
+        store = RedisPresence(url, ttl, prefix=prefix) if url else MemoryPresence(ttl)
+        app.extensions["chat_presence"] = store
+    return store
+
+
+def _member(user: User) -> dict:
+    return {"id": user.id, "name": user.display_name}
+
+
+def _handle(data, keys: tuple[str, ...], work):
+    """Run `work(**payload)` in a transaction; its result, or the error, as the ack."""
+    if not current_user.is_authenticated:
+        return {"ok": False, "error": "Please sign in to use the chat."}
+    if not isinstance(data, dict) or not all(k in data for k in keys):
+        return {**MALFORMED, "error": f"Malformed request: send {{{', '.join(keys)}}}."}
+    try:
+        with atomic():
+            return {"ok": True, **work(actor(), **{k: data[k] for k in keys})}
+    except DomainError as exc:
+        return {"ok": False, "error": exc.message}
+    except Exception:
+        log.exception("chat handler failed")
+        return FAILED
+    finally:
+        db.session.remove()
+
+
+def _payloads(room, messages) -> list[dict]:
+    return [actions.message_payload(m, room) for m in messages]
+
+
+@socketio.on("chat.join")
+def on_join(data=None):
+    def work(user, room):
+        chat_room, messages = actions.recent(user, room)
+        last_id = chat_room.last_number
+        actions.mark_read(user, room, last_id)
+        store = presence()
+        newly = store.join(chat_room.id, user.id, request.sid)
+        _remember(request.sid, chat_room.id, user.id)
+        join_room(actions.socket_room(chat_room))
+        if newly:
+            emit("chat.presence", {"room": room, "joined": _member(user)},
+                 to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
+        present = _members(store.members(chat_room.id))
+        _start_heartbeat()
+        return {"room": room, "messages": _payloads(chat_room, messages), "last_id": last_id,
+                "present": present, "muted_until": _muted(user, chat_room)}  # fmt: skip
+
+    return _handle(data, ("room",), work)
+
+
+def _muted(user, room) -> str | None:
+    until = actions.muted_until(user, room)
+    return until.isoformat() + "Z" if until else None
+
+
+def _members(user_ids: list[int]) -> list[dict]:
+    if not user_ids:
+        return []
+    users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.sort_name))
+    return [_member(u) for u in users]
+
+
+@socketio.on("chat.leave")
+def on_leave(data=None):
+    def work(user, room):
+        chat_room = actions.access_room(user, room)
+        leave_room(actions.socket_room(chat_room))
+        _leave(request.sid, chat_room.id, user.id, room)
+        return {}
+
+    return _handle(data, ("room",), work)
+
+
+@socketio.on("chat.send")
+def on_send(data=None):
+    def work(user, room, body, client_id):
+        message, _created = actions.send_message(user, room, body=body, client_id=client_id)
+        return {"id": message.number}
+
+    return _handle(data, ("room", "body", "client_id"), work)
+
+
+@socketio.on("chat.since")
+def on_since(data=None):
+    def work(user, room, after_id):
+        chat_room, messages, more = actions.since(user, room, after_id)
+        return {"messages": _payloads(chat_room, messages), "more": more}
+
+    return _handle(data, ("room", "after_id"), work)
+
+
+@socketio.on("chat.history")
+def on_history(data=None):
+    def work(user, room, before_id):
+        chat_room, messages = actions.history(user, room, before_id)
+        return {"messages": _payloads(chat_room, messages)}
+
+    return _handle(data, ("room", "before_id"), work)
+
+
+@socketio.on("chat.edit")
+def on_edit(data=None):
+    def work(user, room, id, body):  # noqa: A002 (the protocol's name)
+        actions.edit_message(user, room, id, body=body)
+        return {}
+
+    return _handle(data, ("room", "id", "body"), work)
+
+
+@socketio.on("chat.delete")
+def on_delete(data=None):
+    def work(user, room, id):  # noqa: A002
+        actions.delete_message(user, room, id)
+        return {}
+
+    return _handle(data, ("room", "id"), work)
+
+
+@socketio.on("chat.read")
+def on_read(data=None):
+    def work(user, room, id):  # noqa: A002
+        actions.mark_read(user, room, id)
+        return {}
+
+    return _handle(data, ("room", "id"), work)
+
+
+@socketio.on("chat.typing")
+def on_typing(data=None):
+    def work(user, room):
+        chat_room = actions.access_room(user, room, need="write")
+        emit("chat.typing", {"room": room, "member": _member(user)},
+             to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
+        return {}
+
+    return _handle(data, ("room",), work)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    sid = request.sid
+    with _local_lock:
+        rooms = _local.pop(sid, {})
+    for room_id, user_id in rooms.items():
+        _announce_left(room_id, user_id, presence().leave(room_id, user_id, sid))
+
+
+# --- presence bookkeeping -------------------------------------------------------------------
+
+
+def _remember(sid: str, room_id: int, user_id: int) -> None:
+    with _local_lock:
+        _local.setdefault(sid, {})[room_id] = user_id
+
+
+def _leave(sid: str, room_id: int, user_id: int, room_name: str | None = None) -> None:
+    with _local_lock:
+        _local.get(sid, {}).pop(room_id, None)
+    _announce_left(room_id, user_id, presence().leave(room_id, user_id, sid), room_name)
+
+
+def _announce_left(room_id: int, user_id: int, gone: bool, room_name: str | None = None):
+    if not gone:
+        return
+    if room_name is None:
+        room_name = db.session.scalar(select(ChatRoom.name).where(ChatRoom.id == room_id))
+    user = db.session.get(User, user_id)
+    db.session.remove()
+    if room_name is None or user is None:
+        return
+    socketio.emit("chat.presence", {"room": room_name, "left": _member(user)}, to=f"chat:{room_id}")
+
+
+def _start_heartbeat() -> None:
+    global _heartbeat_started
+    with _local_lock:
+        if _heartbeat_started:
+            return
+        _heartbeat_started = True
+    app = current_app._get_current_object()
+    socketio.start_background_task(_heartbeat, app)
+
+
+def _heartbeat(app) -> None:
+    """Keep this process's entries alive, and sweep out expired ones (a dead process's)."""
+    interval = app.config["CHAT_PRESENCE_TTL"] / 3
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                store = presence()
+                with _local_lock:
+                    entries = [
+                        (room_id, user_id, sid)
+                        for sid, rooms in _local.items()
+                        for room_id, user_id in rooms.items()
+                    ]
+                store.refresh(entries)
+                for room_id, user_id in store.sweep():
+                    _announce_left(room_id, user_id, True)
+        except Exception:
+            log.exception("chat presence heartbeat failed")

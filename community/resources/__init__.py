@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("resources", __name__)
+
+from . import feeds, views  # noqa: E402, F401  (routes register on import)

@@ -1,0 +1,566 @@
+"""The resource bank: submit, curate (approve, reject, ask for changes, feature, archive),
+edit, add versions, download and discuss.
+
+Who sees a resource: it must be in at least one community the reader may read. Published
+and archived resources are then open to them; pending, changes-requested and rejected ones
+only to their submitter and to the resource's curators (the moderators of any of its
+communities, and admins). Everyone else gets "not found", never "forbidden".
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import select, update
+
+from .. import markup, storage
+from ..accounts.models import Organisation, User
+from ..admin.actions import record
+from ..communities import actions as community_actions
+from ..communities import queries as community_queries
+from ..communities.models import Community
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..links import absolute_url
+from ..mail import queue_mail
+from ..notifications import actions as notify
+from ..search import actions as search
+from ..threads import actions as thread_actions
+from ..threads.models import Post
+from ..threads.rules import as_id, check_body, check_client_token, tag_slug
+from ..uploads import Upload
+from . import rules
+from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion
+
+LISTED = ("published",)
+VISIBLE_TO_READERS = ("published", "archived")
+EDITABLE_BY_SUBMITTER = ("pending", "changes_requested")
+MAX_COMMUNITIES = 7
+
+
+@dataclass
+class Details:
+    """A resource's describing fields, as the submit and edit forms give them."""
+
+    title: str
+    kind: str
+    communities: list[str]  # community slugs
+    summary: str = ""
+    organisation_id: int | None = None
+    published: str = ""  # "2006" or "2006-09"
+    licence: str = "unknown"
+    link: str | None = None
+    tags: str | list[str] = ""
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def live_communities(resource: Resource) -> list[Community]:
+    return [c for c in resource.communities if c.archived_at is None]
+
+
+def can_curate(user: User | None, resource: Resource) -> bool:
+    """Admins, and the moderators of any of the resource's communities."""
+    if not _signed_in(user):
+        return False
+    if user.is_admin:
+        return True
+    return any(community_actions.is_moderator(user, c) for c in live_communities(resource))
+
+
+def is_submitter(user: User | None, resource: Resource) -> bool:
+    return _signed_in(user) and resource.submitter_id == user.id
+
+
+def can_view(user: User | None, resource: Resource) -> bool:
+    communities = live_communities(resource)
+    if not any(community_actions.can_read(user, c) for c in communities):
+        return False
+    if resource.status in VISIBLE_TO_READERS:
+        return True
+    return is_submitter(user, resource) or can_curate(user, resource)
+
+
+def can_edit(user: User | None, resource: Resource) -> bool:
+    """Curators always; the submitter while the resource waits for (or needs) changes."""
+    if can_curate(user, resource):
+        return True
+    return (
+        is_submitter(user, resource)
+        and resource.status in EDITABLE_BY_SUBMITTER
+        and user.suspended_at is None
+    )
+
+
+def access_resource(user: User | None, resource_id, *, need: str = "read") -> Resource:
+    """Load a resource and check `need`: "read", "edit" or "curate". Not visible → 404."""
+    resource_id = as_id(resource_id)
+    resource = db.session.get(Resource, resource_id) if resource_id else None
+    if resource is None or not can_view(user, resource):
+        raise NotFound("We could not find that resource.")
+    if need == "edit" and not can_edit(user, resource):
+        if resource.status not in EDITABLE_BY_SUBMITTER and is_submitter(user, resource):
+            raise Forbidden("This resource is no longer open to changes by its submitter.")
+        raise Forbidden("Only its submitter and its communities' moderators can change this.")
+    if need == "curate" and not can_curate(user, resource):
+        raise Forbidden("Only the moderators of this resource's communities can do that.")
+    return resource
+
+
+def _check_can_submit_to(user: User, community: Community) -> None:
+    if user.is_admin and user.suspended_at is None:
+        return
+    community_actions.check_can_post(user, community)
+
+
+def _communities(user: User, slugs: list[str], *, already: list[Community] = ()) -> list:
+    """The chosen communities, each one the user may share into (kept ones are not
+    re-checked: a curator may edit a resource in communities they do not belong to)."""
+    wanted = list(dict.fromkeys(s for s in (slugs or []) if s))
+    if not wanted:
+        raise Invalid("Choose at least one community to share this with.", field="communities")
+    if len(wanted) > MAX_COMMUNITIES:
+        raise Invalid("Choose at most seven communities.", field="communities")
+    kept = {c.slug: c for c in already}
+    chosen = []
+    for slug in wanted:
+        if slug in kept:
+            chosen.append(kept[slug])
+            continue
+        try:
+            community = community_actions.access_community(user, slug)
+            _check_can_submit_to(user, community)
+        except (NotFound, Forbidden) as exc:
+            raise Invalid(
+                "You can share resources only into communities you belong to.",
+                field="communities",
+            ) from exc
+        chosen.append(community)
+    return sorted(chosen, key=lambda c: (c.position, c.name))
+
+
+def _organisation(organisation_id) -> Organisation | None:
+    if organisation_id in (None, "", 0):
+        return None
+    org = db.session.get(Organisation, as_id(organisation_id)) if as_id(organisation_id) else None
+    if org is None:
+        raise Invalid("Choose an organisation from the list.", field="organisation")
+    return org
+
+
+# --- submitting and editing -----------------------------------------------------------------
+
+
+def _apply_details(resource: Resource, details: Details, communities: list[Community]) -> None:
+    resource.title = rules.check_title(details.title)
+    resource.sort_title = resource.title.lower()
+    resource.summary = rules.check_summary(details.summary)
+    resource.summary_html = markup.render(resource.summary)
+    resource.kind = rules.check_kind(details.kind)
+    resource.licence = rules.check_licence(details.licence)
+    resource.link_url = rules.check_link(details.link)
+    resource.published_on, resource.date_precision = rules.check_date(details.published)
+    resource.organisation = _organisation(details.organisation_id)
+    resource.communities = communities
+    names = rules.check_tags(details.tags)
+    by_slug = {t.slug: t for t in resource.tags}
+    resource.tags = [
+        by_slug.get(tag_slug(n)) or ResourceTag(name=n, slug=tag_slug(n)) for n in names
+    ]
+    for tag in resource.tags:  # a renamed tag keeps its row and takes the new spelling
+        tag.name = next(n for n in names if tag_slug(n) == tag.slug)
+    resource.updated_at = utcnow()
+
+
+def _validate(details: Details) -> None:
+    """Every field's rule, so that the first problem is reported before anything is stored."""
+    rules.check_title(details.title)
+    rules.check_kind(details.kind)
+    rules.check_summary(details.summary)
+    rules.check_date(details.published)
+    rules.check_licence(details.licence)
+    rules.check_link(details.link)
+    rules.check_tags(details.tags)
+    _organisation(details.organisation_id)
+
+
+def submit_resource(
+    author: User, details: Details, *, upload: Upload | None = None, note: str = ""
+) -> Resource:
+    """Share a resource: a file, a link, or both. Members of each chosen community.
+
+    A curator of the chosen communities publishes directly; anyone else's submission waits
+    for a moderator.
+    """
+    if not _signed_in(author):
+        raise Forbidden("Please sign in first.")
+    _validate(details)
+    communities = _communities(author, details.communities)
+    if upload is None and not rules.check_link(details.link):
+        raise Invalid("Attach a file or give the web address where it can be found.", field="file")
+    resource = Resource(submitter=author, status="pending", download_count=0, version_count=0)
+    _apply_details(resource, details, communities)
+    db.session.add(resource)
+    db.session.flush()
+    if upload is not None:
+        _add_version(resource, author, upload, rules.check_note(note))
+    if can_curate(author, resource):
+        _publish(resource, author, "published")
+    else:
+        _log(resource, author, "submitted")
+        _tell_curators(resource, author, "submitted")
+    return resource
+
+
+def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: bool = False):
+    """Change a resource's description. The submitter's edit of a resource sent back for
+    changes returns it to the moderators when `resubmit` is set."""
+    resource = access_resource(actor, resource_id, need="edit")
+    _validate(details)
+    communities = _communities(actor, details.communities, already=resource.communities)
+    if (
+        not resource.versions
+        and resource.availability_note == ""
+        and not rules.check_link(details.link)
+    ):
+        raise Invalid("A resource without a file needs its web address.", field="link")
+    _apply_details(resource, details, communities)
+    if resubmit and resource.status == "changes_requested":
+        resource.status = "pending"
+        _log(resource, actor, "resubmitted")
+        _tell_curators(resource, actor, "resubmitted")
+    else:
+        _log(resource, actor, "edited")
+        if can_curate(actor, resource) and not is_submitter(actor, resource):
+            record(actor, "resource.edit", resource)
+    _reindex(resource)
+    return resource
+
+
+def add_version(actor: User, resource_id: int, upload: Upload, *, note: str = ""):
+    """Upload a new file for a resource; earlier versions stay listed and downloadable."""
+    resource = access_resource(actor, resource_id, need="edit")
+    version = _add_version(resource, actor, upload, rules.check_note(note))
+    _log(resource, actor, "new_version", f"Version {version.number}: {version.filename}")
+    resource.updated_at = utcnow()
+    return version
+
+
+def _add_version(resource: Resource, actor: User, upload: Upload, note: str) -> ResourceVersion:
+    stored = storage.store(upload.data)
+    # The resource's row is the lock for its version numbers (see _lock).
+    _lock(resource)
+    resource.version_count += 1
+    version = ResourceVersion(
+        resource_id=resource.id,
+        number=resource.version_count,
+        sha256=stored.sha256,
+        filename=upload.display_name,
+        content_type=upload.content_type,
+        file_kind=upload.kind,
+        size=stored.size,
+        note=note,
+        uploaded_by=actor,
+    )
+    db.session.add(version)
+    db.session.flush()
+    db.session.expire(resource, ["versions"])
+    return version
+
+
+def _lock(resource: Resource) -> None:
+    """Take the resource's row lock on PostgreSQL and re-read its counters under it.
+    (SQLite writes are serialised whole by atomic().)"""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            select(Resource)
+            .where(Resource.id == resource.id)
+            .with_for_update(of=Resource)
+            .execution_options(populate_existing=True)
+        )
+
+
+# --- curation -------------------------------------------------------------------------------
+
+
+def approve_resource(actor: User, resource_id: int) -> Resource:
+    resource = access_resource(actor, resource_id, need="curate")
+    if resource.status not in ("pending", "changes_requested", "rejected"):
+        raise Invalid("Only a resource awaiting review can be approved.")
+    _publish(resource, actor, "approved")
+    record(actor, "resource.approve", resource)
+    _tell_submitter(resource, actor, "approved")
+    return resource
+
+
+def reject_resource(actor: User, resource_id: int, *, reason: str) -> Resource:
+    resource = access_resource(actor, resource_id, need="curate")
+    reason = rules.check_reason(reason, required=True)
+    if resource.status not in ("pending", "changes_requested"):
+        raise Invalid("Only a resource awaiting review can be rejected.")
+    resource.status = "rejected"
+    _log(resource, actor, "rejected", reason)
+    record(actor, "resource.reject", resource, reason=reason)
+    _tell_submitter(resource, actor, "rejected", reason)
+    return resource
+
+
+def request_changes(actor: User, resource_id: int, *, reason: str) -> Resource:
+    resource = access_resource(actor, resource_id, need="curate")
+    reason = rules.check_reason(reason, required=True)
+    if resource.status != "pending":
+        raise Invalid("Changes can be asked for only while a resource awaits review.")
+    resource.status = "changes_requested"
+    _log(resource, actor, "changes_requested", reason)
+    record(actor, "resource.request_changes", resource, reason=reason)
+    _tell_submitter(resource, actor, "changes_requested", reason)
+    return resource
+
+
+def set_featured(actor: User, resource_id: int, featured: bool) -> Resource:
+    resource = access_resource(actor, resource_id, need="curate")
+    if featured and resource.status != "published":
+        raise Invalid("Only a published resource can be featured.")
+    if resource.featured != featured:
+        resource.featured = featured
+        _log(resource, actor, "featured" if featured else "unfeatured")
+        record(actor, "resource.feature" if featured else "resource.unfeature", resource)
+    return resource
+
+
+def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str = "") -> Resource:
+    resource = access_resource(actor, resource_id, need="curate")
+    reason = rules.check_reason(reason, required=False)
+    if archived:
+        if resource.status != "published":
+            raise Invalid("Only a published resource can be archived.")
+        resource.status, resource.featured = "archived", False
+    else:
+        if resource.status != "archived":
+            raise Invalid("That resource is not archived.")
+        resource.status = "published"
+    _log(resource, actor, "archived" if archived else "unarchived", reason)
+    record(actor, "resource.archive" if archived else "resource.unarchive", resource)
+    _reindex(resource)
+    return resource
+
+
+def _publish(resource: Resource, actor: User, action: str) -> None:
+    resource.status = "published"
+    resource.published_at = resource.published_at or utcnow()
+    _log(resource, actor, action)
+    _reindex(resource)
+
+
+def _log(resource: Resource, actor: User | None, action: str, reason: str = "") -> None:
+    db.session.add(
+        ResourceEvent(resource_id=resource.id, actor=actor, action=action, reason=reason)
+    )
+
+
+def history(resource: Resource) -> list[ResourceEvent]:
+    return list(
+        db.session.scalars(
+            select(ResourceEvent)
+            .where(ResourceEvent.resource_id == resource.id)
+            .order_by(ResourceEvent.id.desc())
+        )
+    )
+
+
+# --- telling people -------------------------------------------------------------------------
+
+DECISIONS = {  # decision: (notification kind, subject)
+    "approved": ("resource_approved", "Your resource is published"),
+    "rejected": ("resource_rejected", "Your resource was not accepted"),
+    "changes_requested": ("resource_changes", "Your resource needs changes"),
+}
+
+
+def _home_community(resource: Resource) -> Community | None:
+    """The community a notification about the resource belongs to."""
+    communities = live_communities(resource)
+    return communities[0] if communities else None
+
+
+def _tell_submitter(resource: Resource, actor: User, decision: str, reason: str = "") -> None:
+    submitter = resource.submitter
+    if submitter is None or submitter.id == actor.id:
+        return
+    kind, wording = DECISIONS[decision]
+    subject = f"{wording}: {resource.title}"
+    home = _home_community(resource)
+    notify.notify(
+        submitter.id, kind, actor=actor,
+        community_id=home.id if home else None, subject=subject, excerpt=reason,
+        url=f"/resources/{resource.id}",
+    )  # fmt: skip
+    notify.publish_counts({submitter.id})
+    if submitter.is_verified and submitter.suspended_at is None:
+        queue_mail(
+            submitter.email, subject, "resource_decision", user=submitter, resource=resource,
+            decision=decision, reason=reason, moderator=actor,
+            url=absolute_url("resources.show", resource_id=resource.id),
+        )  # fmt: skip
+
+
+def _tell_curators(resource: Resource, actor: User, action: str) -> None:
+    """Tell the moderators of its communities (or, when there are none, the admins) that a
+    resource awaits review."""
+    ids = [c.id for c in live_communities(resource)]
+    moderators = community_queries.moderators_by_community(ids)
+    recipients = {u.id for users in moderators.values() for u in users}
+    if not recipients:
+        recipients = set(
+            db.session.scalars(
+                select(User.id).where(User.site_role == "admin", User.suspended_at.is_(None))
+            )
+        )
+    recipients.discard(actor.id)
+    verb = "resubmitted" if action == "resubmitted" else "shared"
+    home = _home_community(resource)
+    for user_id in sorted(recipients):
+        notify.notify(
+            user_id, "resource_review", actor=actor, community_id=home.id if home else None,
+            subject=f"{actor.display_name} {verb} a resource for review: {resource.title}",
+            url=f"/resources/{resource.id}",
+        )  # fmt: skip
+    notify.publish_counts(recipients)
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def _search_community(resource: Resource) -> Community | None:
+    """The one community a resource's search entry is filed under: a public one when it has
+    one (then everyone who may see the resource can find it)."""
+    communities = live_communities(resource)
+    public = [c for c in communities if c.is_public]
+    return (public or communities or [None])[0]
+
+
+def _reindex(resource: Resource) -> None:
+    community = _search_community(resource)
+    if resource.status not in LISTED or community is None:
+        search.remove_document("resource", resource.id)
+        return
+    words = [resource.summary, resource.kind_label]
+    if resource.organisation:
+        words.append(resource.organisation.name)
+    words += [t.name for t in resource.tags]
+    when = resource.published_on
+    search.index_document(
+        "resource",
+        resource.id,
+        title=resource.title,
+        body="\n".join(w for w in words if w),
+        url=f"/resources/{resource.id}",
+        community_id=community.id,
+        author_id=resource.submitter_id,
+        created_at=datetime.combine(when, time()) if when else resource.created_at,
+    )
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+def version_for_download(user: User | None, resource_id: int, number: int | None = None):
+    """The resource and the version to serve (the latest when `number` is None)."""
+    resource = access_resource(user, resource_id)
+    versions = resource.versions
+    if number is None:
+        version = versions[0] if versions else None
+    else:
+        version = next((v for v in versions if v.number == number), None)
+    if version is None:
+        raise NotFound("That resource has no such file.")
+    return resource, version
+
+
+def count_download(resource: Resource) -> None:
+    # One atomic UPDATE: concurrent downloads all count.
+    db.session.execute(
+        update(Resource)
+        .where(Resource.id == resource.id)
+        .values(download_count=Resource.download_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- discussion -----------------------------------------------------------------------------
+
+
+def discuss(actor: User, resource_id: int, *, body: str, client_token: str | None = None):
+    """Add to a resource's discussion: the first message starts its thread (in the first of
+    its communities the member may post in), later ones reply to it. Returns the post."""
+    resource = access_resource(actor, resource_id)
+    if resource.status not in VISIBLE_TO_READERS:
+        raise Forbidden("A resource can be discussed once it is published.")
+    body = check_body(body)
+    client_token = check_client_token(client_token)
+    _lock(resource)
+    thread = _discussion_thread(actor, resource)
+    if thread is not None:
+        return thread_actions.post_reply(actor, thread.id, body=body, client_token=client_token)
+    community = _discussion_community(actor, resource)
+    thread = thread_actions.start_thread(
+        actor, community.slug, title=resource.title, body=body, client_token=client_token
+    )
+    resource.thread_id = thread.id
+    return db.session.get(Post, thread.last_post_id)
+
+
+def _discussion_thread(actor: User, resource: Resource):
+    """The resource's live discussion thread, or None when it has none (or it was deleted)."""
+    if resource.thread_id is None:
+        return None
+    try:
+        thread = thread_actions.access_thread(actor, resource.thread_id)
+    except NotFound:
+        return None
+    return None if thread.deleted_at is not None else thread
+
+
+def _discussion_community(actor: User, resource: Resource) -> Community:
+    for community in live_communities(resource):
+        if community_actions.membership(actor, community) is not None:
+            return community
+    names = " or ".join(c.name for c in live_communities(resource))
+    raise Forbidden(f"Join {names} to discuss this resource.")
+
+
+def discussion_of(reader: User | None, resource: Resource):
+    """The resource's discussion thread if the reader may read it, else None."""
+    if resource.thread_id is None:
+        return None
+    try:
+        thread = thread_actions.access_thread(reader, resource.thread_id)
+    except (NotFound, Forbidden):
+        return None
+    return None if thread.deleted_at is not None else thread
+
+
+# --- the archive ----------------------------------------------------------------------------
+
+
+def add_archive_entry(actor: User | None, details: Details, *, note: str) -> Resource:
+    """A published entry for a past output whose document is not held (the seed's record).
+
+    Used by `make demo` and by admins importing the network's history; no file, no link.
+    """
+    _validate(details)
+    communities = [community_actions.access_community(actor, s) for s in details.communities]
+    resource = Resource(
+        submitter=actor, status="pending", download_count=0, version_count=0,
+        availability_note=note[:200],
+    )  # fmt: skip
+    _apply_details(resource, details, communities)
+    db.session.add(resource)
+    db.session.flush()
+    _publish(resource, actor, "published")
+    return resource

@@ -1,0 +1,492 @@
+"""Resource bank pages: browse, submit, a resource, edit, versions, curation, downloads."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .. import markup, storage
+from ..accounts.actions import organisation_choices
+from ..accounts.forms import ConfirmForm
+from ..auth import actor, member_key, rate_limit
+from ..communities import actions as community_actions
+from ..communities import queries as community_queries
+from ..db import atomic
+from ..errors import DomainError, Invalid, NotFound
+from ..extensions import limiter
+from ..forms import attach_error
+from ..threads.forms import ReplyForm
+from ..threads.rules import as_id
+from ..uploads import Upload, check_upload
+from . import actions, bp, queries
+from .forms import ArchiveForm, BrowseForm, ReasonForm, ResourceForm, VersionForm
+from .models import Resource
+
+HELD_FILE_MAX_AGE = 24 * 60 * 60
+
+
+def _reader():
+    return actor() if current_user.is_authenticated else None
+
+
+# --- browsing -------------------------------------------------------------------------------
+
+
+def _browse_form(reader, community=None) -> tuple[BrowseForm, queries.Filters]:
+    form = BrowseForm(request.args)
+    choices = queries.filter_choices(reader)
+    form.community.choices = [("", "All communities")] + [
+        (c.slug, c.name) for c, _role in community_queries.communities_for(reader)
+    ]
+    form.organisation.choices = [("", "All organisations")] + [
+        (str(o.id), o.name) for o in choices["organisations"]
+    ]
+    form.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in choices["years"]]
+    form.tag.choices = [("", "Any tag")] + choices["tags"]
+    filters = queries.Filters(
+        kind=form.kind.data or None,
+        organisation_id=as_id(form.organisation.data or ""),
+        year=int(form.year.data) if (form.year.data or "").isdigit() else None,
+        tag=(form.tag.data or "")[:40] or None,
+        archived=bool(form.archived.data),
+        sort=form.sort.data or "newest",
+    )
+    if community is not None:
+        filters.community_id = community.id
+    elif form.community.data:
+        chosen = dict(form.community.choices)
+        if form.community.data not in chosen:
+            raise NotFound("We could not find that community.")
+        filters.community_id = next(
+            c.id
+            for c, _role in community_queries.communities_for(reader)
+            if c.slug == form.community.data
+        )
+    return form, filters
+
+
+@bp.get("/resources")
+def index():
+    reader = _reader()
+    form, filters = _browse_form(reader)
+    page = queries.browse(reader, filters, after=request.args.get("after"))
+    return render_template(
+        "resources/index.html", form=form, page=page, filters=filters,
+        featured=queries.featured(reader) if _unfiltered(filters) else [],
+        review_count=len(queries.awaiting_review(reader)),
+    )  # fmt: skip
+
+
+def _unfiltered(filters: queries.Filters) -> bool:
+    return not any(
+        (filters.kind, filters.community_id, filters.organisation_id, filters.year, filters.tag,
+         filters.archived)
+    )  # fmt: skip
+
+
+@bp.get("/c/<slug>/resources")
+def community_resources(slug: str):
+    """A community's Resources tab: featured first, then the rest with the same filters."""
+    reader = _reader()
+    community = community_actions.access_community(reader, slug)
+    form, filters = _browse_form(reader, community)
+    page = queries.browse(reader, filters, after=request.args.get("after"))
+    featured = []
+    if _unfiltered(queries.Filters(**{**filters.__dict__, "community_id": None})):
+        featured = queries.featured(reader, community_id=community.id, limit=20)
+    return render_template(
+        "resources/community.html", form=form, page=page, filters=filters, featured=featured,
+        has_podcasts=bool(queries.podcast_episodes(community, limit=1)),
+        **_community_header(reader, community),
+    )  # fmt: skip
+
+
+def _community_header(reader, community) -> dict:
+    return {
+        "reader": reader,
+        "community": community,
+        "membership": community_actions.membership(reader, community),
+        "can_manage": community_actions.is_moderator(reader, community),
+        "moderators": community_queries.moderators_of(community),
+        "action_form": ConfirmForm(formdata=None),
+    }
+
+
+@bp.get("/resources/review")
+@login_required
+def review():
+    """Resources waiting for the member's decision (moderators), and their own submissions."""
+    reader = actor()
+    return render_template(
+        "resources/review.html",
+        waiting=queries.awaiting_review(reader),
+        mine=queries.submitted_by(reader),
+    )
+
+
+# --- submitting and editing -----------------------------------------------------------------
+
+
+def _fill_choices(form: ResourceForm, reader, resource: Resource | None = None) -> None:
+    readable = community_queries.communities_for(reader)
+    offered = [(c.slug, c.name) for c, role in readable if role is not None or reader.is_admin]
+    if resource is not None:  # a curator editing keeps communities they do not belong to
+        offered_slugs = {slug for slug, _ in offered}
+        offered += [(c.slug, c.name) for c in resource.communities if c.slug not in offered_slugs]
+    form.communities.choices = offered
+    form.organisation.choices = [("", "Not given")] + [
+        (str(o.id), o.name) for o in organisation_choices()
+    ]
+
+
+def _details(form: ResourceForm) -> actions.Details:
+    return actions.Details(
+        title=form.title.data or "",
+        kind=form.kind.data or "",
+        communities=list(form.communities.data or []),
+        summary=form.summary.data or "",
+        organisation_id=as_id(form.organisation.data or ""),
+        published=form.published.data or "",
+        licence=form.licence.data or "unknown",
+        link=form.link.data or "",
+        tags=form.tags.data or "",
+    )
+
+
+def _max_upload_bytes() -> int:
+    return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="held-upload")
+
+
+def _hold(upload: Upload) -> str:
+    """Keep a checked file while the form is corrected: stored, and named in a signed token."""
+    stored = storage.store(upload.data)
+    return _serializer().dumps(
+        [stored.sha256, upload.display_name, upload.content_type, upload.extension, upload.kind]
+    )
+
+
+def _held(token: str | None) -> Upload | None:
+    if not token:
+        return None
+    try:
+        sha256, name, content_type, extension, kind = _serializer().loads(
+            token, max_age=HELD_FILE_MAX_AGE
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    try:
+        with storage.open(sha256) as f:
+            data = f.read()
+    except NotFound:
+        return None
+    return Upload(data=data, content_type=content_type, extension=extension,
+                  display_name=name, kind=kind)  # fmt: skip
+
+
+def _upload(form) -> Upload | None:
+    """The file sent with the form (checked), or the one held from an earlier try."""
+    sent = request.files.get("file")
+    if sent is not None and sent.filename:
+        return check_upload(sent.filename, sent.read(), max_bytes=_max_upload_bytes())
+    if getattr(form, "discard_file", None) is not None and form.discard_file.data:
+        return None
+    return _held(getattr(form, "held_file", None) and form.held_file.data)
+
+
+def _form_problem(template: str, form, exc: DomainError | None, upload: Upload | None, **ctx):
+    """Show the form again with its error, keeping everything entered, the file included."""
+    if exc is not None:
+        attach_error(form, exc)
+    if upload is not None and hasattr(form, "held_file"):
+        form.held_file.data = _hold(upload)
+        ctx["held"] = upload
+    elif hasattr(form, "held_file"):
+        form.held_file.data = ""
+    status = exc.status if exc is not None else 400
+    return render_template(template, form=form, **ctx), status
+
+
+@bp.route("/resources/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(rate_limit("upload_account"), methods=["POST"], key_func=member_key)
+def new():
+    reader = actor()
+    form = ResourceForm()
+    _fill_choices(form, reader)
+    if not form.is_submitted():
+        wanted = request.args.get("community", "")
+        if wanted in dict(form.communities.choices):
+            form.communities.data = [wanted]
+        return render_template("resources/new.html", form=form)
+    upload = None
+    try:
+        upload = _upload(form)
+        if not form.validate():
+            return _form_problem("resources/new.html", form, None, upload)
+        with atomic():
+            resource = actions.submit_resource(
+                reader, _details(form), upload=upload, note=form.note.data or ""
+            )
+            resource_id, status = resource.id, resource.status
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        return _form_problem("resources/new.html", form, exc, upload)
+    if status == "published":
+        flash("Your resource is published.", "success")
+    else:
+        flash(
+            "Thank you. Your resource is waiting for a moderator's review; we will tell you "
+            "when it is published.",
+            "success",
+        )
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(resource_id: int):
+    reader = actor()
+    resource = actions.access_resource(reader, resource_id, need="edit")
+    form = ResourceForm(obj=None) if request.method == "POST" else _prefilled(resource)
+    _fill_choices(form, reader, resource)
+    context = {"resource": resource, "version_form": VersionForm(formdata=None)}
+    if not form.is_submitted():
+        return render_template("resources/edit.html", form=form, **context)
+    try:
+        if not form.validate():
+            return _form_problem("resources/edit.html", form, None, None, **context)
+        with atomic():
+            actions.edit_resource(
+                reader, resource_id, _details(form), resubmit=bool(form.resubmit.data)
+            )
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        return _form_problem("resources/edit.html", form, exc, None, **context)
+    flash("Your changes are saved.", "success")
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+def _prefilled(resource: Resource) -> ResourceForm:
+    return ResourceForm(
+        formdata=None,
+        title=resource.title,
+        kind=resource.kind,
+        communities=[c.slug for c in resource.communities],
+        summary=resource.summary,
+        organisation=str(resource.organisation_id or ""),
+        published=resource.date_value,
+        licence=resource.licence,
+        link=resource.link_url or "",
+        tags=", ".join(t.name for t in resource.tags),
+    )
+
+
+@bp.post("/resources/<int:resource_id>/versions")
+@login_required
+@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+def add_version(resource_id: int):
+    reader = actor()
+    resource = actions.access_resource(reader, resource_id, need="edit")
+    form = VersionForm()
+    try:
+        if not form.validate():
+            raise Invalid(form.note.errors[0] if form.note.errors else "Check the form.")
+        upload = _upload(form)
+        if upload is None:
+            raise Invalid("Choose the file to upload.", field="file")
+        with atomic():
+            version = actions.add_version(reader, resource_id, upload, note=form.note.data or "")
+            number = version.number
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        edit_form = _prefilled(resource)
+        _fill_choices(edit_form, reader, resource)
+        attach_error(form, exc)
+        return render_template(
+            "resources/edit.html", form=edit_form, resource=resource, version_form=form
+        ), 400
+    flash(f"Version {number} is uploaded.", "success")
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+# --- a resource -----------------------------------------------------------------------------
+
+
+@bp.get("/resources/<int:resource_id>")
+def show(resource_id: int):
+    reader = _reader()
+    resource = actions.access_resource(reader, resource_id)
+    return render_template("resources/show.html", **_page_context(reader, resource))
+
+
+def _page_context(reader, resource: Resource, reply_form=None) -> dict:
+    curator = actions.can_curate(reader, resource)
+    thread = actions.discussion_of(reader, resource)
+    reply_form = reply_form or ReplyForm(formdata=None)
+    reply_form.fill_token()
+    return {
+        "resource": resource,
+        "curator": curator,
+        "can_edit": actions.can_edit(reader, resource),
+        "is_submitter": actions.is_submitter(reader, resource),
+        "history": actions.history(resource),
+        "thread": thread,
+        "discussion": _discussion_posts(thread),
+        "can_discuss": _can_discuss(reader, resource),
+        "discussed_in": queries.discussed_in(reader, resource),
+        "communities": [
+            c for c in actions.live_communities(resource)
+            if community_actions.can_read(reader, c)
+        ],
+        "reply_form": reply_form,
+        "action_form": ConfirmForm(formdata=None),
+        "reason_form": ReasonForm(formdata=None),
+        "archive_form": ArchiveForm(formdata=None),
+    }  # fmt: skip
+
+
+def _discussion_posts(thread, limit: int = 10):
+    return [] if thread is None else queries.latest_posts(thread, limit)
+
+
+def _can_discuss(reader, resource: Resource) -> bool:
+    if reader is None or reader.suspended_at is not None:
+        return False
+    if resource.status not in actions.VISIBLE_TO_READERS:
+        return False
+    communities = actions.live_communities(resource)
+    return any(community_actions.membership(reader, c) is not None for c in communities)
+
+
+@bp.post("/resources/<int:resource_id>/discuss")
+@login_required
+def discuss(resource_id: int):
+    reader = actor()
+    resource = actions.access_resource(reader, resource_id)
+    form = ReplyForm()
+    if form.preview.data:
+        context = _page_context(reader, resource, reply_form=form)
+        context["preview"] = markup.render(form.body.data or "")
+        return render_template("resources/show.html", **context)
+    try:
+        with atomic():
+            post = actions.discuss(
+                reader, resource_id, body=form.body.data or "",
+                client_token=form.client_token.data,
+            )  # fmt: skip
+            post_id = post.id
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        attach_error(form, exc)
+        context = _page_context(reader, resource, reply_form=form)
+        return render_template("resources/show.html", **context), 400
+    return redirect(url_for("threads.post", post_id=post_id))
+
+
+# --- curation -------------------------------------------------------------------------------
+
+_DONE = {
+    "approve": "The resource is published and its submitter told.",
+    "feature": "The resource is featured.",
+    "unfeature": "The resource is no longer featured.",
+    "unarchive": "The resource is back in the listings.",
+}
+
+
+@bp.post("/resources/<int:resource_id>/<any(approve, feature, unfeature, unarchive):change>")
+@login_required
+def curate(resource_id: int, change: str):
+    reader = actor()
+    form = ConfirmForm()
+    if not form.validate():
+        raise Invalid("The form expired. Please try again.")
+    run = {
+        "approve": lambda: actions.approve_resource(reader, resource_id),
+        "feature": lambda: actions.set_featured(reader, resource_id, True),
+        "unfeature": lambda: actions.set_featured(reader, resource_id, False),
+        "unarchive": lambda: actions.set_archived(reader, resource_id, False),
+    }[change]
+    with atomic():
+        run()
+    flash(_DONE[change], "success")
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+@bp.post("/resources/<int:resource_id>/<any(reject, changes, archive):change>")
+@login_required
+def decide_with_reason(resource_id: int, change: str):
+    """Decisions that carry a reason: reject, ask for changes, archive."""
+    reader = actor()
+    resource = actions.access_resource(reader, resource_id, need="curate")
+    form = ArchiveForm() if change == "archive" else ReasonForm()
+    try:
+        form.validate()
+        with atomic():
+            if change == "reject":
+                actions.reject_resource(reader, resource_id, reason=form.reason.data or "")
+            elif change == "changes":
+                actions.request_changes(reader, resource_id, reason=form.reason.data or "")
+            else:
+                actions.set_archived(reader, resource_id, True, reason=form.reason.data or "")
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        attach_error(form, exc)
+        context = _page_context(reader, resource)
+        context["archive_form" if change == "archive" else "reason_form"] = form
+        context["open_decision"] = change
+        return render_template("resources/show.html", **context), 400
+    done = {
+        "reject": "The resource is rejected and its submitter told why.",
+        "changes": "The submitter has been asked for changes.",
+        "archive": "The resource is archived: kept, and out of the listings.",
+    }
+    flash(done[change], "success")
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _starts_at_zero() -> bool:
+    """A whole-file download, or its first part: what counts as one download (a player's
+    later range requests while seeking do not)."""
+    ranges = request.range
+    return ranges is None or (len(ranges.ranges) > 0 and ranges.ranges[0][0] == 0)
+
+
+def _serve(resource_id: int, number: int | None, *, inline: bool):
+    reader = _reader()
+    resource, version = actions.version_for_download(reader, resource_id, number)
+    counts = not inline and request.method == "GET" and _starts_at_zero()
+    if counts and not request.if_none_match and not request.if_modified_since:
+        with atomic():
+            actions.count_download(resource)
+    return storage.send(
+        version.sha256, display_name=version.filename, content_type=version.content_type,
+        inline=inline,
+    )  # fmt: skip
+
+
+@bp.get("/resources/<int:resource_id>/download")
+def download(resource_id: int):
+    """The latest version's file."""
+    return _serve(resource_id, None, inline=False)
+
+
+@bp.get("/resources/<int:resource_id>/versions/<int:number>/download")
+def download_version(resource_id: int, number: int):
+    return _serve(resource_id, number, inline=False)
+
+
+@bp.get("/resources/<int:resource_id>/versions/<int:number>/play")
+def play(resource_id: int, number: int):
+    """An audio file (or an image) for the page's player: inline, with Range for seeking."""
+    return _serve(resource_id, number, inline=True)

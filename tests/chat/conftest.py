@@ -1,0 +1,36 @@
+"""The cast of the chat tests and helpers, through the real actions."""
+
+import pytest
+
+from community.db import atomic
+from community.extensions import db
+from tests.factories import make_moderator, make_user
+
+
+@pytest.fixture
+def ada(communities):
+    return make_user("Ada Lovelace", email="ada@example.org", communities=("procurement",))
+
+
+@pytest.fixture
+def bob(communities):
+    return make_user("Bob Builder", email="bob@example.org", communities=("procurement",))
+
+
+@pytest.fixture
+def mod(communities):
+    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
+
+
+@pytest.fixture
+def stranger(communities):
+    return make_user("Sam Stranger", email="sam@example.org")
+
+
+def live(user):
+    return db.session.get(type(user), user.id)
+
+
+def run(action, user, *args, **kwargs):
+    with atomic():
+        return action(live(user), *args, **kwargs)
