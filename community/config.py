@@ -163,6 +163,7 @@ DEFAULTS = {
         "upload_account": "60 per hour",
         # Chat messages per member (a resend of the same message does not count).
         "chat_send": "5 per 3 seconds",
+        "chat_typing": "10 per 10 seconds",
     },
     # argon2id; RFC 9106's second recommended option (64 MiB, 3 passes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4},

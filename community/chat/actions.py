@@ -11,13 +11,10 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime
+from .. import markup, ratelimits, realtime
 from ..accounts.models import User
 from ..admin.actions import record
 from ..communities import actions as community_actions
@@ -26,6 +23,7 @@ from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..notifications import actions as notify
+from ..notifications.models import Notification
 from ..threads import mentions
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
 
@@ -33,7 +31,8 @@ BODY_MAX = 2000
 PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
+_ROOM_NAME = re.compile(r"^[a-z0-9-]{1,80}\Z")  # a community's slug
 MAX_NUMBER = 2**31 - 1
 
 
@@ -45,7 +44,7 @@ def socket_room(room: ChatRoom) -> str:
 
 
 def _community_for(name: str, user: User | None) -> Community:
-    if not isinstance(name, str) or not name or len(name) > 80:
+    if not isinstance(name, str) or not _ROOM_NAME.match(name):
         raise NotFound("We could not find that chat room.")
     try:
         return community_actions.access_community(user, name)
@@ -107,6 +106,8 @@ def check_body(value) -> str:
     if not isinstance(value, str):
         raise Invalid("A message is text.", field="body")
     body = value.replace("\r\n", "\n").strip()
+    if "\x00" in body:
+        raise Invalid("A message cannot contain NUL characters.", field="body")
     if not body:
         raise Invalid("Write something first: the message is empty.", field="body")
     if len(body) > BODY_MAX:
@@ -123,26 +124,20 @@ def check_client_id(value) -> str:
     return value
 
 
-def _rate_limiter() -> MovingWindowRateLimiter:
-    """The app's limiter for chat, on the rate-limit storage (memory, or Redis when set).
-
-    Socket.IO events are not HTTP requests, so Flask-Limiter's decorators do not apply: the
-    same `limits` library is used directly."""
-    app = current_app._get_current_object()
-    found = app.extensions.get("chat_rate_limiter")
-    if found is None:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-        found = app.extensions["chat_rate_limiter"] = MovingWindowRateLimiter(storage)
-    return found
-
-
-def _check_rate(user: User) -> None:
-    """At most RATE_LIMITS["chat_send"] messages per member (a resend does not count)."""
+def _check_rate(user: User, name: str = "chat_send") -> None:
+    """At most RATE_LIMITS[name] per member: "chat_send" for messages and edits (a resend
+    does not count), "chat_typing" for typing notices."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    item = parse(current_app.config["RATE_LIMITS"]["chat_send"])
-    if not _rate_limiter().hit(item, "chat_send", str(user.id)):
+    if not ratelimits.hit(current_app.config["RATE_LIMITS"][name], name, str(user.id)):
         raise Invalid("You are sending messages too fast. Wait a moment and try again.")
+
+
+def typing(user: User, name: str) -> ChatRoom:
+    """Check that the member may say they are typing in the room (a writer, not too often)."""
+    room = access_room(user, name, need="write")
+    _check_rate(user, "chat_typing")
+    return room
 
 
 def _lock(room: ChatRoom) -> ChatRoom:
@@ -211,11 +206,11 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
     if message.author_id != user.id:
         raise Forbidden("You can only edit your own messages.")
     if body != message.body:
+        _check_rate(user)  # edits count with sends: each one is broadcast to the room
         linked, mentioned = mentions.resolve(body)
-        _, before = mentions.resolve(message.body)
-        already = {u.id for u in before} | {user.id}
         message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
-        _notify_mentions(message, room, [u for u in mentioned if u.id not in already])
+        told = _already_told(message, room)
+        _notify_mentions(message, room, [u for u in mentioned if u.id not in told])
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
     return message
 
@@ -254,6 +249,21 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
     }
 
 
+def _mention_url(message: ChatMessage, room: ChatRoom) -> str:
+    return f"/chat/{room.name}#m{message.number}"
+
+
+def _already_told(message: ChatMessage, room: ChatRoom) -> set[int]:
+    """The author and everyone already notified of this message: an edit that mentions them
+    again (or removes and re-adds a mention) never notifies twice."""
+    rows = db.session.scalars(
+        select(Notification.user_id).where(
+            Notification.kind == "chat_mention", Notification.url == _mention_url(message, room)
+        )
+    )
+    return {*rows, message.author_id}
+
+
 def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
     community = room.community
     readers = [u.id for u in users if community_actions.can_read(u, community)]
@@ -261,7 +271,7 @@ def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) ->
         notify.notify(
             user_id, "chat_mention", actor=message.author, community_id=community.id,
             subject=f"{message.author.display_name} mentioned you in the {community.name} chat",
-            excerpt=message.body[:280], url=f"/chat/{room.name}#m{message.number}",
+            excerpt=message.body[:280], url=_mention_url(message, room),
         )  # fmt: skip
     notify.publish_counts(set(readers))
 
@@ -359,6 +369,14 @@ def unread_community_ids(user: User | None) -> set[int]:
         .where(Membership.user_id == user.id, ChatRoom.last_number > read)
     )
     return set(rows)
+
+
+def recheck_live_room_of(community_id: int) -> None:
+    """Who may read the community changed (a member left a members-only one): after commit,
+    empty its room and tell the open pages to join again, which checks access anew."""
+    room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community_id))
+    if room is not None:
+        realtime.close_room(socket_room(room), notice="chat.recheck", payload={"room": room.name})
 
 
 # --- moderation -----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..accounts.models import User
-from ..communities.models import Community, Membership
+from ..communities.models import Community
+from ..communities.queries import all_members
 from ..db import utcnow
 from ..extensions import db
 from . import actions
@@ -34,12 +34,7 @@ def demo_chat(rng: random.Random) -> str:
     """Eight to twelve messages in each community's room."""
     rooms = total = 0
     for community in db.session.scalars(select(Community).order_by(Community.position)):
-        members = db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.community_id == community.id)
-            .order_by(User.id)
-        ).all()
+        members = all_members(community)
         if len(members) < 2:
             continue
         count = rng.randint(8, 12)

@@ -178,7 +178,7 @@ def on_read(data=None):
 @socketio.on("chat.typing")
 def on_typing(data=None):
     def work(user, room):
-        chat_room = actions.access_room(user, room, need="write")
+        chat_room = actions.typing(user, room)
         emit("chat.typing", {"room": room, "member": _member(user)},
              to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
         return {}

@@ -133,9 +133,11 @@ def leave_community(user: User, slug: str) -> Community:
     _count_members(community, -1)
     if not community.is_public:
         # Their open thread pages must stop receiving live posts of this community.
+        from ..chat.actions import recheck_live_room_of
         from ..threads.actions import recheck_live_readers_of
 
         recheck_live_readers_of(community.id)
+        recheck_live_room_of(community.id)
     return community
 
 

@@ -107,3 +107,14 @@ def memberships_visible_to(user: User, viewer: User) -> list[tuple[Community, st
         .order_by(Community.position)
     )
     return list(db.session.execute(stmt))
+
+
+def all_members(community: Community) -> list[User]:
+    """Every member of a community, in the order they were created (demo loaders)."""
+    stmt = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id)
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(stmt))

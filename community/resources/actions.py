@@ -26,7 +26,7 @@ from ..mail import queue_mail
 from ..notifications import actions as notify
 from ..search import actions as search
 from ..threads import actions as thread_actions
-from ..threads.models import Post
+from ..threads.models import Post, Thread
 from ..threads.rules import as_id, check_body, check_client_token, tag_slug
 from ..uploads import Upload
 from . import rules
@@ -71,6 +71,12 @@ def can_curate(user: User | None, resource: Resource) -> bool:
     if user.is_admin:
         return True
     return any(community_actions.is_moderator(user, c) for c in live_communities(resource))
+
+
+def curates_all(user: User, communities: list[Community]) -> bool:
+    """Admins, and moderators of every one of these communities: their own submissions
+    publish directly (a moderator of one community never self-publishes into another)."""
+    return user.is_admin or all(community_actions.is_moderator(user, c) for c in communities)
 
 
 def is_submitter(user: User | None, resource: Resource) -> bool:
@@ -209,7 +215,7 @@ def submit_resource(
     db.session.flush()
     if upload is not None:
         _add_version(resource, author, upload, rules.check_note(note))
-    if can_curate(author, resource):
+    if curates_all(author, communities):
         _publish(resource, author, "published")
     else:
         _log(resource, author, "submitted")
@@ -299,26 +305,30 @@ def approve_resource(actor: User, resource_id: int) -> Resource:
 
 
 def reject_resource(actor: User, resource_id: int, *, reason: str) -> Resource:
-    resource = access_resource(actor, resource_id, need="curate")
-    reason = rules.check_reason(reason, required=True)
-    if resource.status not in ("pending", "changes_requested"):
-        raise Invalid("Only a resource awaiting review can be rejected.")
-    resource.status = "rejected"
-    _log(resource, actor, "rejected", reason)
-    record(actor, "resource.reject", resource, reason=reason)
-    _tell_submitter(resource, actor, "rejected", reason)
-    return resource
+    return _decide(
+        actor, resource_id, reason, "rejected", allowed=("pending", "changes_requested"),
+        refusal="Only a resource awaiting review can be rejected.",
+    )  # fmt: skip
 
 
 def request_changes(actor: User, resource_id: int, *, reason: str) -> Resource:
+    return _decide(
+        actor, resource_id, reason, "changes_requested", allowed=("pending",),
+        refusal="Changes can be asked for only while a resource awaits review.",
+    )  # fmt: skip
+
+
+def _decide(actor, resource_id, reason, status: str, *, allowed, refusal: str) -> Resource:
+    """A curator's decision with a reason, sent back to the submitter."""
     resource = access_resource(actor, resource_id, need="curate")
     reason = rules.check_reason(reason, required=True)
-    if resource.status != "pending":
-        raise Invalid("Changes can be asked for only while a resource awaits review.")
-    resource.status = "changes_requested"
-    _log(resource, actor, "changes_requested", reason)
-    record(actor, "resource.request_changes", resource, reason=reason)
-    _tell_submitter(resource, actor, "changes_requested", reason)
+    if resource.status not in allowed:
+        raise Invalid(refusal)
+    resource.status = status
+    _log(resource, actor, status, reason)
+    audit = "resource.reject" if status == "rejected" else "resource.request_changes"
+    record(actor, audit, resource, reason=reason)
+    _tell_submitter(resource, actor, status, reason)
     return resource
 
 
@@ -495,54 +505,70 @@ def count_download(resource: Resource) -> None:
 # --- discussion -----------------------------------------------------------------------------
 
 
-def discuss(actor: User, resource_id: int, *, body: str, client_token: str | None = None):
-    """Add to a resource's discussion: the first message starts its thread (in the first of
-    its communities the member may post in), later ones reply to it. Returns the post."""
+def discuss(actor: User, resource_id: int, *, body: str, client_id: str | None = None):
+    """Add to a resource's discussion: the first message starts its thread, later ones
+    reply to it. Members of the thread's community (before it exists: of one of the
+    resource's communities, public ones first). Returns the post."""
     resource = access_resource(actor, resource_id)
     if resource.status not in VISIBLE_TO_READERS:
         raise Forbidden("A resource can be discussed once it is published.")
     body = check_body(body)
-    client_token = check_client_token(client_token)
+    client_id = check_client_token(client_id)
     _lock(resource)
-    thread = _discussion_thread(actor, resource)
+    community = discussion_community(actor, resource)
+    if community is None:
+        raise Forbidden(f"Join {_joinable(actor, resource)} to discuss this resource.")
+    thread = _existing_thread(resource)
     if thread is not None:
-        return thread_actions.post_reply(actor, thread.id, body=body, client_token=client_token)
-    community = _discussion_community(actor, resource)
+        return thread_actions.post_reply(actor, thread.id, body=body, client_token=client_id)
     thread = thread_actions.start_thread(
-        actor, community.slug, title=resource.title, body=body, client_token=client_token
+        actor, community.slug, title=resource.title, body=body, client_token=client_id
     )
     resource.thread_id = thread.id
     return db.session.get(Post, thread.last_post_id)
 
 
-def _discussion_thread(actor: User, resource: Resource):
-    """The resource's live discussion thread, or None when it has none (or it was deleted)."""
+def _existing_thread(resource: Resource):
+    """The resource's discussion thread, whoever may read it (None if it has none or it was
+    deleted): a thread some readers cannot see is still the discussion, never replaced."""
     if resource.thread_id is None:
         return None
-    try:
-        thread = thread_actions.access_thread(actor, resource.thread_id)
-    except NotFound:
+    thread = db.session.get(Thread, resource.thread_id)
+    return None if thread is None or thread.deleted_at is not None else thread
+
+
+def discussion_community(user: User | None, resource: Resource) -> Community | None:
+    """Where the member would post: the thread's community when it exists, else the first
+    of the resource's communities they belong to (public first); None if they cannot."""
+    if user is None or not user.is_authenticated or user.suspended_at is not None:
         return None
-    return None if thread.deleted_at is not None else thread
-
-
-def _discussion_community(actor: User, resource: Resource) -> Community:
-    for community in live_communities(resource):
-        if community_actions.membership(actor, community) is not None:
+    thread = _existing_thread(resource)
+    if thread is not None:
+        candidates = [thread.community]
+    else:
+        candidates = sorted(live_communities(resource), key=lambda c: not c.is_public)
+    for community in candidates:
+        if community.archived_at is None and community_actions.membership(user, community):
             return community
-    names = " or ".join(c.name for c in live_communities(resource))
-    raise Forbidden(f"Join {names} to discuss this resource.")
+    return None
+
+
+def _joinable(user: User, resource: Resource) -> str:
+    thread = _existing_thread(resource)
+    if thread is not None:
+        return thread.community.name
+    return " or ".join(c.name for c in live_communities(resource))
 
 
 def discussion_of(reader: User | None, resource: Resource):
     """The resource's discussion thread if the reader may read it, else None."""
-    if resource.thread_id is None:
+    thread = _existing_thread(resource)
+    if thread is None:
         return None
     try:
-        thread = thread_actions.access_thread(reader, resource.thread_id)
+        return thread_actions.access_thread(reader, thread.id)
     except (NotFound, Forbidden):
         return None
-    return None if thread.deleted_at is not None else thread
 
 
 # --- the archive ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import markup, storage
+from .. import markup, ratelimits, storage
 from ..accounts.actions import organisation_choices
 from ..accounts.forms import ConfirmForm
 from ..auth import actor, member_key, rate_limit
@@ -20,8 +20,12 @@ from ..uploads import Upload, check_upload
 from . import actions, bp, queries
 from .forms import ArchiveForm, BrowseForm, ReasonForm, ResourceForm, VersionForm
 from .models import Resource
+from .rules import EARLIEST_YEAR
 
 HELD_FILE_MAX_AGE = 24 * 60 * 60
+# A resource's downloads count each member (or address) once in this window, so reloading
+# or scripting a download link does not push it up "most downloaded".
+DOWNLOAD_WINDOW = "1 per 1 hour"
 
 
 def _reader():
@@ -45,7 +49,7 @@ def _browse_form(reader, community=None) -> tuple[BrowseForm, queries.Filters]:
     filters = queries.Filters(
         kind=form.kind.data or None,
         organisation_id=as_id(form.organisation.data or ""),
-        year=int(form.year.data) if (form.year.data or "").isdigit() else None,
+        year=_year(form.year.data),
         tag=(form.tag.data or "")[:40] or None,
         archived=bool(form.archived.data),
         sort=form.sort.data or "newest",
@@ -74,6 +78,12 @@ def index():
         featured=queries.featured(reader) if _unfiltered(filters) else [],
         review_count=len(queries.awaiting_review(reader)),
     )  # fmt: skip
+
+
+def _year(value: str | None) -> int | None:
+    """A year from the query string, or None (no filter) when it is not a plausible one."""
+    year = as_id(value or "")
+    return year if year is not None and EARLIEST_YEAR <= year <= 9998 else None
 
 
 def _unfiltered(filters: queries.Filters) -> bool:
@@ -164,18 +174,21 @@ def _hold(upload: Upload) -> str:
     """Keep a checked file while the form is corrected: stored, and named in a signed token."""
     stored = storage.store(upload.data)
     return _serializer().dumps(
-        [stored.sha256, upload.display_name, upload.content_type, upload.extension, upload.kind]
-    )
+        [current_user.id, stored.sha256, upload.display_name, upload.content_type,
+         upload.extension, upload.kind]
+    )  # fmt: skip
 
 
 def _held(token: str | None) -> Upload | None:
     if not token:
         return None
     try:
-        sha256, name, content_type, extension, kind = _serializer().loads(
+        owner, sha256, name, content_type, extension, kind = _serializer().loads(
             token, max_age=HELD_FILE_MAX_AGE
         )
     except (BadSignature, ValueError, TypeError):
+        return None
+    if owner != current_user.id:  # only the member who uploaded it may attach it
         return None
     try:
         with storage.open(sha256) as f:
@@ -356,12 +369,9 @@ def _discussion_posts(thread, limit: int = 10):
 
 
 def _can_discuss(reader, resource: Resource) -> bool:
-    if reader is None or reader.suspended_at is not None:
-        return False
     if resource.status not in actions.VISIBLE_TO_READERS:
         return False
-    communities = actions.live_communities(resource)
-    return any(community_actions.membership(reader, c) is not None for c in communities)
+    return actions.discussion_community(reader, resource) is not None
 
 
 @bp.post("/resources/<int:resource_id>/discuss")
@@ -378,7 +388,7 @@ def discuss(resource_id: int):
         with atomic():
             post = actions.discuss(
                 reader, resource_id, body=form.body.data or "",
-                client_token=form.client_token.data,
+                client_id=form.client_token.data,
             )  # fmt: skip
             post_id = post.id
     except DomainError as exc:
@@ -462,11 +472,20 @@ def _starts_at_zero() -> bool:
     return ranges is None or (len(ranges.ranges) > 0 and ranges.ranges[0][0] == 0)
 
 
+def _is_new_download(resource: Resource, inline: bool) -> bool:
+    """A whole download (not a player's range request or a revalidation), and the first by
+    this member or address in DOWNLOAD_WINDOW."""
+    if inline or request.method != "GET" or not _starts_at_zero():
+        return False
+    if request.if_none_match or request.if_modified_since:
+        return False
+    return ratelimits.hit(DOWNLOAD_WINDOW, "download", str(resource.id), member_key())
+
+
 def _serve(resource_id: int, number: int | None, *, inline: bool):
     reader = _reader()
     resource, version = actions.version_for_download(reader, resource_id, number)
-    counts = not inline and request.method == "GET" and _starts_at_zero()
-    if counts and not request.if_none_match and not request.if_modified_since:
+    if _is_new_download(resource, inline):
         with atomic():
             actions.count_download(resource)
     return storage.send(

@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..communities.models import Community, Membership
+from ..communities.models import Community
+from ..communities.queries import all_members
 from ..db import utcnow
 from ..extensions import db
 from . import actions
@@ -79,12 +80,7 @@ def demo_threads(rng: random.Random) -> str:
     communities = db.session.scalars(select(Community).order_by(Community.position)).all()
     threads = posts = 0
     for community in communities:
-        members = db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.community_id == community.id)
-            .order_by(User.id)
-        ).all()
+        members = all_members(community)
         if len(members) < 3:
             continue
         for title, tags in TOPICS.get(community.slug, []):
