@@ -38,7 +38,9 @@ class Job:
 
 def registered_jobs() -> list[Job]:
     """Every periodic job of the application, in the order they run."""
-    return [Job("mail", 3.0, mail.send_queued)]
+    from .filesweep import sweep_unreferenced
+
+    return [Job("mail", 3.0, mail.send_queued), Job("files", 3600.0, sweep_unreferenced)]
 
 
 def run_due(app: Flask, jobs: list[Job], now: float) -> list[str]:

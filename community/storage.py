@@ -4,8 +4,9 @@ A file is named by the SHA-256 of its bytes and kept at `<UPLOAD_DIR>/<hash[:2]>
 the same bytes are stored once and nothing a user names ever becomes a path: callers keep
 the hash (and a display name, see `community.uploads`) in the database and come back with
 the hash. Writes go to a temporary file that is renamed into place, so a reader never sees
-half a file. The interface is five functions (`store`, `open`, `exists`, `path_for`,
-`send`) so that object storage can replace the directory later.
+half a file. The interface is a handful of functions (`store`, `open`, `exists`, `path_for`,
+`send`, and `stored_files`/`remove` for the sweep of unreferenced files) so that object
+storage can replace the directory later.
 """
 
 import contextlib
@@ -89,6 +90,9 @@ def store(data: bytes | BinaryIO) -> StoredFile:
         final = path_for(sha256)
         if final.is_file():
             os.unlink(temporary)
+            # Stored again just now: the sweep of unreferenced files must wait a full day
+            # from here, as for a new file, before it may consider removing it.
+            os.utime(final)
         else:
             final.parent.mkdir(exist_ok=True)
             os.replace(temporary, final)  # atomic: the whole file or none of it
@@ -98,6 +102,25 @@ def store(data: bytes | BinaryIO) -> StoredFile:
             os.unlink(temporary)
         raise
     return StoredFile(sha256=sha256, size=size)
+
+
+def stored_files():
+    """Every stored file as (sha256, modification time in seconds since the epoch)."""
+    root = _root()
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if len(folder.name) != 2 or not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if HASH_PATTERN.fullmatch(path.name) and path.is_file():
+                yield path.name, path.stat().st_mtime
+
+
+def remove(sha256: str) -> None:
+    """Delete a stored file (no error when it is already gone)."""
+    with contextlib.suppress(FileNotFoundError):
+        path_for(sha256).unlink()
 
 
 def open(sha256: str) -> BinaryIO:  # noqa: A001 (the interface's name; storage.open)

@@ -1,0 +1,42 @@
+"""The hourly sweep removes stored files nothing refers to, after a day's grace."""
+
+import os
+import time
+
+from community import filesweep, storage
+from community.jobs import registered_jobs
+from tests.factories import make_user
+from tests.filesamples import pdf_bytes
+from tests.resources.helpers import submit
+
+
+def age(sha256: str, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(storage.path_for(sha256), (then, then))
+
+
+def test_unreferenced_old_files_go_and_everything_else_stays(app, communities):
+    resource_id = submit(make_user(communities=("procurement",)))
+    assert resource_id
+    kept = storage.store(pdf_bytes()).sha256  # a resource's version refers to it
+    orphan_old = storage.store(b"left behind by a refused form").sha256
+    orphan_new = storage.store(b"a form still being corrected").sha256
+    for sha in (kept, orphan_old):
+        age(sha, filesweep.GRACE_SECONDS + 60)
+    assert filesweep.sweep_unreferenced() == 1
+    assert storage.exists(kept)
+    assert storage.exists(orphan_new)
+    assert not storage.exists(orphan_old)
+    assert filesweep.sweep_unreferenced() == 0
+
+
+def test_storing_the_same_bytes_again_restarts_the_grace(app):
+    sha = storage.store(b"uploaded twice").sha256
+    age(sha, filesweep.GRACE_SECONDS + 60)
+    storage.store(b"uploaded twice")
+    assert filesweep.sweep_unreferenced() == 0
+    assert storage.exists(sha)
+
+
+def test_the_sweep_is_a_registered_job():
+    assert "files" in [job.name for job in registered_jobs()]
