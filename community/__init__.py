@@ -122,6 +122,12 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(ext.db.engine)
     ext.migrate.init_app(app, ext.db, directory=str(settings.PROJECT_ROOT / "migrations"))
     ext.csrf.init_app(app)
+    # Socket.IO handlers register on import; imported before `socketio.init_app`, they are
+    # kept by the extension and given to every app's server, not only to the first one.
+    from . import sockets  # noqa: F401
+    from .chat import sockets as chat_sockets  # noqa: F401
+    from .threads import sockets as thread_sockets  # noqa: F401
+
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     ext.limiter.init_app(app)

@@ -174,4 +174,3 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     _register_template_helpers(app)
     _register_cli(app)
-    from . import sockets  # noqa: F401  (registers the connection handlers)

@@ -243,6 +243,7 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
         "id": message.number,
         "author": {"id": author.id, "name": author.display_name} if author else None,
         "html": message.html,
+        "body": message.body,  # the Markdown, for its author's edit box
         "created_at": message.created_at.isoformat() + "Z",
         "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
         "client_id": message.client_id,

@@ -33,7 +33,6 @@ FAILED = {"ok": False, "error": "Something went wrong on our side. Please try ag
 # This process's connections in chat rooms: sid → {room id: user id}.
 _local: dict[str, dict[int, int]] = {}
 _local_lock = threading.Lock()
-_heartbeat_started = False
 
 
 def presence():
@@ -222,12 +221,12 @@ def _announce_left(room_id: int, user_id: int, gone: bool, room_name: str | None
 
 
 def _start_heartbeat() -> None:
-    global _heartbeat_started
-    with _local_lock:
-        if _heartbeat_started:
-            return
-        _heartbeat_started = True
+    """Once per app (one per process in production; tests make several)."""
     app = current_app._get_current_object()
+    with _local_lock:
+        if app.extensions.get("chat_heartbeat"):
+            return
+        app.extensions["chat_heartbeat"] = True
     socketio.start_background_task(_heartbeat, app)
 
 

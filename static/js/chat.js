@@ -20,7 +20,8 @@
 // client_id, so the server never stores one twice.
 
 const root = document.querySelector("[data-chat-room]");
-const log = root?.querySelector("[data-chat-log]");
+const log = root?.querySelector("[data-chat-log]"); // the list of messages
+const scroller = log?.closest("[data-chat-scroll]") || log; // role="log", the box that scrolls
 
 const room = root?.dataset.chatRoom;
 const me = Number(root?.dataset.me);
@@ -92,6 +93,10 @@ function formatTime(iso) {
   return `${p.day} ${p.month} ${p.hour}:${p.minute}`;
 }
 
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function setStatus(text) {
   if (statusEl && statusEl.textContent !== text) statusEl.textContent = text;
 }
@@ -110,7 +115,9 @@ function showError(text) {
   if (input) {
     input.setAttribute("aria-invalid", "true");
     const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-    if (!ids.includes(errorEl.id)) input.setAttribute("aria-describedby", [...ids, errorEl.id].join(" "));
+    if (!ids.includes(errorEl.id)) {
+      input.setAttribute("aria-describedby", [...ids, errorEl.id].join(" "));
+    }
   }
 }
 
@@ -157,11 +164,11 @@ function firstId() {
 }
 
 function atBottom() {
-  return log.scrollHeight - log.scrollTop - log.clientHeight <= AT_BOTTOM;
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= AT_BOTTOM;
 }
 
 function scrollToBottom() {
-  log.scrollTop = log.scrollHeight;
+  scroller.scrollTop = scroller.scrollHeight;
   unseenBelow = 0;
   updateJump();
 }
@@ -169,8 +176,7 @@ function scrollToBottom() {
 function updateJump() {
   if (!jumpButton) return;
   jumpButton.hidden = unseenBelow === 0;
-  const n = unseenBelow;
-  jumpButton.textContent = `${n} new message${n === 1 ? "" : "s"} below`;
+  jumpButton.textContent = `${plural(unseenBelow, "new message")} below`;
 }
 
 // Where a message with this id goes: before the first later message, or before this tab's
@@ -206,8 +212,8 @@ function addActions(li) {
   if (li.classList.contains("deleted") || li.classList.contains("pending")) return;
   const mine = Number(li.dataset.author) === me;
   const buttons = [];
-  const whose = mine ? "your message" : `the message by ${li.querySelector(".chat-meta strong")?.textContent || "a member"}`;
-  const context = ` ${whose} of ${timeLabel(li)}`;
+  const author = li.querySelector(".chat-meta strong")?.textContent || "a member";
+  const context = ` ${mine ? "your message" : `the message by ${author}`} of ${timeLabel(li)}`;
   if (canEdit(li)) {
     buttons.push(
       el("button", { type: "button", class: "link-button", "data-chat-edit": "" }, "Edit",
@@ -340,9 +346,9 @@ function showNew(messages, { quiet = false } = {}) {
 }
 
 function showNewerElsewhere() {
-  const n = newerElsewhere;
   const link = el("a", { href: `/chat/${encodeURIComponent(room)}` }, "show the latest");
-  statusEl?.replaceChildren(`${n} new message${n === 1 ? "" : "s"} since this page opened: `, link);
+  const count = plural(newerElsewhere, "new message");
+  statusEl?.replaceChildren(`${count} since this page opened: `, link);
 }
 
 // The tab shows the latest messages: tell the server (it clears the room's "new" mark).
@@ -388,11 +394,11 @@ async function join() {
   if (!olderPage) missed += showNew(ack.messages || [], { quiet: true }) || 0;
   missed += await catchUp(olderPage ? Math.max(after, lastId) : after);
   if (again) {
-    setStatus(missed ? `Connected again. ${missed} new message${missed === 1 ? "" : "s"}.` : "Connected again.");
+    // The status is a live region: this is also what a screen reader hears, once.
+    setStatus(missed ? `Connected again. ${plural(missed, "new message")}.` : "Connected again.");
   } else if (!olderPage) {
     setStatus("");
   }
-  if (missed && again) announce(`${missed} new message${missed === 1 ? "" : "s"} while you were offline.`);
   markRead();
   resendAll();
 }
@@ -411,7 +417,7 @@ async function loadEarlier(event) {
   }
   const messages = ack.messages || [];
   // Keep the reader's place: the distance from the bottom does not change.
-  const fromBottom = log.scrollHeight - log.scrollTop;
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
   let added = 0;
   for (const p of messages) {
     if (p.room !== room || document.getElementById(`m${p.id}`)) continue;
@@ -421,14 +427,16 @@ async function loadEarlier(event) {
     log.insertBefore(li, placeFor(p.id));
     added += 1;
   }
-  log.scrollTop = log.scrollHeight - fromBottom;
+  scroller.scrollTop = scroller.scrollHeight - fromBottom;
   const first = firstId();
   if (!messages.length || first <= 1) {
     earlierLink.closest(".chat-earlier").hidden = true;
   } else {
     earlierLink.href = `/chat/${encodeURIComponent(room)}?before=${first}`;
   }
-  setStatus(added ? `${added} earlier message${added === 1 ? "" : "s"} shown above.` : "There are no earlier messages.");
+  setStatus(
+    added ? `${plural(added, "earlier message")} shown above.` : "There are no earlier messages.",
+  );
 }
 
 // --- presence and typing ---------------------------------------------------------------------
@@ -468,12 +476,14 @@ function stopTyping(id) {
 function someoneTyping(member) {
   if (!member || member.id === me) return;
   clearTimeout(typers.get(member.id)?.timer);
-  typers.set(member.id, { name: member.name, timer: setTimeout(() => stopTyping(member.id), TYPING_SHOWN) });
+  const timer = setTimeout(() => stopTyping(member.id), TYPING_SHOWN);
+  typers.set(member.id, { name: member.name, timer });
   renderTyping();
 }
 
 function mutedText(until) {
-  return `A moderator has muted you in this room until ${formatTime(until)}. You can still read it.`;
+  const when = formatTime(until);
+  return `A moderator has muted you in this room until ${when}. You can still read it.`;
 }
 
 // --- sending ---------------------------------------------------------------------------------
@@ -621,7 +631,7 @@ function openEditor(li) {
   if (li.querySelector(":scope > .chat-edit")) return;
   const id = li.dataset.id;
   const fieldId = `edit-m${id}`;
-  const box = el("textarea", { id: fieldId, rows: "3", maxlength: "2000", class: "chat-edit-input" });
+  const box = el("textarea", { id: fieldId, rows: "3", class: "chat-edit-input" });
   box.value = sourceOf(li);
   const error = el("p", { class: "field-error", id: `${fieldId}-error`, role: "alert" });
   const editor = el(
@@ -632,7 +642,11 @@ function openEditor(li) {
     error,
     el("div", { class: "chat-edit-actions" },
       el("button", { type: "submit", class: "button small" }, "Save"),
-      el("button", { type: "button", class: "button small secondary", "data-chat-cancel": "" }, "Cancel"),
+      el(
+        "button",
+        { type: "button", class: "button small secondary", "data-chat-cancel": "" },
+        "Cancel",
+      ),
       el("span", { class: "meta" }, "Enter saves, Escape cancels."),
     ),
   );
@@ -641,6 +655,7 @@ function openEditor(li) {
   li.append(editor);
   box.focus();
   box.setSelectionRange(box.value.length, box.value.length);
+  editor.scrollIntoView({ block: "nearest" }); // its buttons too, when it opens at the bottom
 }
 
 function closeEditor(li, { refocus = true } = {}) {
@@ -676,7 +691,7 @@ function markDeleted(li) {
   if (li.classList.contains("deleted")) return;
   const hadFocus = li.contains(document.activeElement);
   fill(li, { room, id: Number(li.dataset.id), deleted: true });
-  if (hadFocus) (input || log).focus(); // its buttons are gone
+  if (hadFocus) (input || scroller).focus(); // its buttons are gone
 }
 
 async function deleteMessage(li) {
@@ -701,22 +716,24 @@ function connect() {
   // this script announces new messages (a short line each) instead of the log, so that
   // history and catch-up are not read out in full.
   root.classList.add("is-live");
-  log.setAttribute("aria-live", "off");
-  log.setAttribute("tabindex", "0"); // keyboard users can scroll it
-  jumpButton = el("button", { type: "button", class: "button small secondary chat-jump", hidden: "" });
-  log.after(jumpButton);
+  scroller.setAttribute("aria-live", "off");
+  scroller.setAttribute("tabindex", "0"); // keyboard users can scroll it
+  jumpButton = el("button", { type: "button", class: "button small secondary chat-jump" });
+  jumpButton.hidden = true;
+  scroller.after(jumpButton);
   jumpButton.addEventListener("click", () => {
     scrollToBottom();
-    log.focus();
+    scroller.focus();
   });
-  log.addEventListener("scroll", () => {
+  scroller.addEventListener("scroll", () => {
     if (unseenBelow && atBottom()) {
       unseenBelow = 0;
       updateJump();
     }
   });
   for (const li of items()) addActions(li);
-  const target = /^#m\d+$/.test(window.location.hash) && document.querySelector(window.location.hash);
+  const hash = window.location.hash;
+  const target = /^#m\d+$/.test(hash) && document.querySelector(hash);
   if (target && log.contains(target)) target.scrollIntoView({ block: "center" });
   else scrollToBottom();
 
@@ -765,6 +782,14 @@ function connect() {
   socket.on("chat.muted", (p) => {
     if (p.room === room) showError(mutedText(p.until));
   });
+  // Who may read the room changed (e.g. the member left a members-only community): the
+  // server emptied the live room; joining again checks access anew.
+  socket.on("chat.recheck", (p) => {
+    if (p.room !== room) return;
+    live = false;
+    root.dataset.live = "off";
+    join();
+  });
 }
 
 if (root && log && room && window.io) {
@@ -807,7 +832,7 @@ if (root && log && room && window.io) {
       if (button.matches("[data-chat-discard]")) {
         pending.delete(entry.clientId);
         li.remove();
-        (input || log).focus();
+        (input || scroller).focus();
       } else {
         entry.state = "queued";
         showState(entry);

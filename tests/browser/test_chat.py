@@ -470,6 +470,7 @@ def test_refusals_show_the_servers_reason_and_keep_the_text(open_page, people, c
         actions.mute(
             db.session.get(User, people.mod.id), "procurement", user_id=people.bob.id, minutes=60
         )
+    expect(error).to_contain_text("muted you in this room")  # told live, before sending
     send(bob, "Can anyone hear me?")
     expect(error).to_have_text(
         re.compile(r"^A moderator has muted you in this room until .* UTC\.")
