@@ -1,16 +1,34 @@
-"""`make bench`: run every benchmark and write its figures to bench/RESULTS.md."""
+"""`make bench`: run every benchmark and write its figures to bench/RESULTS.md.
+
+`python -m bench [NAME ...] [OPTIONS]`: only the benchmarks named (all by default); the
+options go to each of them (`python -m bench chat --help` lists the chat benchmark's, e.g.
+`python -m bench chat --clients 50 --quick` for a quick run).
+"""
 
 import sys
 
-from . import pages
+from . import chat, pages
 
-BENCHMARKS = {"pages": pages.run}
+BENCHMARKS = {"pages": lambda _argv: pages.run(), "chat": chat.main}
 
 
-def main(names: list[str]) -> None:
+def main(argv: list[str]) -> None:
+    names = list(itertools_takewhile(argv))
+    options = argv[len(names) :]
+    if options and "chat" not in (names or BENCHMARKS):
+        sys.exit(f"options {options} are for the chat benchmark only")
     for name in names or list(BENCHMARKS):
-        print(f"== {name}")
-        print(BENCHMARKS[name]())
+        print(f"== {name}", flush=True)
+        print(BENCHMARKS[name](options if name == "chat" else []))
+
+
+def itertools_takewhile(argv: list[str]):
+    for arg in argv:
+        if arg not in BENCHMARKS:
+            if not arg.startswith("-"):
+                sys.exit(f"unknown benchmark {arg!r}; choose from {', '.join(BENCHMARKS)}")
+            return
+        yield arg
 
 
 if __name__ == "__main__":

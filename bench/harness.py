@@ -2,6 +2,7 @@
 
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,9 +35,30 @@ def flask_cli(env: dict, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
+@dataclass
+class Server:
+    """A gunicorn master started by `serve`, and where it listens."""
+
+    url: str
+    process: subprocess.Popen
+
+    def worker_pids(self) -> list[int]:
+        """The master's worker processes (one with gunicorn.conf.py)."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+
 @contextmanager
-def gunicorn(env: dict, app: str = "wsgi:app", log_path: Path | None = None):
-    """The production command (gunicorn.conf.py) on a free port; yields the base URL."""
+def serve(
+    env: dict,
+    app: str = "wsgi:app",
+    *,
+    health: str = "/healthz",
+    options: tuple[str, ...] = (),
+    log_path: Path | None = None,
+):
+    """The production command (gunicorn.conf.py, then `options`) on a free port; yields the
+    Server once `health` answers."""
     port = free_port()
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed below)
@@ -45,27 +68,47 @@ def gunicorn(env: dict, app: str = "wsgi:app", log_path: Path | None = None):
         "gunicorn.conf.py",
         "--access-logfile",
         "/dev/null",
+        *options,
     ]
     proc = subprocess.Popen(
-        [*command, app], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
+        [*command, app], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    server = Server(f"http://127.0.0.1:{port}", proc)
     try:
-        wait_until_up(base + "/healthz" if app == "wsgi:app" else base + "/")
-        yield base
+        wait_until_up(server.url + health)
+        yield server
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the group started above
+            proc.wait(timeout=10)
         log.close()
+
+
+@contextmanager
+def gunicorn(env: dict, app: str = "wsgi:app", log_path: Path | None = None):
+    """The production command (gunicorn.conf.py) on a free port; yields the base URL."""
+    health = "/healthz" if app == "wsgi:app" else "/"
+    with serve(env, app, health=health, log_path=log_path) as server:
+        yield server.url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(url, timeout=1).status_code < 500:
+            if requests.get(url, timeout=5).status_code < 500:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or warming up
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server at {url} did not come up")
@@ -130,14 +173,14 @@ run: these machines are shared and noisy.
 """
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or add) the section `## name` in RESULTS.md with a dated body."""
+def write_section(name: str, body: str, path: Path = RESULTS) -> None:
+    """Replace (or add) the section `## name` in RESULTS.md (or `path`) with a dated body."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = f"## {name}\n\n_Measured {stamp} on {machine()}._\n\n{body.strip()}\n"
-    text = RESULTS.read_text() if RESULTS.exists() else HEADER
+    text = path.read_text() if path.exists() else HEADER
     parts = text.split("\n## ")
     head, sections = parts[0], {p.split("\n", 1)[0]: "## " + p for p in parts[1:]}
     sections[name] = section
-    RESULTS.write_text(
+    path.write_text(
         head.rstrip() + "\n\n" + "\n".join(s.rstrip() + "\n" for s in sections.values())
     )
