@@ -13,7 +13,7 @@ BENCHMARKS = {"pages": lambda _argv: pages.run(), "chat": chat.main}
 
 
 def main(argv: list[str]) -> None:
-    names = list(itertools_takewhile(argv))
+    names = list(_leading_names(argv))
     options = argv[len(names) :]
     if options and "chat" not in (names or BENCHMARKS):
         sys.exit(f"options {options} are for the chat benchmark only")
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
         print(BENCHMARKS[name](options if name == "chat" else []))
 
 
-def itertools_takewhile(argv: list[str]):
+def _leading_names(argv: list[str]):
     for arg in argv:
         if arg not in BENCHMARKS:
             if not arg.startswith("-"):

@@ -45,7 +45,8 @@ def load_user(session_id: str) -> User | None:
 
 @bp.before_app_request
 def _record_last_seen():
-    if not current_user.is_authenticated or request.endpoint in {"static", "health.healthz"}:
+    # The endpoint first: static files and health checks never load the member.
+    if request.endpoint in {"static", "health.healthz"} or not current_user.is_authenticated:
         return
     if actions.last_seen_is_stale(current_user):
         with atomic():

@@ -81,7 +81,10 @@ class RedisPresence:
     def __init__(self, url: str, ttl: float, *, prefix: str = "commons:chat:presence"):
         import redis
 
-        self.redis = redis.Redis.from_url(url)
+        # A blocking pool: when hundreds of clients disconnect at once, callers wait for a
+        # connection instead of failing (redis-py's default pool raises when it is empty).
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=50, timeout=10)
+        self.redis = redis.Redis(connection_pool=pool)
         self.ttl = ttl
         self.prefix = prefix
 
