@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app community
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; each test file stays in one process, so its
+# module-scoped servers start once. `make test PYTEST_WORKERS=0` runs in this process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: run demo test test-fast lint format bench setup migrate clean
 
@@ -33,10 +37,10 @@ demo: migrate  ## load the demo network into a fresh database, then serve it
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.installed-dev  ## the whole suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-dev  ## everything not marked slow
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

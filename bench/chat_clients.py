@@ -59,12 +59,14 @@ class _Client:
         self.last_id = 0
         self.dropped = False
         self.presence = 0
+        self.arrivals = 0
         self.sio.on("chat.message", self._message)
         self.sio.on("chat.presence", self._presence)
         self.sio.on("disconnect", self._disconnect)
 
-    def _presence(self, _data: dict) -> None:
-        self.presence += 1
+    def _presence(self, data: dict) -> None:
+        self.presence += 1  # batches received
+        self.arrivals += len(data.get("joined") or [])  # members they announced
 
     def _message(self, data: dict) -> None:
         now = time.monotonic()
@@ -144,6 +146,7 @@ class _Worker:
     async def counts(self) -> dict:
         return {
             "presence": sum(c.presence for c in self.clients),
+            "arrivals": sum(c.arrivals for c in self.clients),
             "seen": sum(len(c.seen) for c in self.clients),
         }
 
@@ -450,8 +453,10 @@ class Fleet:
             missing = [n for r in self._each("missing", step.expected) for n in r["missing"]]
             step.lost, step.lossy_clients = sum(missing), sum(1 for n in missing if n)
 
-    def presence(self) -> int:
-        return sum(r["presence"] for r in self._each("counts"))
+    def presence(self) -> tuple[int, int]:
+        """chat.presence batches received, and the arrivals they announced, over all clients."""
+        counts = self._each("counts")
+        return sum(r["presence"] for r in counts), sum(r["arrivals"] for r in counts)
 
     def cpu(self) -> float:
         return sum(cpu_seconds(p.pid) for p in self.procs)

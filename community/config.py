@@ -165,6 +165,9 @@ DEFAULTS = {
         "chat_send": "5 per 3 seconds",
         "chat_typing": "10 per 10 seconds",
     },
+    # Presence changes go to a room at most once per this many seconds, in one batch (0: each
+    # at once). See community/chat/presence.py, PresenceChanges.
+    "CHAT_PRESENCE_BATCH_SECONDS": 1.0,
     # argon2id; RFC 9106's second recommended option (64 MiB, 3 passes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4},
     "VERIFY_TOKEN_MAX_AGE": 60 * 60 * 48,

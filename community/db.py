@@ -8,6 +8,7 @@ C handler would block every greenlet in the process, including the one holding t
 """
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,16 +45,49 @@ def atomic() -> Iterator[None]:
         # A read transaction may already be open (e.g. loading current_user). End it so the
         # write transaction starts fresh and, on SQLite, takes the write lock up front.
         session.commit()
-    session.info["atomic"] = True
-    try:
-        session.connection(execution_options={WRITE_INTENT: True})
+    with _process_writer_turn(session.get_bind()):
+        session.info["atomic"] = True
+        try:
+            session.connection(execution_options={WRITE_INTENT: True})
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop(AFTER_ATOMIC, None)
+            raise
+        finally:
+            session.info.pop("atomic", None)
+    for work in session.info.pop(AFTER_ATOMIC, []):
+        work()
+
+
+# Work queued in session.info by after-commit hooks (community/realtime.py: the broadcasts),
+# run once `atomic()` has let the next writer in.
+AFTER_ATOMIC = "after_atomic"
+
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _process_writer_turn(engine: Engine) -> Iterator[None]:
+    """On SQLite, one write transaction at a time per database in this process, waited for
+    before taking a pooled connection. SQLite allows one writer anyway; without this, every
+    writer waiting for the lock would hold a connection, and a few dozen waiting chat
+    messages would leave none for the pages' reads. (Other processes: `_begin_immediate`.)"""
+    if engine.dialect.name != "sqlite":
         yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        return
+    with _writer_locks_guard:
+        lock = _writer_locks.setdefault(str(engine.url), threading.Lock())
+    # A threading.Lock is cooperative once gevent has patched the process (the gunicorn worker).
+    if not lock.acquire(timeout=SQLITE_LOCK_WAIT_SECONDS):
+        raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
+    try:
+        yield
     finally:
-        session.info.pop("atomic", None)
+        lock.release()
 
 
 def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:

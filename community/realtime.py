@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from .db import AFTER_ATOMIC
 from .extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,16 @@ def _send_pending(session: Session) -> None:
         # SQLAlchemy fires after_commit when a savepoint (`begin_nested()`) is released too;
         # the real commit, and with it the emits, is still to come.
         return
-    for _savepoint, event_name, room, payload in session.info.pop(PENDING, []):
+    pending = session.info.pop(PENDING, [])
+    if pending and session.info.get("atomic"):
+        # Sent once atomic() has let the next writer in: a room's fan-out is no reason to wait.
+        session.info.setdefault(AFTER_ATOMIC, []).append(lambda: _emit_all(pending))
+    else:
+        _emit_all(pending)
+
+
+def _emit_all(pending: list) -> None:
+    for _savepoint, event_name, room, payload in pending:
         try:
             _emit(event_name, room, payload)
         except Exception:  # a lost live update must not fail the committed request

@@ -13,6 +13,7 @@ from community.accounts.actions import create_organisation
 from community.accounts.models import Organisation
 from community.db import atomic
 from community.extensions import db
+from tests.conftest import make_test_app
 
 
 def committed_names() -> set[str]:
@@ -253,3 +254,41 @@ def test_waiting_for_the_write_lock_gives_up_at_the_deadline(app, monkeypatch):
         create_organisation(name="In Time")
         assert db.session.scalar(text("PRAGMA busy_timeout")) == db_module.SQLITE_BUSY_TIMEOUT_MS
     assert committed_names() == {"In Time"}
+
+
+@pytest.mark.sqlite_only
+def test_writers_waiting_for_the_lock_leave_pooled_connections_to_readers(app, tmp_path):
+    """Another process holds SQLite's write lock: this process's waiting writers queue for
+    their turn without a connection, so a read still gets one from a small pool."""
+    pool = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 2}
+    small = make_test_app(db.engine.url.render_as_string(), tmp_path / "small",
+                          SQLALCHEMY_ENGINE_OPTIONS=pool)  # fmt: skip
+    other = raw_sqlite(app)
+    errors: list[BaseException] = []
+    other.execute("BEGIN IMMEDIATE")
+    try:
+
+        def writer(n: int):
+            def body():
+                with atomic():
+                    create_organisation(name=f"Waited {n}")
+
+            return body
+
+        threads = [run_in_thread(small, writer(n), errors) for n in range(4)]
+        with small.app_context():
+            deadline = time.monotonic() + 10
+            while db.engine.pool.checkedout() == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)  # the first writer has a connection, waiting for SQLite
+        time.sleep(0.2)  # and the others have queued (for their turn, or the pool)
+        with small.app_context(), db.engine.connect() as conn:  # times out if they held the pool
+            assert conn.scalar(select(func.count(Organisation.id))) == 0
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    for t in threads:
+        t.join(20)
+    with small.app_context():
+        db.engine.dispose()
+    assert errors == []
+    assert committed_names() == {f"Waited {n}" for n in range(4)}

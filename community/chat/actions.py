@@ -13,13 +13,15 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import markup, ratelimits, realtime
 from ..accounts.models import User
 from ..admin.actions import record
 from ..communities import actions as community_actions
 from ..communities.models import Community, Membership
-from ..db import utcnow
+from ..db import atomic, utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..notifications import actions as notify
@@ -43,26 +45,41 @@ def socket_room(room: ChatRoom) -> str:
 # --- rooms and access -----------------------------------------------------------------------
 
 
-def _community_for(name: str, user: User | None) -> Community:
+def _standing(user: User, name: str) -> tuple[Community, ChatRoom | None, Membership | None,
+                                               ChatMute | None]:  # fmt: skip
+    """The community called `name`, its room, and the user's membership and mute there, in
+    one query: every chat event starts here."""
     if not isinstance(name, str) or not _ROOM_NAME.match(name):
         raise NotFound("We could not find that chat room.")
-    try:
-        return community_actions.access_community(user, name)
-    except NotFound:
-        raise NotFound("We could not find that chat room.") from None
+    row = db.session.execute(
+        select(Community, ChatRoom, Membership, ChatMute)
+        .outerjoin(ChatRoom, ChatRoom.community_id == Community.id)
+        .outerjoin(
+            Membership,
+            (Membership.community_id == Community.id) & (Membership.user_id == user.id),
+        )
+        .outerjoin(ChatMute, (ChatMute.room_id == ChatRoom.id) & (ChatMute.user_id == user.id))
+        .where(Community.slug == name, Community.archived_at.is_(None))
+        .options(lazyload(Membership.user), lazyload(ChatRoom.community))
+    ).first()
+    if row is None or not community_actions.may_read(user, row[0], row[2]):
+        raise NotFound("We could not find that chat room.")
+    community, room, member, mute = row
+    if room is not None:  # room.community without a query (the session only holds it weakly)
+        set_committed_value(room, "community", community)
+    return community, room, member, mute
 
 
-def _room_of(community: Community) -> ChatRoom:
-    """The community's room, made on first use (two first uses at once make one room)."""
-    room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
-    if room is not None:
-        return room
-    try:
-        with db.session.begin_nested():
-            room = ChatRoom(name=community.slug, community=community, last_number=0)
-            db.session.add(room)
-    except IntegrityError:
-        room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
+def _create_room(community: Community) -> ChatRoom:
+    """The community's room, made on first use (two first uses at once make one room). Made
+    in a write transaction of its own when the caller is only reading."""
+    with atomic():
+        try:
+            with db.session.begin_nested():
+                room = ChatRoom(name=community.slug, community=community, last_number=0)
+                db.session.add(room)
+        except IntegrityError:
+            room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
     return room
 
 
@@ -71,27 +88,30 @@ def access_room(user: User | None, name: str, *, need: str = "read") -> ChatRoom
     "moderate". A room the user may not read does not exist for them."""
     if user is None or not user.is_authenticated:
         raise Forbidden("Please sign in to use the chat.")
-    community = _community_for(name, user)
-    room = _room_of(community)
+    community, room, member, mute = _standing(user, name)
     if need == "write":
-        community_actions.check_can_post(user, community)
-        _check_not_muted(user, room)
-    elif need == "moderate" and not community_actions.is_moderator(user, community):
+        community_actions.check_may_post(user, community, member)
+        _check_not_muted(mute)
+    elif need == "moderate" and not community_actions.moderates(user, member):
         raise Forbidden("Only this community's moderators can do that.")
-    return room
+    return room if room is not None else _create_room(community)
 
 
 def muted_until(user: User, room: ChatRoom):
     mute = db.session.scalar(
         select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == user.id)
     )
+    return _still_muted(mute)
+
+
+def _still_muted(mute: ChatMute | None):
     if mute is None or mute.until <= utcnow():
         return None
     return mute.until
 
 
-def _check_not_muted(user: User, room: ChatRoom) -> None:
-    until = muted_until(user, room)
+def _check_not_muted(mute: ChatMute | None) -> None:
+    until = _still_muted(mute)
     if until is not None:
         raise Forbidden(
             "A moderator has muted you in this room until "
@@ -141,11 +161,11 @@ def typing(user: User, name: str) -> ChatRoom:
 
 
 def _lock(room: ChatRoom) -> ChatRoom:
-    """The room's row lock (PostgreSQL; SQLite serialises every write transaction), read
-    fresh: messages are numbered under it."""
-    stmt = select(ChatRoom).where(ChatRoom.id == room.id)
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=ChatRoom)
+    """The room's row lock, read fresh: messages are numbered under it. On SQLite the write
+    transaction (`atomic`'s BEGIN IMMEDIATE) is the lock, and the room was read inside it."""
+    if db.engine.dialect.name != "postgresql":
+        return room
+    stmt = select(ChatRoom).where(ChatRoom.id == room.id).with_for_update(of=ChatRoom)
     return db.session.scalar(stmt.execution_options(populate_existing=True))
 
 
@@ -337,6 +357,7 @@ def _record_read(user: User, room: ChatRoom, number: int) -> None:
             ChatRead.last_read_number < number,
         )
         .values(last_read_number=number)
+        .execution_options(synchronize_session=False)  # nothing reads a held ChatRead after this
     ).rowcount
     if updated:
         return

@@ -5,13 +5,16 @@ expire (PRESENCE_TTL), so the connections of a process that died without saying 
 drop out: the next sweep, in any process, finds them and reports who left, once.
 
 Two stores with one interface: in memory (the embedded mode, one process) and Redis (scaled
-out: every process sees the same rooms). Only deltas are broadcast (joined, left); the
-whole list is read once, when a connection joins a room.
+out: every process sees the same rooms). Only deltas are broadcast (who joined, who left),
+batched per room (PresenceChanges); the whole list is read once, when a connection joins.
 """
 
+import logging
 import threading
 import time
 from collections import defaultdict
+
+log = logging.getLogger(__name__)
 
 
 class MemoryPresence:
@@ -151,3 +154,54 @@ class RedisPresence:
         keys = list(self.redis.scan_iter(f"{self.prefix}:*"))
         if keys:
             self.redis.delete(*keys)
+
+
+class PresenceChanges:
+    """Who joined and who left each room, sent as one batch per room per `window` seconds.
+
+    A delta per joiner sent to everyone in the room costs the square of the room's size as it
+    fills (1,000 members arriving: 500,000 deliveries); a batch per window costs one delivery
+    per connection per window. A batch names the members whose presence changed in the
+    window, each with their state when it is sent, read from the store (`present`): so a
+    reload, or a leave and a join recorded by two processes, always ends in the true state,
+    and a client that joined mid-window is told of every change it may have missed.
+    `window=0` sends each change at once.
+    """
+
+    def __init__(self, window: float, *, present, send, schedule):
+        self.window = window
+        self._present = present  # present(room_id) -> the ids of the members there now
+        self._send = send  # send(room_id, {"room", "joined": [member…], "left": [member…]})
+        self._schedule = schedule  # schedule(fn, delay): run fn after delay seconds
+        self._pending: dict[int, tuple[str, dict[int, dict]]] = {}
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def add(self, room_id: int, room_name: str, member: dict) -> None:
+        """Record that the presence of `member` ({id, name}) in the room changed."""
+        with self._lock:
+            self._pending.setdefault(room_id, (room_name, {}))[1][member["id"]] = member
+            start = not self._scheduled
+            self._scheduled = True
+        if not self.window:
+            self.flush()
+        elif start:
+            try:
+                self._schedule(self.flush, self.window)
+            except BaseException:
+                with self._lock:
+                    self._scheduled = False
+                raise
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending, self._scheduled = self._pending, {}, False
+        for room_id, (room_name, members) in pending.items():
+            try:
+                here = set(self._present(room_id))
+                batch = {"room": room_name, "joined": [], "left": []}
+                for member in members.values():
+                    batch["joined" if member["id"] in here else "left"].append(member)
+                self._send(room_id, batch)
+            except Exception:  # one room's failure must not lose the other rooms' batches
+                log.exception("presence batch for room %s failed", room_id)

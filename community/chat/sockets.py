@@ -11,6 +11,7 @@ expired (those of a process that died), broadcasting who left.
 
 import logging
 import threading
+from contextlib import nullcontext
 
 from flask import current_app, request
 from flask_login import current_user
@@ -24,7 +25,7 @@ from ..errors import DomainError
 from ..extensions import db, socketio
 from . import actions
 from .models import ChatRoom
-from .presence import MemoryPresence, RedisPresence
+from .presence import MemoryPresence, PresenceChanges, RedisPresence
 
 log = logging.getLogger(__name__)
 MALFORMED = {"ok": False, "error": "Malformed request."}
@@ -50,18 +51,44 @@ def presence():
     return store
 
 
+def presence_changes() -> PresenceChanges:
+    """The app's batcher of `chat.presence` deltas (one per room per window)."""
+    app = current_app._get_current_object()
+    changes = app.extensions.get("chat_presence_changes")
+    if changes is None:
+        changes = PresenceChanges(
+            app.config["CHAT_PRESENCE_BATCH_SECONDS"],
+            present=presence().members,
+            send=lambda room_id, batch: socketio.emit("chat.presence", batch, to=f"chat:{room_id}"),
+            schedule=lambda flush, delay: socketio.start_background_task(_later, flush, delay),
+        )
+        app.extensions["chat_presence_changes"] = changes
+    return changes
+
+
+def _later(work, delay: float) -> None:
+    socketio.sleep(delay)
+    try:
+        work()
+    except Exception:
+        log.exception("chat presence batch failed")
+
+
 def _member(user: User) -> dict:
     return {"id": user.id, "name": user.display_name}
 
 
-def _handle(data, keys: tuple[str, ...], work):
-    """Run `work(**payload)` in a transaction; its result, or the error, as the ack."""
-    if not current_user.is_authenticated:
-        return {"ok": False, "error": "Please sign in to use the chat."}
+def _handle(data, keys: tuple[str, ...], work, *, writes: bool = True):
+    """Run `work(**payload)`, in a write transaction unless it only `reads`; its result, or
+    the error, as the ack. (Readers never wait for SQLite's write lock.)"""
     if not isinstance(data, dict) or not all(k in data for k in keys):
         return {**MALFORMED, "error": f"Malformed request: send {{{', '.join(keys)}}}."}
     try:
-        with atomic():
+        # The member is loaded inside the transaction: loading them first would open a read
+        # transaction that atomic() must end, and reload them after.
+        with atomic() if writes else nullcontext():
+            if not current_user.is_authenticated:
+                return {"ok": False, "error": "Please sign in to use the chat."}
             return {"ok": True, **work(actor(), **{k: data[k] for k in keys})}
     except DomainError as exc:
         return {"ok": False, "error": exc.message}
@@ -87,8 +114,7 @@ def on_join(data=None):
         _remember(request.sid, chat_room.id, user.id)
         join_room(actions.socket_room(chat_room))
         if newly:
-            emit("chat.presence", {"room": room, "joined": _member(user)},
-                 to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
+            presence_changes().add(chat_room.id, room, _member(user))
         present = _members(store.members(chat_room.id))
         _start_heartbeat()
         return {"room": room, "messages": _payloads(chat_room, messages), "last_id": last_id,
@@ -117,7 +143,7 @@ def on_leave(data=None):
         _leave(request.sid, chat_room.id, user.id, room)
         return {}
 
-    return _handle(data, ("room",), work)
+    return _handle(data, ("room",), work, writes=False)
 
 
 @socketio.on("chat.send")
@@ -135,7 +161,7 @@ def on_since(data=None):
         chat_room, messages, more = actions.since(user, room, after_id)
         return {"messages": _payloads(chat_room, messages), "more": more}
 
-    return _handle(data, ("room", "after_id"), work)
+    return _handle(data, ("room", "after_id"), work, writes=False)
 
 
 @socketio.on("chat.history")
@@ -144,7 +170,7 @@ def on_history(data=None):
         chat_room, messages = actions.history(user, room, before_id)
         return {"messages": _payloads(chat_room, messages)}
 
-    return _handle(data, ("room", "before_id"), work)
+    return _handle(data, ("room", "before_id"), work, writes=False)
 
 
 @socketio.on("chat.edit")
@@ -182,7 +208,7 @@ def on_typing(data=None):
              to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
         return {}
 
-    return _handle(data, ("room",), work)
+    return _handle(data, ("room",), work, writes=False)
 
 
 @socketio.on("disconnect")
@@ -217,7 +243,7 @@ def _announce_left(room_id: int, user_id: int, gone: bool, room_name: str | None
     db.session.remove()
     if room_name is None or user is None:
         return
-    socketio.emit("chat.presence", {"room": room_name, "left": _member(user)}, to=f"chat:{room_id}")
+    presence_changes().add(room_id, room_name, _member(user))
 
 
 def _start_heartbeat() -> None:

@@ -27,18 +27,29 @@ def can_read(user: User | None, community: Community) -> bool:
     """Public communities are open to everyone; members-only ones to members and admins."""
     if community.is_public:
         return True
+    return may_read(user, community, membership(user, community))
+
+
+def may_read(user: User | None, community: Community, member: Membership | None) -> bool:
+    """`can_read`, for a caller that loaded the user's membership (or None) already."""
+    if community.is_public:
+        return True
     if user is None or not user.is_authenticated:
         return False
-    return user.is_admin or membership(user, community) is not None
+    return user.is_admin or member is not None
 
 
 def is_moderator(user: User | None, community: Community) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    if user.is_admin:
-        return True
-    m = membership(user, community)
-    return m is not None and m.role == "moderator"
+    return user.is_admin or moderates(user, membership(user, community))
+
+
+def moderates(user: User | None, member: Membership | None) -> bool:
+    """`is_moderator`, for a caller that loaded the user's membership (or None) already."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or (member is not None and member.role == "moderator")
 
 
 def access_community(user: User | None, slug: str, *, need: str = "read") -> Community:
@@ -61,13 +72,18 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
 
 def check_can_post(user: User | None, community: Community) -> None:
     """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
+    check_may_post(user, community, membership(user, community))
+
+
+def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
+    """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
     # Suspension first: a suspended User reports is_authenticated False (flask-login's
     # is_active), and "please sign in" would be the wrong answer for them.
     if user is not None and getattr(user, "suspended_at", None) is not None:
         raise Forbidden("Your account is suspended.")
     if user is None or not user.is_authenticated:
         raise Forbidden("Please sign in first.")
-    if membership(user, community) is None:
+    if member is None:
         raise Forbidden(f"Join {community.name} to take part.")
 
 

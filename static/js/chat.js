@@ -9,7 +9,8 @@
 // {room, id}; chat.read {room, id}; chat.typing {room}. The server sends chat.message,
 // chat.edited (payload {room, id, author: {id, name} | null, html, created_at, edited_at,
 // client_id}, or {room, id, deleted: true}), chat.deleted {room, id}, chat.presence
-// {room, joined | left: {id, name}}, chat.typing {room, member} and chat.muted {room, until}.
+// {room, joined: [{id, name}], left: [{id, name}]}, chat.typing {room, member} and
+// chat.muted {room, until}.
 //
 // Messages are keyed by id (the element m<id>): whatever arrives twice — live, in the join
 // ack, in a catch-up — is shown once, in its place. `html` always comes from the server's
@@ -767,12 +768,13 @@ function connect() {
     const li = document.getElementById(`m${p.id}`);
     if (li) markDeleted(li);
   });
+  // A batch of who joined and left since the last one (at most one a second per room).
   socket.on("chat.presence", (p) => {
     if (p.room !== room) return;
-    if (p.joined) present.set(p.joined.id, p.joined.name);
-    if (p.left) {
-      present.delete(p.left.id);
-      stopTyping(p.left.id);
+    for (const m of p.joined || []) present.set(m.id, m.name);
+    for (const m of p.left || []) {
+      present.delete(m.id);
+      stopTyping(m.id);
     }
     renderPresence();
   });

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from community.chat import actions
-from community.chat.models import ChatMessage
+from community.chat.models import ChatMessage, ChatRoom
 from community.db import atomic
 from community.errors import Forbidden, Invalid, NotFound
 from community.extensions import db
@@ -78,6 +78,38 @@ def test_who_may_read_and_write(ada, stranger, communities):
         actions.recent(live(stranger), "procurement")
     with pytest.raises(NotFound):
         actions.recent(live(ada), "no-such-room")
+
+
+def test_admins_read_and_moderate_members_only_rooms_but_write_only_as_members(ada, communities):
+    admin = make_user(admin=True)
+    set_visibility("procurement", "members")
+    send(ada, "Members only")
+    assert numbers(user=admin) == [1]
+    assert run(actions.access_room, admin, "procurement", need="moderate").name == "procurement"
+    with pytest.raises(Forbidden):
+        send(admin, "Not a member")
+    with pytest.raises(Forbidden):
+        run(actions.access_room, ada, "procurement", need="moderate")
+
+
+def test_an_archived_communitys_room_is_gone(ada, communities):
+    from community.db import utcnow
+
+    send(ada, "Before")
+    with atomic():
+        communities["procurement"] = db.session.merge(communities["procurement"])
+        communities["procurement"].archived_at = utcnow()
+    with pytest.raises(NotFound):
+        actions.recent(live(ada), "procurement")
+
+
+def test_reading_a_room_never_opened_makes_it_outside_any_transaction(ada):
+    """chat.since and chat.history run without a write transaction: the room they make on
+    first use gets one of its own."""
+    room, messages, more = actions.since(live(ada), "procurement", 0)
+    assert (messages, more) == ([], False)
+    with db.engine.connect() as other:  # committed: another connection sees it
+        assert other.scalar(select(ChatRoom.id).where(ChatRoom.name == "procurement")) == room.id
 
 
 def test_suspended_members_cannot_write(ada):
@@ -185,8 +217,9 @@ def test_unread_rooms_for_the_navigation(ada, bob):
     assert actions.unread_community_ids(live(bob)) == set()
 
 
-@pytest.mark.postgresql_only
 def test_concurrent_senders_get_gap_free_unique_numbers(app, communities):
+    """PostgreSQL: under the room's row lock. SQLite: under the write transaction, the room
+    read inside it."""
     senders = [make_user(communities=("procurement",)) for _ in range(8)]
     ids = [s.id for s in senders]
 

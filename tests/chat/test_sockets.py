@@ -19,6 +19,7 @@ def fresh_presence(app):
     """Presence is per app (memory here); forget this process's connections between tests."""
     sockets._local.clear()
     app.extensions.pop("chat_presence", None)
+    app.extensions.pop("chat_presence_changes", None)
 
 
 def call(sio, event, payload):
@@ -38,11 +39,14 @@ def test_join_send_and_receive(app, browser, ada, bob):
     assert joined["messages"] == []
     assert joined["last_id"] == 0
     assert joined["present"] == [{"id": ada.id, "name": "Ada Lovelace"}]
+    assert events(a, "chat.presence") == [
+        {"room": "procurement", "joined": [{"id": ada.id, "name": "Ada Lovelace"}], "left": []}
+    ]
     b = other_client(app, bob)
     joined_b = call(b, "chat.join", {"room": "procurement"})
     assert [p["name"] for p in joined_b["present"]] == ["Ada Lovelace", "Bob Builder"]
     assert events(a, "chat.presence") == [
-        {"room": "procurement", "joined": {"id": bob.id, "name": "Bob Builder"}}
+        {"room": "procurement", "joined": [{"id": bob.id, "name": "Bob Builder"}], "left": []}
     ]
     ack = call(b, "chat.send", {"room": "procurement", "body": "Hi *all*", "client_id": "b-1"})
     assert ack == {"ok": True, "id": 1}
@@ -165,19 +169,20 @@ def test_leaving_and_disconnecting_update_presence(app, browser, ada, bob):
     events(a, "chat.presence")
     assert call(b, "chat.leave", {"room": "procurement"}) == {"ok": True}
     assert events(a, "chat.presence") == [
-        {"room": "procurement", "left": {"id": bob.id, "name": "Bob Builder"}}
+        {"room": "procurement", "joined": [], "left": [{"id": bob.id, "name": "Bob Builder"}]}
     ]
     call(b, "chat.join", {"room": "procurement"})
     events(a, "chat.presence")
     b.disconnect()
     assert events(a, "chat.presence") == [
-        {"room": "procurement", "left": {"id": bob.id, "name": "Bob Builder"}}
+        {"room": "procurement", "joined": [], "left": [{"id": bob.id, "name": "Bob Builder"}]}
     ]
 
 
 def test_two_tabs_of_one_member_count_once(app, browser, ada, bob):
     a = connect(app, browser, ada)
     call(a, "chat.join", {"room": "procurement"})
+    events(a, "chat.presence")  # her own arrival
     b1 = other_client(app, bob)
     b2 = other_client(app, bob)
     call(b1, "chat.join", {"room": "procurement"})
