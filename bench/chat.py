@@ -11,9 +11,8 @@ join the full room (presence). Last, the worker-class candidates.
 
 Members are made straight in the database (a fixed dummy password hash, joined to one
 community) and signed in with session cookies made by the app's own session interface. A
-room holds at most `--members` distinct members (200); beyond that, members have several
-connections (tabs), because every member's first join sends a presence event to everyone in
-the room: 1,000 distinct members joining cost ~500,000 presence deliveries, measured apart.
+room holds at most `--members` distinct members (200 by default); beyond that, members have
+several connections (tabs). Members joining a full room are measured apart (presence).
 
 Run: `python -m bench chat` (all of it, about 8 minutes), `python -m bench chat --clients 50
 --quick` (latency only, about 1 minute); `--help` lists the rest. Figures go to
@@ -646,7 +645,7 @@ def report(runs: dict[str, list[SizeResult]], measured: dict, options: Options) 
         f"session cookie: {options.client_processes} processes of one asyncio loop each hold "
         f"the receivers, a third the sender, all on the servers' 2 cores. At most "
         f"{options.members} distinct members; a bigger room gives members several tabs "
-        f"(see the presence section for why). Latency runs from just before the sender's emit "
+        f"(members joining a full room are measured in the presence section). Latency runs from just before the sender's emit "
         f"to the receiving client's handler, over every (message, client) pair, at "
         f"{LATENCY_RATE} messages/s for {options.latency_seconds:g} s. A rate is sustained "
         f"when a {options.seconds:g} s step delivers every message exactly once to every "
