@@ -645,8 +645,9 @@ def report(runs: dict[str, list[SizeResult]], measured: dict, options: Options) 
         f"session cookie: {options.client_processes} processes of one asyncio loop each hold "
         f"the receivers, a third the sender, all on the servers' 2 cores. At most "
         f"{options.members} distinct members; a bigger room gives members several tabs "
-        f"(members joining a full room are measured in the presence section). Latency runs from just before the sender's emit "
-        f"to the receiving client's handler, over every (message, client) pair, at "
+        f"(members joining a full room: the presence section). Latency runs from just "
+        f"before the sender's emit to the receiving client's handler, over every "
+        f"(message, client) pair, at "
         f"{LATENCY_RATE} messages/s for {options.latency_seconds:g} s. A rate is sustained "
         f"when a {options.seconds:g} s step delivers every message exactly once to every "
         f"client, none is refused and p99 ≤ {SUSTAINED_P99:g} s; rates double until one is "
@@ -852,9 +853,9 @@ def _verdict(winner: dict, gevent: dict, cap: dict | None, measured: dict) -> li
         lines.append(
             "- SQLite's lock (next section): under both gevent workers the process keeps "
             f"running (static files: longest gap {_ms(gevent_lock['static_gap_lock'])} and "
-            f"{_ms(threading_lock['static_gap_lock'])}), and under both the signed-in pages "
-            f"wait ({_ms(gevent_lock['page_gap_lock'])} and "
-            f"{_ms(threading_lock['page_gap_lock'])}): the worker class does not decide this."
+            f"{_ms(threading_lock['static_gap_lock'])}), and the signed-in pages' longest "
+            f"gaps are {_ms(gevent_lock['page_gap_lock'])} and "
+            f"{_ms(threading_lock['page_gap_lock'])}: the worker class does not decide this."
         )
     lines.append(
         "- Not candidates: the Werkzeug server (a development server), eventlet (no longer "
