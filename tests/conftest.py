@@ -1,14 +1,18 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
-The schema is built once per run and backend by the migrations (never create_all), and the
-tables are emptied after each test. PostgreSQL comes from TEST_DATABASE_URL: the run creates
-its own database there and drops it at the end, so the shared server is left clean. Without
-TEST_DATABASE_URL the PostgreSQL cases skip, unless REQUIRE_SERVICES=1 (CI), when they fail.
+The schema is built once per run and backend by the migrations (never create_all). Apps are
+kept for the whole run, one per backend and settings, and put back as made after each test
+(config, extension state, instance folder); the tables are emptied after each test, and the
+seed is replayed from the rows the first real `flask seed` wrote. PostgreSQL comes from
+TEST_DATABASE_URL: the run creates its own database there and drops it at the end, so the
+shared server is left clean. Without TEST_DATABASE_URL the PostgreSQL cases skip, unless
+REQUIRE_SERVICES=1 (CI), when they fail.
 """
 
 import contextvars
 import os
 import re
+import shutil
 import uuid
 from email import policy
 from email.parser import BytesParser
@@ -175,18 +179,113 @@ def app_settings() -> dict:
     return {}
 
 
+class AppCache:
+    """Apps kept for the whole run, one per backend and settings (the last few).
+
+    Making an app compiles its templates, URL rules and SQL statements afresh, which cost more
+    than most tests; a kept app compiles each once. Between tests a kept app is put back as it
+    was made: its config, what it keeps in `app.extensions`, the module-level extensions
+    bound to it (Flask-SocketIO's server, Flask-Limiter's storage), and its instance folder.
+    """
+
+    SIZE = 4
+
+    def __init__(self, tmp_dir: Path):
+        self.tmp_dir = tmp_dir
+        self.apps: dict[tuple, KeptApp] = {}
+
+    def get(self, database_url: str, settings: dict, blueprints=()) -> "KeptApp":
+        key = (database_url, repr(sorted(settings.items())), tuple(bp.name for bp in blueprints))
+        kept = self.apps.pop(key, None)
+        if kept is None:
+            if len(self.apps) >= self.SIZE:
+                self.apps.pop(next(iter(self.apps))).dispose()
+            instance_dir = self.tmp_dir / f"instance-{len(os.listdir(self.tmp_dir))}"
+            app = make_test_app(database_url, instance_dir, **settings)
+            for blueprint in blueprints:
+                app.register_blueprint(blueprint)
+            kept = KeptApp(app)
+        self.apps[key] = kept  # most recently used last
+        return kept
+
+    def dispose(self) -> None:
+        for kept in self.apps.values():
+            kept.dispose()
+
+
+def _module_extensions():
+    from community import extensions
+
+    return [extensions.db, extensions.migrate, extensions.login_manager, extensions.socketio,
+            extensions.csrf, extensions.limiter]  # fmt: skip
+
+
+class KeptApp:
+    # Started once per app and left running: a second one would only duplicate its work.
+    LASTING_EXTENSIONS = {"chat_heartbeat"}
+
+    def __init__(self, app):
+        self.app = app
+        app.test_client_class = IsolatedClient
+        self.config = dict(app.config)
+        self.extension_keys = set(app.extensions)
+        self.bound = [(ext, dict(vars(ext))) for ext in _module_extensions()]
+        self.instance_dir = Path(app.config["INSTANCE_DIR"])
+        self.instance_dir.mkdir(parents=True, exist_ok=True)
+        self.instance_files = set(os.listdir(self.instance_dir))
+
+    def bind(self) -> None:
+        """Point the module-level extensions at this app again (another app may have been
+        made or used since)."""
+        for ext, state in self.bound:
+            vars(ext).clear()
+            vars(ext).update(state)
+
+    def reset(self) -> None:
+        """Undo what a test left in the app itself (the database is emptied separately)."""
+        self.app.config.clear()
+        self.app.config.update(self.config)
+        for key in set(self.app.extensions) - self.extension_keys - self.LASTING_EXTENSIONS:
+            del self.app.extensions[key]
+        for name in set(os.listdir(self.instance_dir)) - self.instance_files:
+            path = self.instance_dir / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        self.bind()  # the test may have made an app of its own
+        from community.extensions import limiter
+
+        if getattr(limiter, "_storage", None) is not None:
+            limiter.reset()  # Flask-Limiter's counts (memory storage) start again at zero
+
+    def dispose(self) -> None:
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_cache(tmp_path_factory):
+    cache = AppCache(tmp_path_factory.mktemp("apps"))
+    yield cache
+    cache.dispose()
+
+
 @pytest.fixture
-def app(database_url, tmp_path, app_settings):
-    app = make_test_app(database_url, tmp_path / "instance", **app_settings)
-    app.test_client_class = IsolatedClient
-    with app.app_context():
+def app_blueprints() -> tuple:
+    """Override in a test module to give its apps extra blueprints (routes for probing)."""
+    return ()
+
+
+@pytest.fixture
+def app(database_url, app_settings, app_blueprints, app_cache):
+    kept = app_cache.get(database_url, app_settings, app_blueprints)
+    kept.bind()
+    with kept.app.app_context():
         try:
-            yield app
+            yield kept.app
         finally:
             db.session.remove()
             empty_all_tables()
             db.session.remove()
-            db.engine.dispose()
+            kept.reset()
 
 
 @pytest.fixture
@@ -194,14 +293,41 @@ def client(app):
     return app.test_client()
 
 
+_SEEDS: dict[str, list[tuple]] = {}  # per database: (table, rows) as `flask seed` left them
+
+
+def seed_database() -> None:
+    """`flask seed` on an empty database: run for real the first time on each database, then
+    replayed from the rows it wrote (the seed is the same every time)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    if url not in _SEEDS:
+        from community.seed import seed
+
+        seed()
+        _SEEDS[url] = [
+            (table, [dict(row._mapping) for row in db.session.execute(table.select())])
+            for table in db.metadata.sorted_tables
+        ]
+        return
+    written = [(table, rows) for table, rows in _SEEDS[url] if rows]
+    for table, rows in written:
+        db.session.execute(table.insert(), rows)
+    if db.engine.dialect.name == "postgresql":
+        restarts = ", ".join(
+            f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {max(r['id'] for r in rows)})"
+            for t, rows in written
+            if "id" in t.c
+        )
+        db.session.execute(text(f"SELECT {restarts}"))
+    db.session.commit()
+
+
 @pytest.fixture
 def communities(app):
     """The seven communities and the organisations, as `flask seed` creates them."""
-    from community.seed import seed
-
-    seed()
     from community.communities.models import Community
 
+    seed_database()
     return {c.slug: c for c in db.session.scalars(db.select(Community))}
 
 

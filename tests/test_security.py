@@ -55,8 +55,12 @@ def app_settings():
 
 
 @pytest.fixture
+def app_blueprints():
+    return (probe,)
+
+
+@pytest.fixture
 def probed(app):
-    app.register_blueprint(probe)
     return app
 
 
