@@ -317,25 +317,21 @@ def _when(value: datetime | None) -> str:
 
 @jobs_cli.command("list")
 def list_command() -> None:
-    """Every job with its interval, last run, next run (UTC) and last error."""
+    """Every job with its interval, last run, next run (UTC) and last error; a job in the
+    table that this code does not register (removed, or another version's) shows EVERY "?"."""
     jobs = registered_jobs()
     ensure_rows(jobs)
-    rows = {r.name: r for r in db.session.scalars(select(ScheduledJob))}
+    rows = {r.name: r for r in db.session.scalars(select(ScheduledJob).order_by(ScheduledJob.name))}
+    every = {j.name: format_every(j.every) for j in jobs}
+    names = [j.name for j in jobs] + [n for n in rows if n not in every]
     table = [("NAME", "EVERY", "LAST RUN", "NEXT RUN", "LAST ERROR")]
-    for job in jobs:
-        row = rows[job.name]
+    for name in names:
+        row = rows[name]
         next_run = _when(row.next_run_at)
         if row.claimed_by:
             next_run = f"running since {_when(row.last_started_at)} ({row.claimed_by})"
-        table.append(
-            (
-                job.name,
-                format_every(job.every),
-                _when(row.last_finished_at),
-                next_run,
-                row.last_error or "-",
-            )
-        )
+        last_run = _when(row.last_finished_at)
+        table.append((name, every.get(name, "?"), last_run, next_run, row.last_error or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(4)]
     for r in table:
         click.echo("  ".join(v.ljust(w) for v, w in zip(r[:4], widths, strict=True)) + "  " + r[4])

@@ -217,6 +217,13 @@ def test_flask_jobs_list_shows_every_job_with_its_runs_and_last_error(app):
     assert "running since" in by_name["files"]
     assert "host:42:abcd" in by_name["files"]
 
+    # A job in the table that no part registers any more is still listed.
+    app.extensions[jobs.REGISTRY].pop("digests")
+    result = app.test_cli_runner().invoke(args=["jobs", "list"])
+    [gone] = [line for line in result.output.splitlines() if line.startswith("digests ")]
+    assert gone.split()[1] == "?"
+    assert gone.endswith("RuntimeError: digest renderer exploded")
+
 
 DOMAINS = sorted(p.name for p in COMMUNITY.iterdir() if p.is_dir() and (p / "__init__.py").exists())
 CORE = ["jobs.py", "filesweep.py", "offload.py", "mail.py"]
