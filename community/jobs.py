@@ -244,7 +244,7 @@ def run_forever(
     """Run the jobs until `stop` is set. Only setting `stop` ends the loop."""
     jobs = registered_jobs(app) if jobs is None else jobs
     runner = runner_id()
-    log.info("job loop %s started: %s", runner, ", ".join(j.name for j in jobs))
+    log.info("job loop started as %s: %s", runner, ", ".join(j.name for j in jobs))
     while not stop.is_set():
         try:
             run_due(app, jobs, runner)
