@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_jobs(app)
 
     from . import web
 
@@ -165,3 +166,17 @@ def _register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)
+
+
+def _register_jobs(app: Flask) -> None:
+    """Each part registers its periodic jobs (community/jobs.py runs them; it imports no
+    domain): the mail queue, then the file sweep with the files each domain refers to."""
+    from . import filesweep, mail
+    from .accounts import jobs as accounts_jobs
+    from .media import jobs as media_jobs
+    from .resources import jobs as resources_jobs
+
+    mail.register_jobs(app)
+    filesweep.register_jobs(app)
+    for domain in (accounts_jobs, media_jobs, resources_jobs):
+        domain.register(app)

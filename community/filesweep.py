@@ -5,29 +5,45 @@ form is corrected), so some are never referred to: a refused submission, an aban
 a replaced profile picture. A file is removed only when no resource version, media file or
 profile picture names it and it was last stored more than GRACE ago, so a transaction still
 in flight never loses its file.
+
+This module names no domain: each domain that keeps files registers a function listing the
+hashes its rows refer to (`register_references`, from its `jobs.py`), and the sweep keeps
+every file any of them names.
 """
 
 import logging
 import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
-from sqlalchemy import select
+from flask import Flask, current_app
 
 from . import storage
-from .accounts.models import User
-from .extensions import db
-from .media.models import MediaFile
-from .resources.models import ResourceVersion
+from .jobs import register_job
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 24 * 60 * 60
+EVERY = timedelta(hours=1)
+REFERENCES = "commons_file_references"  # app.extensions key: [() -> hashes]
+
+
+def register_references(app: Flask, hashes: Callable[[], Iterable[str]]) -> None:
+    """Register a function returning the hashes of the stored files a domain refers to."""
+    app.extensions.setdefault(REFERENCES, []).append(hashes)
+
+
+def register_jobs(app: Flask) -> None:
+    register_job(app, "files", EVERY, sweep_unreferenced)
 
 
 def referenced_hashes() -> set[str]:
-    found = set(db.session.scalars(select(ResourceVersion.sha256)))
-    found |= set(db.session.scalars(select(MediaFile.sha256)))
-    found |= set(
-        db.session.scalars(select(User.avatar_sha256).where(User.avatar_sha256.is_not(None)))
-    )
+    sources = current_app.extensions.get(REFERENCES)
+    if not sources:
+        # Nothing would count as referenced, and every old file would go.
+        raise RuntimeError("no domain has registered the files it refers to")
+    found: set[str] = set()
+    for hashes in sources:
+        found.update(hashes())
     return found
 
 

@@ -32,12 +32,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import atomic, utcnow
 from .extensions import db
+from .jobs import register_job
 
 log = logging.getLogger(__name__)
 
 # How long a claim keeps other runners off a message. It is renewed just before each send,
 # so it only has to outlast one send (SMTP_URL's timeout bounds each step of that).
 CLAIM_SECONDS = 120
+SEND_EVERY = timedelta(seconds=3)  # how often the job loop sends the due messages
 SUBJECT_MAX = 300  # OutboundMail.subject's length
 ADDRESS_MAX = 254  # OutboundMail.to_addr's length, and RFC 5321's limit for a path
 ERROR_MAX = 500
@@ -472,3 +474,8 @@ def _record_failure(ids: list[int], token: str, exc: Exception, now: datetime) -
             max_attempts,
             error,
         )
+
+
+def register_jobs(app) -> None:
+    """The mail job: the queue's due messages, every few seconds."""
+    register_job(app, "mail", SEND_EVERY, send_queued)

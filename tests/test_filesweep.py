@@ -3,6 +3,8 @@
 import os
 import time
 
+import pytest
+
 from community import filesweep, storage
 from community.jobs import registered_jobs
 from tests.factories import make_user
@@ -38,5 +40,25 @@ def test_storing_the_same_bytes_again_restarts_the_grace(app):
     assert storage.exists(sha)
 
 
-def test_the_sweep_is_a_registered_job():
-    assert "files" in [job.name for job in registered_jobs()]
+def test_the_sweep_is_a_registered_job(app):
+    [files] = [job for job in registered_jobs(app) if job.name == "files"]
+    assert files.every == filesweep.EVERY
+
+
+def test_the_sweep_keeps_what_each_domain_refers_to(app):
+    """Accounts, media and resources each register the hashes their rows name."""
+    sources = app.extensions[filesweep.REFERENCES]
+    assert {s.__module__ for s in sources} == {
+        "community.accounts.jobs",
+        "community.media.jobs",
+        "community.resources.jobs",
+    }
+
+
+def test_without_registered_references_the_sweep_removes_nothing(app, monkeypatch):
+    sha = storage.store(b"nobody said whether this is used").sha256
+    age(sha, filesweep.GRACE_SECONDS + 60)
+    monkeypatch.setitem(app.extensions, filesweep.REFERENCES, [])
+    with pytest.raises(RuntimeError, match="no domain has registered"):
+        filesweep.sweep_unreferenced()
+    assert storage.exists(sha)

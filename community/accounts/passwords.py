@@ -4,6 +4,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from ..offload import off_the_event_loop
+
 _hashers: dict[tuple, PasswordHasher] = {}
 
 
@@ -15,20 +17,8 @@ def _hasher() -> PasswordHasher:
     return _hashers[key]
 
 
-def _off_the_event_loop(fn, *args):
-    """Run a CPU-heavy call in a real thread under gevent (argon2 releases the GIL), so one
-    sign-in does not stall every other request of the process for ~100 ms."""
-    try:
-        from gevent import get_hub, monkey
-    except ImportError:
-        return fn(*args)
-    if not monkey.is_module_patched("threading"):
-        return fn(*args)
-    return get_hub().threadpool.apply(fn, args)
-
-
 def hash_password(password: str) -> str:
-    return _off_the_event_loop(_hasher().hash, password)
+    return off_the_event_loop(_hasher().hash, password)
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
@@ -39,7 +29,7 @@ def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
 
 
 def check_password(password_hash: str, password: str) -> bool:
-    return _off_the_event_loop(_verify, _hasher(), password_hash, password)
+    return off_the_event_loop(_verify, _hasher(), password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

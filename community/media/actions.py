@@ -24,11 +24,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import storage
 from ..accounts.models import User
-
-# CPU-heavy work goes to a real thread under gevent, as password hashing does.
-from ..accounts.passwords import _off_the_event_loop
 from ..errors import Forbidden, Invalid
 from ..extensions import db
+from ..offload import off_the_event_loop  # CPU-heavy work: a real thread under gevent
 from ..uploads import NOT_ACCEPTED, check_upload, clean_display_name
 from .models import MediaFile
 
@@ -161,7 +159,7 @@ def save_image(user: User, filename: str, data: bytes, *, purpose: str) -> Media
     check_uploader(user)
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
-    image = _off_the_event_loop(_prepare, filename or "", data or b"", max_image_bytes(), purpose)
+    image = off_the_event_loop(_prepare, filename or "", data or b"", max_image_bytes(), purpose)
     stored = storage.store(image.data)
     return _record(user, stored, image)
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from community import jobs
 from community.extensions import db
-from community.jobs import Job, run_due, run_forever, start_in_process
+from community.jobs import Job, ScheduledJob, run_due, run_forever, start_in_process
 from community.mail import OutboundMail
 
 from .conftest import queue_verify, rows
@@ -35,31 +36,28 @@ class Calls:
                 # Leave the session broken, as a failed statement does.
                 db.session.execute(text("SELECT * FROM no_such_table"))
 
-        return Job(name, every, run)
+        return Job(name, timedelta(seconds=every), run)
 
 
 def test_run_due_respects_intervals_and_a_failing_job_stops_nothing(app, caplog):
     calls = Calls()
     job_list = [
         calls.job("hourly", 3600),
-        calls.job("broken", 10, fail=True),
-        calls.job("often", 1),
+        calls.job("broken", 0, fail=True),
+        calls.job("often", 0),
     ]
 
-    assert run_due(app, job_list, now=1000.0) == ["broken"]
+    assert run_due(app, job_list, "runner-1") == ["broken"]
     assert calls.log == ["hourly", "broken", "often"]
     assert "job broken failed" in caplog.text
 
     calls.log.clear()
-    assert run_due(app, job_list, now=1000.5) == []
-    assert calls.log == []
-
-    assert run_due(app, job_list, now=1001.0) == []
-    assert calls.log == ["often"]
-
-    calls.log.clear()
-    assert run_due(app, job_list, now=1010.0) == ["broken"]
+    # The hourly job is not due again, whichever runner asks; the others are.
+    assert run_due(app, job_list, "runner-2") == ["broken"]
     assert calls.log == ["broken", "often"]
+    db.session.rollback()
+    hourly = db.session.get(ScheduledJob, "hourly")
+    assert hourly.next_run_at - hourly.last_finished_at == timedelta(hours=1)
 
 
 def test_run_forever_keeps_going_after_failures_until_stopped(app):
@@ -71,7 +69,7 @@ def test_run_forever_keeps_going_after_failures_until_stopped(app):
         if calls.log.count("count") == 3:
             stop.set()
 
-    job_list = [calls.job("broken", 0, fail=True), Job("count", 0, count_then_stop)]
+    job_list = [calls.job("broken", 0, fail=True), Job("count", timedelta(0), count_then_stop)]
     run_forever(app, stop, tick=0.001, jobs=job_list)
     assert calls.log == ["broken", "count"] * 3
 
@@ -154,8 +152,10 @@ def test_flask_jobs_once_sends_queued_mail(app):
 def test_flask_jobs_once_exits_non_zero_when_a_job_fails(app, monkeypatch, caplog):
     caplog.set_level(logging.ERROR, logger="community.jobs")
     calls = Calls()
-    monkeypatch.setattr(
-        jobs, "registered_jobs", lambda: [calls.job("broken", 1, fail=True), calls.job("ok", 1)]
+    monkeypatch.setitem(
+        app.extensions,
+        jobs.REGISTRY,
+        {"broken": calls.job("broken", 1, fail=True), "ok": calls.job("ok", 1)},
     )
     result = app.test_cli_runner().invoke(args=["jobs", "once"])
     assert result.exit_code == 1

@@ -1,0 +1,98 @@
+"""The embedded job loop under the real gunicorn/gevent server: a CPU-heavy job runs in a
+real thread, so pages and WebSockets answer while it runs."""
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    BIN,
+    PROJECT_ROOT,
+    LiveServer,
+    assert_clean_log,
+    flask_cli,
+    free_port,
+    server_env,
+    stop,
+    wait_until_healthy,
+)
+from tests.live.test_server import connect
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def heavy_server(tmp_path_factory):
+    """`make run`'s server, with tests/live/heavy_job_app.py's app (one heavy job more)."""
+    instance_dir = tmp_path_factory.mktemp("heavy-instance")
+    port = free_port()
+    env = server_env(instance_dir, port)
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "seed")
+    flask_cli(env, "users", "create-admin", ADMIN_EMAIL, "--password-stdin", stdin=ADMIN_PASSWORD)
+    log_path = instance_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "tests.live.heavy_job_app:app"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", instance_dir, log_path, process)
+    try:
+        wait_until_healthy(server)
+        yield server, env
+    finally:
+        (instance_dir / "heavy-release").touch()
+        stop(process)
+
+
+def wait_for(path: Path, server: LiveServer, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"no {path.name}:\n{server.log()}"
+        assert server.process.poll() is None, server.log()
+        time.sleep(0.05)
+    time.sleep(0.05)  # written in one call; let it land
+    return path.read_text()
+
+
+def test_a_page_and_a_websocket_answer_while_a_heavy_job_runs(heavy_server):
+    server, env = heavy_server
+    started = wait_for(server.instance_dir / "heavy-started", server)
+    assert started == "members=1 off_hub=True"  # it read the database from a real thread
+    finished = server.instance_dir / "heavy-finished"
+
+    page = requests.get(f"{server.url}/auth/login", timeout=20)
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in page.text
+    with server.sign_in() as session:
+        home = session.get(f"{server.url}/", timeout=20)
+        assert home.status_code == 200
+        client = connect(server.url, session)
+    try:
+        assert client.connected
+    finally:
+        client.disconnect()
+    assert not finished.exists(), "the page answered while the job was still running"
+
+    (server.instance_dir / "heavy-release").touch()
+    assert wait_for(finished, server) == "released"
+    deadline = time.monotonic() + 30
+    while True:  # the loop records the run once the job has returned
+        listing = flask_cli(env, "jobs", "list")
+        [heavy] = [line for line in listing.splitlines() if line.startswith("heavy ")]
+        if "never" not in heavy or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert heavy.split()[1] == "?"  # registered by the server's app, not by `flask` here
+    assert "never" not in heavy
+    assert heavy.endswith("  -")
+    assert_clean_log(server.log())
