@@ -10,6 +10,7 @@ REQUIRE_SERVICES=1 (CI), when they fail.
 """
 
 import contextvars
+import copy
 import os
 import re
 import shutil
@@ -228,6 +229,13 @@ class KeptApp:
         self.app = app
         app.test_client_class = IsolatedClient
         self.config = dict(app.config)
+        # Registries kept in app.extensions (jobs, file references) are copied back after a
+        # test: tests register jobs of their own.
+        self.registries = {
+            key: copy.copy(value)
+            for key, value in app.extensions.items()
+            if isinstance(value, (dict, list, set))
+        }
         self.extension_keys = set(app.extensions)
         self.bound = [(ext, dict(vars(ext))) for ext in _module_extensions()]
         self.instance_dir = Path(app.config["INSTANCE_DIR"])
@@ -247,6 +255,8 @@ class KeptApp:
         self.app.config.update(self.config)
         for key in set(self.app.extensions) - self.extension_keys - self.LASTING_EXTENSIONS:
             del self.app.extensions[key]
+        for key, value in self.registries.items():
+            self.app.extensions[key] = copy.copy(value)
         for name in set(os.listdir(self.instance_dir)) - self.instance_files:
             path = self.instance_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink()
