@@ -25,8 +25,8 @@ def upgrade():
         batch_op.add_column(sa.Column("target_id", sa.Integer(), nullable=True))
     op.execute("UPDATE chat_room SET kind = 'community', target_id = community_id")
     op.execute(
-        "INSERT INTO chat_room (kind, target_id, last_number, created_at) "
-        "SELECT 'community', c.id, 0, CURRENT_TIMESTAMP FROM community c "
+        "INSERT INTO chat_room (name, community_id, kind, target_id, last_number, created_at) "
+        "SELECT c.slug, c.id, 'community', c.id, 0, CURRENT_TIMESTAMP FROM community c "
         "WHERE NOT EXISTS (SELECT 1 FROM chat_room r "
         "WHERE r.kind = 'community' AND r.target_id = c.id)"
     )
