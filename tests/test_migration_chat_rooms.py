@@ -47,6 +47,18 @@ def test_rooms_are_carried_to_their_targets_and_back(fresh_app):
     assert rows[0] == (5, "community", 1, 1)  # the old room, its id and numbering kept
     assert [r[1:] for r in rows[1:]] == [("community", 2, 0), ("community", 3, 0)]
     assert sql("SELECT room_id, body FROM chat_message").all() == [(5, "Hello")]
+    # A room of another kind (an event's, later), with a message: the old schema has no
+    # place for it, so the downgrade removes it and its message.
+    sql(
+        "INSERT INTO chat_room (id, kind, target_id, last_number, created_at) "
+        "VALUES (9, 'event', 1, 1, :now)",
+        now=NOW,
+    )
+    sql(
+        "INSERT INTO chat_message (room_id, number, client_id, body, html, created_at) "
+        "VALUES (9, 1, 'e1', 'At the event', '<p>At the event</p>', :now)",
+        now=NOW,
+    )
     db.session.commit()
 
     flask_db(fresh_app, "downgrade", "0004_chat")

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 19:50:00
 Every existing room becomes kind "community" with its community's id; every community
 without a room gets one (reads no longer make rooms). The name and community_id columns go.
 Downgrade: community rooms get their community_id and slug back; rooms of other kinds
-(none exist before events) are deleted, since the old schema cannot hold them.
+(none exist before events) and rooms of communities that are gone are deleted with their
+messages, mutes and read positions, since the old schema cannot hold them.
 """
 
 import sqlalchemy as sa
@@ -43,8 +44,21 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f("uq_chat_room_kind"), ["kind", "target_id"])
 
 
+def _delete_rooms(where: str) -> None:
+    """Delete rooms and what refers to them (explicitly: SQLite migrates with foreign keys
+    off, so ON DELETE CASCADE does not act)."""
+    for child in ("chat_message", "chat_mute", "chat_read"):
+        op.execute(f"DELETE FROM {child} WHERE room_id IN (SELECT id FROM chat_room WHERE {where})")
+    op.execute(f"DELETE FROM chat_room WHERE {where}")
+
+
 def downgrade():
-    op.execute("DELETE FROM chat_room WHERE kind <> 'community'")
+    # Rooms of other kinds (events) and of communities that are gone have no place in the
+    # old schema.
+    _delete_rooms(
+        "kind <> 'community' OR NOT EXISTS "
+        "(SELECT 1 FROM community c WHERE c.id = chat_room.target_id)"
+    )
     with op.batch_alter_table("chat_room", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("community_id", sa.Integer(), nullable=True))
@@ -52,7 +66,6 @@ def downgrade():
         "UPDATE chat_room SET community_id = target_id, "
         "name = (SELECT c.slug FROM community c WHERE c.id = chat_room.target_id)"
     )
-    op.execute("DELETE FROM chat_room WHERE name IS NULL")  # its community is gone
     with op.batch_alter_table("chat_room", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_chat_room_kind"), type_="unique")
         batch_op.drop_column("target_id")
