@@ -62,9 +62,6 @@ class RoomPolicy(Protocol):
     def header(self, user: User, target) -> Header:
         """The room page's header (in a request: its link is a URL)."""
 
-    def name(self, target) -> str:
-        """The room's name (its address) for `target`."""
-
     def names(self, target_ids: list[int]) -> dict[int, str]:
         """The room names for these targets' ids, in one query."""
 

@@ -66,9 +66,6 @@ class CommunityRooms:
             },
         )
 
-    def name(self, community: Community) -> str:
-        return community.slug
-
     def names(self, target_ids: list[int]) -> dict[int, str]:
         rows = db.session.execute(
             select(Community.id, Community.slug).where(Community.id.in_(target_ids))

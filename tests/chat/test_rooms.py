@@ -39,9 +39,6 @@ class ProbeRooms:
     def header(self, user, owner):
         return access.Header(self.title(owner), f"/u/{owner.id}")
 
-    def name(self, owner):
-        return f"probe-{owner.id}"
-
     def names(self, target_ids):
         return {
             i: f"probe-{i}"
