@@ -1,32 +1,29 @@
 """Chat: rooms, sending, editing and deleting messages, catch-up and history, mutes, read
 positions. The Socket.IO handlers, the HTTP views, the CLI and the tests all call these.
 
-Who may do what: a room is readable by signed-in members who may read its community (public
-communities: everyone signed in; members-only: their members and admins); members of the
-community who are not suspended, and not muted in the room, write in it. Moderators of the
-community delete any message and mute members.
+Who may do what is the room kind's policy (access.py; communities/rooms.py for community
+rooms): who reads, who writes (and is not muted in the room), who moderates. Moderators
+delete any message and mute members.
 """
 
+import contextlib
 import re
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import markup, ratelimits, realtime
 from ..accounts.models import User
 from ..admin.actions import record
-from ..communities import actions as community_actions
-from ..communities.models import Community, Membership
-from ..db import atomic, utcnow
+from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..threads import mentions
+from . import access
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
 
 BODY_MAX = 2000
@@ -34,7 +31,6 @@ PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
-_ROOM_NAME = re.compile(r"^[a-z0-9-]{1,80}\Z")  # a community's slug
 MAX_NUMBER = 2**31 - 1
 
 
@@ -45,56 +41,41 @@ def socket_room(room: ChatRoom) -> str:
 # --- rooms and access -----------------------------------------------------------------------
 
 
-def _standing(user: User, name: str) -> tuple[Community, ChatRoom | None, Membership | None,
-                                               ChatMute | None]:  # fmt: skip
-    """The community called `name`, its room, and the user's membership and mute there, in
-    one query: every chat event starts here."""
-    if not isinstance(name, str) or not _ROOM_NAME.match(name):
-        raise NotFound("We could not find that chat room.")
-    row = db.session.execute(
-        select(Community, ChatRoom, Membership, ChatMute)
-        .outerjoin(ChatRoom, ChatRoom.community_id == Community.id)
-        .outerjoin(
-            Membership,
-            (Membership.community_id == Community.id) & (Membership.user_id == user.id),
-        )
-        .outerjoin(ChatMute, (ChatMute.room_id == ChatRoom.id) & (ChatMute.user_id == user.id))
-        .where(Community.slug == name, Community.archived_at.is_(None))
-        .options(lazyload(Membership.user), lazyload(ChatRoom.community))
-    ).first()
-    if row is None or not community_actions.may_read(user, row[0], row[2]):
-        raise NotFound("We could not find that chat room.")
-    community, room, member, mute = row
-    if room is not None:  # room.community without a query (the session only holds it weakly)
-        set_committed_value(room, "community", community)
-    return community, room, member, mute
-
-
-def _create_room(community: Community) -> ChatRoom:
-    """The community's room, made on first use (two first uses at once make one room). Made
-    in a write transaction of its own when the caller is only reading."""
-    with atomic():
-        try:
-            with db.session.begin_nested():
-                room = ChatRoom(name=community.slug, community=community, last_number=0)
-                db.session.add(room)
-        except IntegrityError:
-            room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
-    return room
+def _standing(user: User | None, name: str, need: str = "read") -> access.Standing:
+    """The room called `name` and the user's standing there, checked for `need`: "read",
+    "write" or "moderate". A room the user may not read does not exist for them."""
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Please sign in to use the chat.")
+    standing = access.standing(user, name)
+    if need == "write":
+        if standing.decision.write_problem is not None:
+            raise Forbidden(standing.decision.write_problem)
+        _check_not_muted(standing.mute)
+    elif need == "moderate" and not standing.decision.moderate:
+        raise Forbidden("Only this room's moderators can do that.")
+    return standing
 
 
 def access_room(user: User | None, name: str, *, need: str = "read") -> ChatRoom:
-    """The room called `name` (a community's slug), checked for `need`: "read", "write" or
-    "moderate". A room the user may not read does not exist for them."""
-    if user is None or not user.is_authenticated:
-        raise Forbidden("Please sign in to use the chat.")
-    community, room, member, mute = _standing(user, name)
-    if need == "write":
-        community_actions.check_may_post(user, community, member)
-        _check_not_muted(mute)
-    elif need == "moderate" and not community_actions.moderates(user, member):
-        raise Forbidden("Only this community's moderators can do that.")
-    return room if room is not None else _create_room(community)
+    """The room called `name`, checked for `need` ("read", "write" or "moderate")."""
+    return _standing(user, name, need).room
+
+
+def room_page(user: User, name: str) -> dict:
+    """What the room's page shows about the reader: header, may they write, moderate."""
+    standing = _standing(user, name)
+    problem = standing.decision.write_problem
+    if problem is None:
+        try:
+            _check_not_muted(standing.mute)
+        except Forbidden as exc:
+            problem = exc.message
+    return {
+        "header": access.policy(standing.kind).header(user, standing.target),
+        "can_write": problem is None,
+        "write_problem": problem,
+        "moderator": standing.decision.moderate,
+    }
 
 
 def muted_until(user: User, room: ChatRoom):
@@ -237,13 +218,14 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
 
 def delete_message(user: User, name: str, number) -> ChatMessage:
     """Delete a message: one's own, or any as the community's moderator."""
-    room = access_room(user, name)
+    standing = _standing(user, name)
+    room = standing.room
     message = _message(room, number)
-    moderator = community_actions.is_moderator(user, room.community)
+    moderator = standing.decision.moderate
     if message.author_id != user.id and not moderator:
         raise Forbidden("You can only delete your own messages.")
-    if message.author_id == user.id and not moderator:
-        community_actions.check_can_post(user, room.community)
+    if message.author_id == user.id and not moderator and standing.decision.write_problem:
+        raise Forbidden(standing.decision.write_problem)
     message.deleted_at, message.deleted_by_id = utcnow(), user.id
     if message.author_id != user.id:
         record(user, "chat.delete_message", room, number=message.number,
@@ -285,16 +267,26 @@ def _already_told(message: ChatMessage, room: ChatRoom) -> set[int]:
     return {*rows, message.author_id}
 
 
+def _readers(users: list[User], name: str) -> list[tuple[User, access.Standing]]:
+    """Those of `users` who may read the room, with their standing there."""
+    out = []
+    for user in users:
+        with contextlib.suppress(NotFound):
+            out.append((user, access.standing(user, name)))
+    return out
+
+
 def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
-    community = room.community
-    readers = [u.id for u in users if community_actions.can_read(u, community)]
-    for user_id in readers:
+    readers = _readers(users, room.name)
+    for user, standing in readers:
+        title = access.policy(standing.kind).title(standing.target)
         notify.notify(
-            user_id, "chat_mention", actor=message.author, community_id=community.id,
-            subject=f"{message.author.display_name} mentioned you in the {community.name} chat",
+            user.id, "chat_mention", actor=message.author,
+            community_id=standing.decision.community_id,
+            subject=f"{message.author.display_name} mentioned you in the {title} chat",
             excerpt=message.body[:280], url=_mention_url(message, room),
         )  # fmt: skip
-    notify.publish_counts(set(readers))
+    notify.publish_counts({user.id for user, _ in readers})
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -379,26 +371,36 @@ def mark_read(user: User, name: str, number) -> None:
     _record_read(user, room, min(number, room.last_number))
 
 
-def unread_community_ids(user: User | None) -> set[int]:
-    """The communities (the member belongs to) whose chat has messages they have not seen."""
+def unread_target_ids(user: User | None, kind: str) -> set[int]:
+    """The targets of `kind` (those the kind's policy says the member follows) whose rooms
+    have messages they have not seen."""
     if user is None or not user.is_authenticated:
         return set()
     read = func.coalesce(ChatRead.last_read_number, 0)
     rows = db.session.scalars(
-        select(ChatRoom.community_id)
-        .join(Membership, Membership.community_id == ChatRoom.community_id)
+        select(ChatRoom.target_id)
         .outerjoin(ChatRead, (ChatRead.room_id == ChatRoom.id) & (ChatRead.user_id == user.id))
-        .where(Membership.user_id == user.id, ChatRoom.last_number > read)
+        .where(
+            ChatRoom.kind == kind,
+            ChatRoom.target_id.in_(access.policy(kind).followed(user)),
+            ChatRoom.last_number > read,
+        )
     )
     return set(rows)
 
 
-def recheck_live_room_of(community_id: int) -> None:
-    """Who may read the community changed (a member left a members-only one): after commit,
-    empty its room and tell the open pages to join again, which checks access anew."""
-    room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community_id))
-    if room is not None:
-        realtime.close_room(socket_room(room), notice="chat.recheck", payload={"room": room.name})
+def unread_community_ids(user: User | None) -> set[int]:
+    """The communities (the member belongs to) whose chat has messages they have not seen."""
+    return unread_target_ids(user, "community")
+
+
+def recheck_live_room(kind: str, target_id: int) -> None:
+    """Who may read the target changed (a member left a members-only community): after
+    commit, empty its room and tell the open pages to join again, which checks access anew."""
+    room = access.room_of(kind, target_id)
+    name = access.room_name(room) if room is not None else None
+    if name is not None:
+        realtime.close_room(socket_room(room), notice="chat.recheck", payload={"room": name})
 
 
 # --- moderation -----------------------------------------------------------------------------
@@ -416,7 +418,7 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     target = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if target is None:
         raise NotFound("We could not find that member.")
-    if community_actions.is_moderator(target, room.community):
+    if any(s.decision.moderate for _, s in _readers([target], name)):
         raise Invalid("Moderators cannot be muted.")
     until = utcnow() + timedelta(minutes=minutes)
     existing = db.session.scalar(

@@ -11,8 +11,8 @@ from ..communities.models import Community
 from ..communities.queries import all_members
 from ..db import utcnow
 from ..extensions import db
-from . import actions
-from .models import ChatMessage, ChatRoom
+from . import access, actions
+from .models import ChatMessage
 
 LINES = [
     "Morning all. Is anyone going to the regional meeting on Thursday?",
@@ -56,7 +56,7 @@ def demo_chat(rng: random.Random) -> str:
 
 def _spread_in_time(rng: random.Random, community: Community, count: int) -> None:
     """The messages were all sent just now: space them over the last few hours, in order."""
-    room = db.session.scalar(select(ChatRoom).where(ChatRoom.community_id == community.id))
+    room = access.room_of("community", community.id)
     messages = db.session.scalars(
         select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.number)
     ).all()

@@ -1,5 +1,5 @@
-"""Live chat: one room per community (and, later, per event), numbered messages, mutes and
-read positions."""
+"""Live chat: one room per target (a community; later, an event), numbered messages, mutes
+and read positions. Who may use a room is its kind's policy (access.py)."""
 
 from datetime import datetime
 
@@ -7,7 +7,6 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..communities.models import Community
 from ..db import utcnow
 from ..extensions import db
 
@@ -16,18 +15,20 @@ class ChatRoom(db.Model):
     __tablename__ = "chat_room"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The room's name in URLs and in the protocol: the community's slug ("event-<id>" later).
-    name: Mapped[str] = mapped_column(String(80), unique=True)
-    community_id: Mapped[int | None] = mapped_column(
-        ForeignKey("community.id", ondelete="CASCADE"), unique=True
-    )
+    # What the room belongs to: its kind ("community"; "event" later) and the target's id.
+    # The name in URLs and in the protocol comes from the target (access.py).
+    kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int]
     # The number of the room's latest message: incremented under the room's row lock in the
     # transaction that inserts the message, so committed numbers have no gaps.
     last_number: Mapped[int] = mapped_column(default=0)
     last_message_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    community: Mapped[Community | None] = relationship(lazy="joined")
+    # Not stored: the room's protocol name, set when access.standing() loads it.
+    name = None
+
+    __table_args__ = (UniqueConstraint("kind", "target_id"),)
 
 
 class ChatMessage(db.Model):

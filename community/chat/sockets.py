@@ -23,7 +23,7 @@ from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
 from ..extensions import db, socketio
-from . import actions
+from . import access, actions
 from .models import ChatRoom
 from .presence import MemoryPresence, PresenceChanges, RedisPresence
 
@@ -238,7 +238,8 @@ def _announce_left(room_id: int, user_id: int, gone: bool, room_name: str | None
     if not gone:
         return
     if room_name is None:
-        room_name = db.session.scalar(select(ChatRoom.name).where(ChatRoom.id == room_id))
+        chat_room = db.session.get(ChatRoom, room_id)
+        room_name = access.room_name(chat_room) if chat_room is not None else None
     user = db.session.get(User, user_id)
     db.session.remove()
     if room_name is None or user is None:

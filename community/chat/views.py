@@ -11,8 +11,6 @@ from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 
 from ..accounts.forms import ConfirmForm
 from ..auth import actor
-from ..communities import actions as community_actions
-from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError
 from ..forms import attach_error
@@ -59,25 +57,18 @@ def _page(name: str, form: MessageForm | None = None, *, before: int | None = No
         room, messages = actions.recent(user, name)
     else:
         room, messages = actions.history(user, name, before)
-    community = room.community
+    page = actions.room_page(user, name)  # the header is the room kind's (chat/access.py)
     form = form or MessageForm(formdata=None)
     form.client_id.data = form.client_id.data or secrets.token_urlsafe(12)
-    moderator = community_actions.is_moderator(user, community)
-    can_write = True
-    try:
-        actions.access_room(user, name, need="write")
-    except DomainError as exc:
-        can_write, write_problem = False, exc.message
-    else:
-        write_problem = None
+    header = page["header"]
     return render_template(
-        "chat/room.html", room=room, community=community, messages=messages,
+        "chat/room.html", room=room, messages=messages, header=header, **header.context,
         payloads=[actions.message_payload(m, room) for m in messages], form=form,
-        can_write=can_write, write_problem=write_problem, moderator=moderator,
-        mutes=actions.active_mutes(room) if moderator else [],
+        can_write=page["can_write"], write_problem=page["write_problem"],
+        moderator=page["moderator"],
+        mutes=actions.active_mutes(room) if page["moderator"] else [],
         mute_form=MuteForm(formdata=None), action_form=ConfirmForm(formdata=None),
-        before=before, reader=user, membership=community_actions.membership(user, community),
-        can_manage=moderator, moderators=community_queries.moderators_of(community),
+        before=before, reader=user,
     )  # fmt: skip
 
 

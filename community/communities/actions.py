@@ -149,11 +149,11 @@ def leave_community(user: User, slug: str) -> Community:
     _count_members(community, -1)
     if not community.is_public:
         # Their open thread pages must stop receiving live posts of this community.
-        from ..chat.actions import recheck_live_room_of
+        from ..chat.actions import recheck_live_room
         from ..threads.actions import recheck_live_readers_of
 
         recheck_live_readers_of(community.id)
-        recheck_live_room_of(community.id)
+        recheck_live_room("community", community.id)
     return community
 
 
@@ -222,17 +222,26 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
 
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Addresses no community may take: `/chat/<name>` names an event's room "event-<id>".
+RESERVED_SLUG_PREFIXES = ("event-",)
 
 
 def create_community(
     *, slug: str, name: str, description: str = "", visibility: str = "public", position: int = 0
 ) -> Community:
-    """Create a community (the seed step and, later, admins)."""
+    """Create a community (the seed step and, later, admins), with its chat room."""
     if visibility not in VISIBILITIES:
         raise Invalid("Visibility is public or members.", field="visibility")
     if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
         raise Invalid(
             "An address uses lower-case letters, digits and hyphens (at most 80).", field="slug"
+        )
+    reserved = next((p for p in RESERVED_SLUG_PREFIXES if slug.startswith(p)), None)
+    if reserved is not None:
+        raise Invalid(
+            f"Addresses starting with “{reserved}” are reserved for the site "
+            "(event chat rooms use them). Choose another address.",
+            field="slug",
         )
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
@@ -243,4 +252,8 @@ def create_community(
         slug=slug, name=name, description=description, visibility=visibility, position=position
     )
     db.session.add(community)
+    db.session.flush()  # its id, for the room
+    from ..chat.access import create_room
+
+    create_room("community", community.id)
     return community
