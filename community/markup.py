@@ -97,3 +97,13 @@ def render(source: str) -> str:
 def safe(html: str | None) -> Markup:
     """Mark HTML that `render` produced as safe for templates (the only caller of Markup)."""
     return Markup(html or "")  # noqa: S704 (html comes from render(), which sanitises)
+
+
+def plain_text(source: str, length: int = 280) -> str:
+    """A Markdown source as one line of plain text, cut to `length` (a notification's or an
+    email's excerpt: no markup, no raw Markdown)."""
+    import html
+
+    text = html.unescape(bleach.clean(render(source), tags=[], strip=True))
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

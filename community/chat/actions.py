@@ -21,7 +21,6 @@ from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..notifications import actions as notify
-from ..notifications.models import Notification
 from ..threads import mentions
 from . import access
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
@@ -210,8 +209,7 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
         _check_rate(user)  # edits count with sends: each one is broadcast to the room
         linked, mentioned = mentions.resolve(body)
         message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
-        told = _already_told(message, room)
-        _notify_mentions(message, room, [u for u in mentioned if u.id not in told])
+        _notify_mentions(message, room, [u for u in mentioned if u.id != message.author_id])
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
     return message
 
@@ -252,21 +250,6 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
     }
 
 
-def _mention_url(message: ChatMessage, room: ChatRoom) -> str:
-    return f"/chat/{room.name}#m{message.number}"
-
-
-def _already_told(message: ChatMessage, room: ChatRoom) -> set[int]:
-    """The author and everyone already notified of this message: an edit that mentions them
-    again (or removes and re-adds a mention) never notifies twice."""
-    rows = db.session.scalars(
-        select(Notification.user_id).where(
-            Notification.kind == "chat_mention", Notification.url == _mention_url(message, room)
-        )
-    )
-    return {*rows, message.author_id}
-
-
 def _readers(users: list[User], name: str) -> list[tuple[User, access.Standing]]:
     """Those of `users` who may read the room, with their standing there."""
     out = []
@@ -277,14 +260,16 @@ def _readers(users: list[User], name: str) -> list[tuple[User, access.Standing]]
 
 
 def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
+    """Tell the mentioned who may read the room; an edit that mentions them again (or
+    removes and re-adds a mention) never notifies twice (the notification's dedupe key)."""
     readers = _readers(users, room.name)
     for user, standing in readers:
-        title = access.policy(standing.kind).title(standing.target)
         notify.notify(
             user.id, "chat_mention", actor=message.author,
             community_id=standing.decision.community_id,
-            subject=f"{message.author.display_name} mentioned you in the {title} chat",
-            excerpt=message.body[:280], url=_mention_url(message, room),
+            target=("chat_message", message.id),
+            subject=access.policy(standing.kind).title(standing.target),
+            excerpt=mentions.excerpt(message.body),
         )  # fmt: skip
     notify.publish_counts({user.id for user, _ in readers})
 

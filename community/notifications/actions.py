@@ -1,15 +1,17 @@
 """In-app notifications: recorded in the transaction of what caused them, counted live."""
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from .. import realtime
 from ..accounts.models import User
-from ..communities.models import Community, Membership
+from ..communities.models import Community
+from ..communities.queries import readable_by_member_id
 from ..db import utcnow
 from ..errors import NotFound
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
 from .models import Notification
+from .targets import target_kinds
 
 PAGE_SIZE = 30
 MAX_ID = 2**31 - 1  # an INTEGER id: a larger cursor from a URL is ignored, not an error
@@ -21,60 +23,55 @@ def notify(
     *,
     actor: User | None,
     community_id: int | None,
+    target: tuple[str, int],
     subject: str,
-    url: str,
     excerpt: str = "",
-    post_id: int | None = None,
-) -> Notification:
-    """Record a notification for one member (the caller has checked they may see it)."""
-    note = Notification(
+    occurrence: str = "",
+) -> bool:
+    """Record a notification for one member (the caller has checked they may see it), once:
+    the same kind about the same target (and `occurrence`, for what can happen to a target
+    again, such as a second decision on a resource) never notifies a member twice, even when
+    two requests race. False when it had been recorded already."""
+    target_kind, target_id = target
+    key = ":".join(str(part) for part in (kind, target_kind, target_id, occurrence) if part)
+    values = dict(
         user_id=user_id,
         kind=kind,
         actor_id=actor.id if actor else None,
         community_id=community_id,
-        post_id=post_id,
+        target_kind=target_kind,
+        target_id=target_id,
+        dedupe_key=key[:120],
         subject=subject[:200],
         excerpt=excerpt[:300],
-        url=url,
+        created_at=utcnow(),
+        email_state="pending",
     )
-    db.session.add(note)
-    return note
+    insert = _insert_for(db.session.get_bind().dialect.name)
+    stmt = insert(Notification).values(**values).on_conflict_do_nothing()
+    return db.session.execute(stmt.returning(Notification.id)).first() is not None
+
+
+def _insert_for(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _still_visible():
-    """A WHERE clause: the notification's community is one its recipient may read (public,
-    a member of it, or an admin; see communities.actions.can_read), and the post it is
-    about has not been deleted since. The same rule serves one member's list and the live
-    counts of many members at once."""
-    from ..threads.models import Post, Thread  # threads imports this module
-
+    """A WHERE clause: the notification's community is one its recipient may read, and its
+    target is still there and visible to them (each target kind's own rule). The same
+    clause serves one member's list and the live counts of many members at once."""
     community = select(Community.id).where(
         Community.id == Notification.community_id,
-        or_(
-            Community.visibility == "public",
-            exists()
-            .where(
-                Membership.community_id == Community.id,
-                Membership.user_id == Notification.user_id,
-            )
-            .correlate_except(Membership),
-            exists()
-            .where(User.id == Notification.user_id, User.site_role == "admin")
-            .correlate_except(User),
-        ),
+        readable_by_member_id(Notification.user_id),
     )
-    post = (
-        select(Post.id)
-        .join(Thread, Thread.id == Post.thread_id)
-        .where(
-            Post.id == Notification.post_id,
-            Post.deleted_at.is_(None),
-            Thread.deleted_at.is_(None),
-        )
-    )
-    return (Notification.community_id.is_(None) | community.exists()) & (
-        Notification.post_id.is_(None) | post.exists()
-    )
+    by_kind = [
+        (Notification.target_kind == name) & kind.visible() for name, kind in target_kinds().items()
+    ]
+    return (Notification.community_id.is_(None) | community.exists()) & or_(*by_kind)
 
 
 def _visible(user: User):
@@ -133,12 +130,12 @@ def open_notification(user: User, notification_id: int) -> Notification:
     return note
 
 
-def move_to_community(post_ids, *, community_id: int) -> None:
-    """Notifications about these posts (ids or a select of ids) now belong to another
+def move_to_community(target_kind: str, target_ids, *, community_id: int) -> None:
+    """Notifications about these targets (ids or a select of ids) now belong to another
     community, as when a thread is moved: who may see them follows the new community."""
     db.session.execute(
         update(Notification)
-        .where(Notification.post_id.in_(post_ids))
+        .where(Notification.target_kind == target_kind, Notification.target_id.in_(target_ids))
         .values(community_id=community_id)
         .execution_options(synchronize_session=False)
     )

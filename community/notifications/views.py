@@ -24,7 +24,7 @@ def open_one(notification_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("notifications.index"))
     with atomic():
-        url = actions.open_notification(actor(), notification_id).url
+        url = actions.open_notification(actor(), notification_id).url or ""
     return redirect(url if is_safe_next(url) else url_for("notifications.index"))
 
 

@@ -10,7 +10,7 @@ communities, and admins). Everyone else gets "not found", never "forbidden".
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .. import markup, storage
 from ..accounts.models import Organisation, User
@@ -219,7 +219,7 @@ def submit_resource(
         _publish(resource, author, "published")
     else:
         _log(resource, author, "submitted")
-        _tell_curators(resource, author, "submitted")
+        _tell_curators(resource, author)
     return resource
 
 
@@ -239,7 +239,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
     if resubmit and resource.status == "changes_requested":
         resource.status = "pending"
         _log(resource, actor, "resubmitted")
-        _tell_curators(resource, actor, "resubmitted")
+        _tell_curators(resource, actor)
     else:
         _log(resource, actor, "edited")
         if can_curate(actor, resource) and not is_submitter(actor, resource):
@@ -385,7 +385,7 @@ def history(resource: Resource) -> list[ResourceEvent]:
 
 # --- telling people -------------------------------------------------------------------------
 
-DECISIONS = {  # decision: (notification kind, subject)
+DECISIONS = {  # decision: (notification kind, email subject)
     "approved": ("resource_approved", "Your resource is published"),
     "rejected": ("resource_rejected", "Your resource was not accepted"),
     "changes_requested": ("resource_changes", "Your resource needs changes"),
@@ -398,6 +398,16 @@ def _home_community(resource: Resource) -> Community | None:
     return communities[0] if communities else None
 
 
+def _latest_event_id(resource: Resource) -> str:
+    """The occurrence a notice is about: the resource's latest event (each submission and
+    decision records one), so a second round of review notifies again, a repeat does not."""
+    db.session.flush()
+    latest = db.session.scalar(
+        select(func.max(ResourceEvent.id)).where(ResourceEvent.resource_id == resource.id)
+    )
+    return str(latest or 0)
+
+
 def _tell_submitter(resource: Resource, actor: User, decision: str, reason: str = "") -> None:
     submitter = resource.submitter
     if submitter is None or submitter.id == actor.id:
@@ -406,9 +416,9 @@ def _tell_submitter(resource: Resource, actor: User, decision: str, reason: str 
     subject = f"{wording}: {resource.title}"
     home = _home_community(resource)
     notify.notify(
-        submitter.id, kind, actor=actor,
-        community_id=home.id if home else None, subject=subject, excerpt=reason,
-        url=f"/resources/{resource.id}",
+        submitter.id, kind, actor=actor, community_id=home.id if home else None,
+        target=("resource", resource.id), subject=resource.title, excerpt=reason,
+        occurrence=_latest_event_id(resource),
     )  # fmt: skip
     notify.publish_counts({submitter.id})
     if submitter.is_verified and submitter.suspended_at is None:
@@ -419,7 +429,7 @@ def _tell_submitter(resource: Resource, actor: User, decision: str, reason: str 
         )  # fmt: skip
 
 
-def _tell_curators(resource: Resource, actor: User, action: str) -> None:
+def _tell_curators(resource: Resource, actor: User) -> None:
     """Tell the moderators of its communities (or, when there are none, the admins) that a
     resource awaits review."""
     ids = [c.id for c in live_communities(resource)]
@@ -432,13 +442,12 @@ def _tell_curators(resource: Resource, actor: User, action: str) -> None:
             )
         )
     recipients.discard(actor.id)
-    verb = "resubmitted" if action == "resubmitted" else "shared"
     home = _home_community(resource)
+    occurrence = _latest_event_id(resource)
     for user_id in sorted(recipients):
         notify.notify(
             user_id, "resource_review", actor=actor, community_id=home.id if home else None,
-            subject=f"{actor.display_name} {verb} a resource for review: {resource.title}",
-            url=f"/resources/{resource.id}",
+            target=("resource", resource.id), subject=resource.title, occurrence=occurrence,
         )  # fmt: skip
     notify.publish_counts(recipients)
 

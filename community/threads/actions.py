@@ -273,11 +273,11 @@ def _notify_about_post(post: Post, mentioned: list[User]) -> None:
     author_id = post.author_id
     readers = [u for u in mentioned if u.id != author_id]
     mentioned_ids = set(_readers_among(thread.community, [u.id for u in readers]))
-    excerpt = _excerpt(post.source)
+    excerpt = mentions.excerpt(post.source)
     for user_id in sorted(mentioned_ids):
         notify.notify(
             user_id, "mention", actor=post.author, community_id=thread.community_id,
-            post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
+            target=("post", post.id), subject=thread.title, excerpt=excerpt,
         )  # fmt: skip
     # Watchers of the community hear of new threads too; a thread's first post says so.
     kind = "thread" if post.number == 1 else "reply"
@@ -285,16 +285,9 @@ def _notify_about_post(post: Post, mentioned: list[User]) -> None:
     for user_id in sorted(watcher_ids):
         notify.notify(
             user_id, kind, actor=post.author, community_id=thread.community_id,
-            post_id=post.id, subject=thread.title, excerpt=excerpt, url=f"/p/{post.id}",
+            target=("post", post.id), subject=thread.title, excerpt=excerpt,
         )  # fmt: skip
     notify.publish_counts(mentioned_ids | watcher_ids)
-
-
-def _excerpt(source: str, length: int = 280) -> str:
-    """The start of a post's text for a notification: mentions read as "@Name"."""
-    text = mentions.MENTION.sub(lambda m: "@" + m.group(1).strip(), source)
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def watchers_of(thread: Thread) -> list[int]:
@@ -514,8 +507,7 @@ def _notify_about_new_mentions(post: Post, users: list[User]) -> None:
     for user_id in ids:
         notify.notify(
             user_id, "mention", actor=post.author, community_id=thread.community_id,
-            post_id=post.id, subject=thread.title, excerpt=_excerpt(post.source),
-            url=f"/p/{post.id}",
+            target=("post", post.id), subject=thread.title, excerpt=mentions.excerpt(post.source),
         )  # fmt: skip
     notify.publish_counts(set(ids))
 
@@ -648,7 +640,7 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     search.move_thread_documents(thread.id, target.id)
     # Its notifications follow it: readers who cannot see the new community no longer see them.
     notify.move_to_community(
-        select(Post.id).where(Post.thread_id == thread.id), community_id=target.id
+        "post", select(Post.id).where(Post.thread_id == thread.id), community_id=target.id
     )
     record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])

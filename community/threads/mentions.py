@@ -67,3 +67,11 @@ def resolve(source: str) -> tuple[str, list[User]]:
 
     linked = _outside_code(source, lambda part: MENTION.sub(link, part))
     return linked, list(mentioned.values())
+
+
+def excerpt(source: str, length: int = 280) -> str:
+    """The start of a post's or message's text as plain text (a notification's or an email's
+    excerpt), its mentions read as "@Name"."""
+    from ..markup import plain_text
+
+    return plain_text(MENTION.sub(lambda m: "@" + m.group(1).strip(), source), length)

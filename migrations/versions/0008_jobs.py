@@ -1,7 +1,7 @@
 """jobs: due times and claims of the periodic jobs
 
 Revision ID: 0008_jobs
-Revises: 0006_chat_room_targets
+Revises: 0007_notification_targets
 Create Date: 2026-12-06 19:20:00
 
 A new table only: each registered job gets its row, due at once, the first time a runner
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_jobs'
-down_revision = '0006_chat_room_targets'
+down_revision = '0007_notification_targets'
 branch_labels = None
 depends_on = None
 

@@ -54,7 +54,7 @@ def test_notifications_about_deleted_posts_or_threads_are_hidden(alice, bob, mod
     with atomic():
         thread_actions.delete_post(live(alice), gone)
     fresh()
-    assert [n.post_id for n in actions.list_for(live(bob)).items] == [kept]
+    assert [n.target_id for n in actions.list_for(live(bob)).items] == [kept]
     assert actions.unread_count(live(bob)) == 1
     with atomic():
         thread_actions.delete_thread(live(mod), thread_id)
@@ -93,7 +93,7 @@ def test_opening_marks_read_and_publishes_the_new_count(alice, bob, published):
     published.clear()
     with atomic():
         note = actions.open_notification(live(bob), older.id)
-        assert note.url == f"/p/{older.post_id}"
+        assert note.url == f"/p/{older.target_id}"
     assert published == [("notification.count", f"user:{bob.id}", {"unread": 1})]
     with atomic():
         actions.open_notification(live(bob), older.id)  # again: nothing changes
@@ -119,3 +119,50 @@ def test_a_mention_and_a_reply_in_one_post_make_one_notification(alice, bob):
     reply(alice, thread_id, "@**Bob Reader** see above")
     fresh()
     assert [n.kind for n in actions.list_for(live(bob)).items] == ["mention"]
+
+
+def test_the_same_occurrence_never_notifies_a_member_twice(alice, bob):
+    thread_id = start(alice)
+    post_id = reply(bob, thread_id, "Hello")
+    fresh()
+    kwargs = dict(actor=live(bob), community_id=None, target=("post", post_id), subject="Hi")
+    with atomic():
+        first = actions.notify(alice.id, "mention", **kwargs)
+        again = actions.notify(alice.id, "mention", **kwargs)
+        other_round = actions.notify(alice.id, "mention", occurrence="2", **kwargs)
+    assert (first, again, other_round) == (True, False, True)
+    keys = db.session.scalars(
+        select(Notification.dedupe_key).where(
+            Notification.user_id == alice.id, Notification.kind == "mention"
+        )
+    ).all()
+    assert sorted(keys) == [f"mention:post:{post_id}", f"mention:post:{post_id}:2"]
+
+
+def test_a_notification_waits_to_be_mailed_and_its_excerpt_is_plain_text(alice, bob):
+    thread_id = start(alice)
+    reply(bob, thread_id)  # bob watches
+    reply(
+        alice,
+        thread_id,
+        "**Bold** and _slanted_ with [a link](https://example.org) @**Bob Reader**",
+    )
+    fresh()
+    [note] = actions.list_for(live(bob)).items
+    assert note.email_state == "pending"
+    assert note.emailed_at is None
+    assert note.excerpt == "Bold and slanted with a link @Bob Reader"
+    assert (note.target_kind, note.url) == ("post", f"/p/{note.target_id}")
+
+
+def test_a_deleted_post_takes_its_notifications_with_it(alice, bob):
+    thread_id = start(alice)
+    reply(bob, thread_id)
+    post_id = reply(alice, thread_id, "Soon gone")
+    fresh()
+    assert actions.unread_count(live(bob)) == 1
+    with atomic():
+        thread_actions.delete_post(live(alice), post_id)
+    fresh()
+    assert actions.unread_count(live(bob)) == 0
+    assert actions.list_for(live(bob)).items == []

@@ -178,3 +178,20 @@ def test_the_first_post_of_a_thread_links_to_the_thread(app, alice, stranger):
     [note_id] = note_ids(html_of(browser.get("/notifications")))
     response = send(browser, f"/notifications/{note_id}/open")
     assert response.location == f"/p/{first_post_id(thread_id)}"
+
+
+def test_each_kind_reads_in_words_of_its_own(app, alice, bob, browser):
+    from community.chat import actions as chat_actions
+    from community.db import atomic
+    from tests.threads.helpers import live
+
+    with atomic():
+        chat_actions.send_message(
+            live(alice), "procurement", body="Over to you @**Bob Reader**", client_id="c-1"
+        )
+    browser.login("bob@example.org")
+    page = browser.get("/notifications").get_data(as_text=True)
+    assert "mentioned you in the chat of" in page
+    assert "<strong>Procurement</strong>" in page
+    assert "replied in" not in page
+    assert "Over to you @Bob Reader" in page

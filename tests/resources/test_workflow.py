@@ -121,9 +121,8 @@ def test_approval_publishes_tells_the_submitter_in_app_and_by_mail(alice, bob, m
     resource = reload(resource_id)
     assert resource.status == "published"
     assert events(resource_id) == ["submitted", "approved"]
-    assert [n.subject for n in notes_for(alice, "resource_approved")] == [
-        "Your resource is published: Social value in procurement"
-    ]
+    [note] = notes_for(alice, "resource_approved")
+    assert (note.phrase, note.subject) == ("published your resource", "Social value in procurement")
     messages = decisions(outbox)
     assert [m["To"] for m in messages] == ["alice@example.org"]
     assert messages[0]["Subject"] == "Your resource is published: Social value in procurement"

@@ -86,7 +86,7 @@ def notifications(user: User) -> list[tuple[str, int | None]]:
     """(kind, post_id) of every notification the member has, oldest first."""
     fresh()
     rows = db.session.execute(
-        select(Notification.kind, Notification.post_id)
+        select(Notification.kind, Notification.target_id)
         .where(Notification.user_id == user.id)
         .order_by(Notification.id)
     )
