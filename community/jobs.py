@@ -40,7 +40,20 @@ def registered_jobs() -> list[Job]:
     """Every periodic job of the application, in the order they run."""
     from .filesweep import sweep_unreferenced
 
-    return [Job("mail", 3.0, mail.send_queued), Job("files", 3600.0, sweep_unreferenced)]
+    return [
+        Job("mail", 3.0, mail.send_queued),
+        Job("files", 3600.0, sweep_unreferenced),
+        Job("suspensions", 60.0, lift_lapsed_suspensions),
+    ]
+
+
+def lift_lapsed_suspensions() -> int:
+    """Unsuspend the members whose suspension has reached its end date."""
+    from .accounts.actions import lift_lapsed_suspensions as lift
+    from .db import atomic
+
+    with atomic():
+        return lift()
 
 
 def run_due(app: Flask, jobs: list[Job], now: float) -> list[str]:
