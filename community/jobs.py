@@ -39,11 +39,13 @@ class Job:
 def registered_jobs() -> list[Job]:
     """Every periodic job of the application, in the order they run."""
     from .filesweep import sweep_unreferenced
+    from .sockets import disconnect_ended_sessions
 
     return [
         Job("mail", 3.0, mail.send_queued),
         Job("files", 3600.0, sweep_unreferenced),
         Job("suspensions", 60.0, lift_lapsed_suspensions),
+        Job("ended sessions", 2.0, disconnect_ended_sessions),
     ]
 
 

@@ -80,3 +80,39 @@ def disconnect_session(session_id: int) -> int:
     for sid in sids:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
     return len(sids)
+
+
+def disconnect_ended_sessions() -> int:
+    """Disconnect this process's connections whose session has ended: the backstop for an
+    end this process was not told about (the command line in the one-process mode, which
+    has no message queue; a tab that connected while its session was ending). How many
+    sessions' connections went."""
+    from sqlalchemy import select
+
+    from .accounts.models import UserSession
+    from .extensions import db
+
+    rooms = socketio.server.manager.rooms.get(NAMESPACE, {})
+    ids = []
+    for name in list(rooms):
+        prefix, _, number = (name or "").partition(":")
+        if prefix == "session" and number.isdigit() and rooms.get(name):
+            ids.append(int(number))
+    if not ids:
+        return 0
+    try:
+        ended = list(
+            db.session.scalars(
+                select(UserSession.id).where(
+                    UserSession.id.in_(ids), UserSession.ended_at.is_not(None)
+                )
+            )
+        )
+    finally:
+        db.session.remove()
+    for session_id in ended:
+        for sid, _eio in socketio.server.manager.get_participants(
+            NAMESPACE, session_room(session_id)
+        ):
+            socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    return len(ended)
