@@ -538,14 +538,20 @@ LAST_SEEN_RESOLUTION_SECONDS = 300
 
 
 def last_seen_is_stale(user: User) -> bool:
-    """True when `last_seen_at` is old enough to be worth a write (at most one per 5 min)."""
-    seen = user.last_seen_at
-    return seen is None or (utcnow() - seen).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS
+    """True when `last_seen_at` (the member's, or their session's) is old enough to be worth
+    a write (at most one per 5 min each)."""
+    seen = [user.last_seen_at]
+    if user.current_session is not None:
+        seen.append(user.current_session.last_seen_at)
+    now = utcnow()
+    return any(s is None or (now - s).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS for s in seen)
 
 
 def touch_last_seen(user: User) -> None:
-    """Record that the member is using the site now."""
+    """Record that the member is using the site now, on this session too."""
     user.last_seen_at = utcnow()
+    if user.current_session is not None:
+        user.current_session.last_seen_at = user.last_seen_at
 
 
 # --- admins and organisations ---------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Sessions and remember-me cookies: ending every other one, and keeping the current one."""
 
+from datetime import timedelta
+
 import pytest
 
 from community.accounts import actions, passwords
 from community.accounts.models import User, UserSession
-from community.db import atomic
+from community.db import atomic, utcnow
 from community.extensions import db
 from tests.accounts.conftest import is_signed_in, reload
 from tests.conftest import Browser
@@ -267,3 +269,15 @@ def test_suspension_ends_every_session_and_cookie(app, member, outbox, published
     )
     assert_sent_to_sign_in(a)
     assert_sent_to_sign_in(only_remember_cookie(thief))
+
+
+def test_a_session_records_when_it_was_last_used(app, member):
+    a = Browser(app.test_client())
+    a.login(member.email)
+    long_ago = utcnow() - timedelta(days=3)
+    with atomic():
+        [record] = db.session.scalars(db.select(UserSession))
+        record.last_seen_at = long_ago
+    assert is_signed_in(a.client)
+    [record] = sessions(member)
+    assert record.last_seen_at > long_ago + timedelta(days=2)
