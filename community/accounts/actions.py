@@ -294,17 +294,6 @@ def end_all_sessions(user: User) -> None:
     _end_sessions(user)
 
 
-def sessions_of(user: User) -> list[UserSession]:
-    """The member's open sessions, newest first."""
-    return list(
-        db.session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-            .order_by(UserSession.id.desc())
-        )
-    )
-
-
 # --- suspension -----------------------------------------------------------------------------
 
 REASON_MAX = 2000
