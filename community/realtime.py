@@ -39,11 +39,21 @@ def close_room(room: str, *, notice: str | None = None, payload: dict | None = N
 
 
 CLOSE_ROOM = "__close_room__"
+DISCONNECT_SESSION = "__disconnect_session__"
+
+
+def disconnect_session(session_id: int) -> None:
+    """After commit, disconnect every live connection of this (ended) sign-in session."""
+    publish(DISCONNECT_SESSION, {"session_id": session_id}, room=f"session:{session_id}")
 
 
 def _emit(event_name: str, room: str, payload: dict) -> None:
     if event_name == CLOSE_ROOM:
         socketio.close_room(room)
+    elif event_name == DISCONNECT_SESSION:
+        from .sockets import disconnect_session as disconnect
+
+        disconnect(payload["session_id"])
     else:
         socketio.emit(event_name, payload, to=room)
 

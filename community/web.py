@@ -143,13 +143,13 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .accounts.cli import orgs_cli, users_cli
+    from .accounts.cli import members_cli, orgs_cli, users_cli
     from .chat.cli import chat_cli
     from .communities.cli import communities_cli
     from .jobs import jobs_cli
     from .seed import demo_cli, seed_command
 
-    for group in (users_cli, orgs_cli, communities_cli, jobs_cli, demo_cli, chat_cli):
+    for group in (users_cli, members_cli, orgs_cli, communities_cli, jobs_cli, demo_cli, chat_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_command)
 

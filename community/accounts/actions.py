@@ -2,20 +2,22 @@
 
 import hashlib
 import re
+import secrets
 import unicodedata
+from datetime import date, datetime, time
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup
+from .. import markup, realtime
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..links import absolute_url
 from ..mail import queue_mail
 from . import passwords, rules
-from .models import Organisation, User
+from .models import Organisation, User, UserSession
 from .tokens import BROKEN, make_token, read_token
 
 OTHER = "other"
@@ -68,7 +70,7 @@ def access_user(viewer: User, user_id: int) -> User:
     user = db.session.get(User, user_id) if user_id else None
     if user is None or not viewer.is_authenticated:
         raise NotFound()
-    if not viewer.is_admin and (not user.is_verified or user.suspended_at):
+    if not viewer.is_admin and (not user.is_verified or user.is_suspended):
         raise NotFound()
     return user
 
@@ -120,6 +122,9 @@ def register(
     display_name = rules.check_display_name(display_name)
     rules.check_password(password)
     org_id, org_other = resolve_organisation(organisation, organisation_other)
+    # Hashed on both paths, so the response takes as long whether or not the address has an
+    # account (the hash is most of a registration's time).
+    password_hash = passwords.hash_password(password)
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -134,7 +139,7 @@ def register(
     user = User(
         email=email,
         display_name=display_name,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         organisation_id=org_id,
         organisation_other=org_other,
         timezone=current_app.config["DEFAULT_TIMEZONE"],
@@ -167,7 +172,7 @@ def send_verification(user: User) -> None:
 def resend_verification(user_id: int) -> None:
     """Mail a fresh verification link to an account that is not confirmed yet."""
     user = db.session.get(User, user_id)
-    if user is not None and user.verified_at is None and user.suspended_at is None:
+    if user is not None and user.verified_at is None and not user.is_suspended:
         send_verification(user)
 
 
@@ -204,7 +209,7 @@ def authenticate(email: str, password: str) -> User:
         raise Invalid(SIGN_IN_FAILED)
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid(SIGN_IN_FAILED)
-    if user.suspended_at is not None:
+    if user.is_suspended:
         raise Forbidden("This account is suspended. Please contact the site's administrators.")
     if user.verified_at is None:
         raise NotVerified(user.id)
@@ -222,10 +227,148 @@ def upgrade_password_hash(user_id: int, password: str) -> None:
         user.password_hash = passwords.hash_password(password)
 
 
+# --- sessions -------------------------------------------------------------------------------
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(user: User, user_agent: str = "") -> UserSession:
+    """Open a session record for a sign-in; `login_user(user)` then stores its key."""
+    key = secrets.token_urlsafe(32)
+    record = UserSession(user_id=user.id, key_hash=_key_hash(key), user_agent=user_agent[:200])
+    db.session.add(record)
+    db.session.flush()  # the id names the session's Socket.IO room
+    user.current_session, user.current_session_key = record, key
+    return record
+
+
+def open_session(user: User, key: str) -> UserSession | None:
+    """The open session record of this member with this key, or None."""
+    return db.session.scalar(
+        select(UserSession).where(
+            UserSession.key_hash == _key_hash(key),
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+        )
+    )
+
+
+def _end_sessions(user: User, *, keep: UserSession | None = None) -> list[int]:
+    """End the member's open sessions (but `keep`); after commit, their live connections
+    are disconnected, in whichever process holds them."""
+    query = select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    ended = list(db.session.scalars(query))
+    now = utcnow()
+    for record in ended:
+        record.ended_at = now
+        realtime.disconnect_session(record.id)
+    return [record.id for record in ended]
+
+
+def end_session(user: User) -> None:
+    """Sign out: the session this member is signed in with ends, here and on every copy of
+    its cookies, and its live connections close."""
+    record = user.current_session
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        realtime.disconnect_session(record.id)
+
+
 def end_other_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of this member (the caller signs the
-    current browser in again if it should stay signed in)."""
+    """End every other session and remember-me cookie of this member; the one they are
+    signed in with (if any) stays."""
+    # The generation is in every session id: copies of this browser's cookies end too (the
+    # caller signs this browser in again, with the new generation).
     user.session_generation += 1
+    _end_sessions(user, keep=user.current_session)
+
+
+def end_all_sessions(user: User) -> None:
+    user.session_generation += 1
+    _end_sessions(user)
+
+
+# --- suspension -----------------------------------------------------------------------------
+
+REASON_MAX = 2000
+
+
+def suspend_member(actor: User | None, member: User, reason: str, until: date | None = None):
+    """Suspend a member site-wide (an admin; None is the command line): they cannot sign in,
+    every session of theirs ends and their live connections close. With `until`, the
+    suspension lapses by itself at the start of that day (UTC). The member is told by mail.
+    """
+    from ..admin.actions import record, require_admin
+
+    if actor is not None:
+        require_admin(actor)
+        if actor.id == member.id:
+            raise Forbidden("You cannot suspend yourself.")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise Invalid(f"Give a reason of at most {REASON_MAX} characters.", field="reason")
+    now = utcnow()
+    ends = datetime.combine(until, time()) if until is not None else None
+    if ends is not None and ends <= now:
+        raise Invalid("The end of a suspension must be a day in the future.", field="until")
+    member.suspended_at = now
+    member.suspended_until = ends
+    member.suspension_reason = reason
+    end_all_sessions(member)
+    record(actor, "member.suspend", member, reason=reason, until=until and until.isoformat())
+    queue_mail(
+        member.email,
+        "Your Commons account is suspended",
+        "suspended",
+        user=member,
+        reason=reason,
+        until=until.isoformat() if until else None,
+    )
+    return member
+
+
+def unsuspend_member(actor: User | None, member: User) -> User:
+    """Lift a member's suspension (an admin; None is the command line or the lapse job)."""
+    from ..admin.actions import record, require_admin
+
+    if actor is not None:
+        require_admin(actor)
+    if member.suspended_at is None:
+        raise Invalid("That member is not suspended.")
+    lapsed = member.suspension_lapsed()
+    member.suspended_at = member.suspended_until = None
+    member.suspension_reason = ""
+    record(actor, "member.unsuspend", member, lapsed=lapsed)
+    queue_mail(
+        member.email, "Your Commons account is no longer suspended", "unsuspended", user=member
+    )
+    return member
+
+
+def lift_lapsed_suspensions() -> int:
+    """Unsuspend members whose suspension's end date has come (a periodic job; the sign-in
+    check already treats them as unsuspended); how many."""
+    lapsed = list(
+        db.session.scalars(
+            select(User).where(User.suspended_until.is_not(None), User.suspended_until <= utcnow())
+        )
+    )
+    for member in lapsed:
+        unsuspend_member(None, member)
+    return len(lapsed)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("Give the date as YYYY-MM-DD.", field="until") from None
 
 
 # --- password reset -------------------------------------------------------------------------
@@ -240,7 +383,7 @@ def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; say nothing either way."""
     email = rules.check_email(email)
     user = find_user_by_email(email)
-    if user is None or user.suspended_at is not None:
+    if user is None or user.is_suspended:
         return
     token = make_token("reset", {"uid": user.id, "pw": _password_fingerprint(user)})
     queue_mail(
@@ -258,7 +401,7 @@ def user_for_reset_token(token: str) -> User:
     data = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
     user_id = valid_id(data.get("uid"))
     user = db.session.get(User, user_id) if user_id else None
-    if user is None or user.suspended_at is not None:
+    if user is None or user.is_suspended:
         raise Invalid(BROKEN)
     if data.get("pw") != _password_fingerprint(user):
         raise Invalid("This link has already been used or is no longer valid. Please ask again.")
@@ -384,14 +527,20 @@ LAST_SEEN_RESOLUTION_SECONDS = 300
 
 
 def last_seen_is_stale(user: User) -> bool:
-    """True when `last_seen_at` is old enough to be worth a write (at most one per 5 min)."""
-    seen = user.last_seen_at
-    return seen is None or (utcnow() - seen).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS
+    """True when `last_seen_at` (the member's, or their session's) is old enough to be worth
+    a write (at most one per 5 min each)."""
+    seen = [user.last_seen_at]
+    if user.current_session is not None:
+        seen.append(user.current_session.last_seen_at)
+    now = utcnow()
+    return any(s is None or (now - s).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS for s in seen)
 
 
 def touch_last_seen(user: User) -> None:
-    """Record that the member is using the site now."""
+    """Record that the member is using the site now, on this session too."""
     user.last_seen_at = utcnow()
+    if user.current_session is not None:
+        user.current_session.last_seen_at = user.last_seen_at
 
 
 # --- admins and organisations ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`flask users …` and `flask orgs …`."""
+"""`flask users …`, `flask members …` and `flask orgs …`."""
 
 import sys
 
@@ -11,6 +11,7 @@ from .queries import organisations_with_counts
 
 users_cli = AppGroup("users", help="Manage member accounts.")
 orgs_cli = AppGroup("orgs", help="Manage the list of organisations.")
+members_cli = AppGroup("members", help="Suspend and unsuspend members site-wide.")
 
 
 def _read_password_stdin() -> str:
@@ -38,6 +39,38 @@ def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
     hints = {"display_name": " Give a display name with --name."}
     user = run_action(actions.create_admin, email, password, name, _hints=hints)
     click.echo(f"{user.email} is {'now ' if exists else ''}an admin.")
+
+
+def _member(email: str):
+    user = actions.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    return user
+
+
+def _suspend(email: str, reason: str, until: str | None):
+    day = actions.parse_day(until) if until else None
+    return actions.suspend_member(None, _member(email), reason, day)
+
+
+@members_cli.command("suspend")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why: the member is told this by mail.")
+@click.option("--until", metavar="YYYY-MM-DD", help="The day the suspension lapses by itself.")
+def suspend(email: str, reason: str, until: str | None) -> None:
+    """Suspend a member: they are signed out everywhere and cannot sign in."""
+    hints = {"until": " Give --until as YYYY-MM-DD, a day in the future.", "reason": ""}
+    user = run_action(_suspend, email, reason, until, _hints=hints)
+    ends = f" until {until}" if until else ""
+    click.echo(f"{user.email} is suspended{ends}; their sessions have ended.")
+
+
+@members_cli.command("unsuspend")
+@click.argument("email")
+def unsuspend(email: str) -> None:
+    """Lift a member's suspension."""
+    user = run_action(lambda: actions.unsuspend_member(None, _member(email)))
+    click.echo(f"{user.email} is no longer suspended.")
 
 
 @orgs_cli.command("add")

@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
     site_role: Mapped[str] = mapped_column(String(20), default="member")
     verified_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
+    # A suspension's end (None: until an admin lifts it) and the reason the member was told.
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
     digest_frequency: Mapped[str] = mapped_column(String(10), default="weekly")
     # Bumped to end every session and remember-me cookie (password change, log out everywhere).
     session_generation: Mapped[int] = mapped_column(default=1)
@@ -63,12 +66,29 @@ class User(UserMixin, db.Model):
         self.sort_name = value.lower()
         return value
 
+    # The signed-in session this object was loaded for (or just started): set by
+    # `start_session` and the user_loader, never stored on the row.
+    # (Plain attributes, unannotated so the ORM leaves them unmapped.)
+    current_session = None  # a UserSession
+    current_session_key = None  # its key, a str
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        """ "<id>:<generation>:<session key>": the session's record must still be open."""
+        if self.current_session_key is None:
+            raise RuntimeError("sign members in with accounts.actions.start_session first")
+        return f"{self.id}:{self.session_generation}:{self.current_session_key}"
+
+    def suspension_lapsed(self, now: datetime | None = None) -> bool:
+        return self.suspended_until is not None and self.suspended_until <= (now or utcnow())
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended now: a suspension with an end date lapses by itself at that date."""
+        return self.suspended_at is not None and not self.suspension_lapsed()
 
     @property
     def is_active(self) -> bool:
-        return self.suspended_at is None
+        return not self.is_suspended
 
     @property
     def is_admin(self) -> bool:
@@ -90,3 +110,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: created at sign-in, ended by signing out, a password change,
+    "sign out other devices" or a suspension. Its key (only its hash is stored) is in the
+    Flask session and the remember-me cookie; a copy of either is worth nothing once ended.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of {self.user_id}>"

@@ -32,15 +32,31 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Sessions carry "<id>:<generation>"; a bumped generation ends them everywhere."""
-    user_id, _, generation = session_id.partition(":")
+    """Sessions carry "<id>:<generation>:<key>": the key's session record must be open (a
+    sign-out ends it) and the generation current (a password change bumps it)."""
+    user_id, _, rest = session_id.partition(":")
+    generation, _, key = rest.partition(":")
     user_id = actions.valid_id(user_id)
-    if user_id is None:
+    if user_id is None or not key:
         return None
     user = db.session.get(User, user_id)
-    if user is None or str(user.session_generation) != generation or user.suspended_at:
+    if user is None or str(user.session_generation) != generation or user.is_suspended:
         return None
+    record = actions.open_session(user, key)
+    if record is None:
+        return None
+    user.current_session, user.current_session_key = record, key
     return user
+
+
+def _sign_in(user: User, *, remember: bool = False) -> bool:
+    """Open a session record for this browser and sign it in (False: account suspended)."""
+    if user.is_suspended:
+        return False
+    with atomic():
+        user = db.session.merge(user)
+        actions.start_session(user, request.user_agent.string)
+    return login_user(user, remember=remember)
 
 
 @bp.before_app_request
@@ -124,7 +140,7 @@ def verify(token: str):
             user = actions.verify_email(token)
     except DomainError as exc:
         return _link_problem(exc, "verify")
-    if login_user(user):
+    if _sign_in(user):
         flash("Thank you: your email address is confirmed and you are signed in.", "success")
         return redirect(url_for("communities.home"))
     flash("Your email address is confirmed, but this account is suspended.", "info")
@@ -163,7 +179,7 @@ def login():
     if actions.needs_new_hash(user):
         with atomic():
             actions.upgrade_password_hash(user.id, form.password.data)
-    login_user(user, remember=form.remember.data)
+    _sign_in(user, remember=form.remember.data)
     return redirect(target)
 
 
@@ -174,6 +190,8 @@ def logout():
         return redirect(url_for("communities.home"))
     if not form.validate_on_submit():
         return render_template("accounts/logout.html", form=form)
+    with atomic():
+        actions.end_session(actor())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("communities.home"))
@@ -215,7 +233,7 @@ def reset(token: str):
             user = actions.reset_password(token, form.password.data)
     except DomainError as exc:
         return _invalid("accounts/reset.html", form, exc)
-    login_user(user)
+    _sign_in(user)
     flash("Your password is changed and you are signed in.", "success")
     return redirect(url_for("communities.home"))
 

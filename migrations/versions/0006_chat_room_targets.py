@@ -1,7 +1,7 @@
 """chat rooms belong to a target (kind, target_id), made with it
 
 Revision ID: 0006_chat_room_targets
-Revises: 0004_chat
+Revises: 0005_sessions
 Create Date: 2026-12-06 19:50:00
 
 Every existing room becomes kind "community" with its community's id; every community
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_chat_room_targets"
-down_revision = "0004_chat"
+down_revision = "0005_sessions"
 branch_labels = None
 depends_on = None
 

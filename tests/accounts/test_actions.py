@@ -415,7 +415,10 @@ def test_change_of_password_needs_the_current_one_and_ends_other_sessions(app):
     user = reload(user)
     assert passwords.check_password(user.password_hash, "a new password here")
     assert user.session_generation == generation + 1
-    assert user.get_id() == f"{user.id}:{generation + 1}"
+    with atomic():
+        user = reload(user)
+        actions.start_session(user)
+    assert user.get_id() == f"{user.id}:{generation + 1}:{user.current_session_key}"
 
 
 def test_new_password_must_follow_the_rules(app):

@@ -1,8 +1,13 @@
 """Sessions and remember-me cookies: ending every other one, and keeping the current one."""
 
+from datetime import timedelta
+
 import pytest
 
-from community.accounts import passwords
+from community.accounts import actions, passwords
+from community.accounts.models import User, UserSession
+from community.db import atomic, utcnow
+from community.extensions import db
 from tests.accounts.conftest import is_signed_in, reload
 from tests.conftest import Browser
 from tests.factories import PASSWORD, make_user
@@ -160,9 +165,119 @@ def test_sessions_form_without_csrf_token_ends_nothing(two_devices, member):
 
 
 def test_forged_session_ids_are_anonymous(app, member):
-    """Session ids are "<id>:<generation>"; odd ones (only possible with the key) sign no one in."""
+    """Session ids are "<id>:<generation>:<key>" with an open session record's key; odd ones
+    (only possible with the secret key) sign no one in."""
     from community.accounts.views import load_user
 
-    assert load_user(f"{member.id}:{member.session_generation}").id == member.id
-    for session_id in (f"{member.id}:0", f"{member.id}", "x:1", "99999999999999999999:1", "", ":"):
+    with atomic():
+        user = db.session.get(User, member.id)
+        actions.start_session(user, "test")
+        key = user.current_session_key
+    generation = member.session_generation
+    assert load_user(f"{member.id}:{generation}:{key}").id == member.id
+    for session_id in (
+        f"{member.id}:{generation}",  # the format of before the session records
+        f"{member.id}:{generation}:",
+        f"{member.id}:{generation}:not-the-key",
+        f"{member.id}:0:{key}",
+        f"{member.id + 1}:{generation}:{key}",  # another member's id with this key
+        "x:1:k",
+        "99999999999999999999:1:k",
+        "",
+        ":",
+        "::",
+    ):
         assert load_user(session_id) is None
+
+
+def copied_cookies(browser: Browser, app) -> Browser:
+    """Another client holding a copy of this browser's session and remember cookies."""
+    thief = Browser(app.test_client())
+    for name in (SESSION, REMEMBER):
+        cookie = browser.client.get_cookie(name)
+        if cookie is not None:
+            thief.client.set_cookie(name, cookie.value)
+    return thief
+
+
+def assert_sent_to_sign_in(browser: Browser) -> None:
+    response = browser.get("/settings")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_a_cookie_copied_before_sign_out_gets_nothing_after(app, member, remember):
+    a = Browser(app.test_client())
+    a.login(member.email, remember=remember)
+    thief = copied_cookies(a, app)
+    assert is_signed_in(thief.client)
+    a.logout()
+    assert_sent_to_sign_in(thief)
+    assert_sent_to_sign_in(only_remember_cookie(thief) if remember else thief)
+    assert [s.ended_at is not None for s in sessions(member)] == [True]
+
+
+def sessions(member) -> list[UserSession]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            db.select(UserSession).where(UserSession.user_id == member.id).order_by(UserSession.id)
+        )
+    )
+
+
+def test_each_sign_in_has_its_own_session_record(two_devices, member):
+    a, b = two_devices
+    records = sessions(member)
+    assert len(records) == 2
+    assert all(r.ended_at is None for r in records)
+    assert len({r.key_hash for r in records}) == 2
+    a.logout()
+    assert [r.ended_at is not None for r in sessions(member)] == [True, False]
+    assert is_signed_in(b.client)
+
+
+@pytest.mark.parametrize("end_others", [change_password, sign_out_elsewhere])
+def test_ending_other_sessions_ends_their_records_and_keeps_this_one(
+    two_devices, member, end_others, published
+):
+    a, b = two_devices
+    first, second = sessions(member)
+    end_others(a)
+    first, second = sessions(member)
+    assert first.ended_at is None
+    assert second.ended_at is not None
+    assert ("__disconnect_session__", f"session:{second.id}", {"session_id": second.id}) in (
+        published
+    )
+    assert is_signed_in(a.client)
+    assert_sent_to_sign_in(b)
+
+
+def test_suspension_ends_every_session_and_cookie(app, member, outbox, published):
+    a = Browser(app.test_client())
+    a.login(member.email, remember=True)
+    thief = copied_cookies(a, app)
+    admin = make_user("Site Admin", admin=True)
+    with atomic():
+        actions.suspend_member(db.session.get(User, admin.id), reload(member), "Spam.")
+    [record] = sessions(member)
+    assert record.ended_at is not None
+    assert ("__disconnect_session__", f"session:{record.id}", {"session_id": record.id}) in (
+        published
+    )
+    assert_sent_to_sign_in(a)
+    assert_sent_to_sign_in(only_remember_cookie(thief))
+
+
+def test_a_session_records_when_it_was_last_used(app, member):
+    a = Browser(app.test_client())
+    a.login(member.email)
+    long_ago = utcnow() - timedelta(days=3)
+    with atomic():
+        [record] = db.session.scalars(db.select(UserSession))
+        record.last_seen_at = long_ago
+    assert is_signed_in(a.client)
+    [record] = sessions(member)
+    assert record.last_seen_at > long_ago + timedelta(days=2)
