@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from community import create_app, mail
@@ -313,23 +313,30 @@ def seed_database() -> None:
     if url not in _SEEDS:
         from community.seed import seed
 
+        tables = db.metadata.sorted_tables
+        before = {t: set(db.session.execute(select(*t.primary_key)).all()) for t in tables}
         seed()
-        _SEEDS[url] = [
-            (table, [dict(row._mapping) for row in db.session.execute(table.select())])
-            for table in db.metadata.sorted_tables
-        ]
+        # Only the seed's own rows: the test may have written some before asking for it.
+        _SEEDS[url] = [(t, _rows_not_in(t, before[t])) for t in tables]
         return
     written = [(table, rows) for table, rows in _SEEDS[url] if rows]
     for table, rows in written:
         db.session.execute(table.insert(), rows)
     if db.engine.dialect.name == "postgresql":
         restarts = ", ".join(
-            f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {max(r['id'] for r in rows)})"
+            f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "  # noqa: S608 (our tables)
+            f'(SELECT max(id) FROM "{t.name}"))'
             for t, rows in written
             if "id" in t.c
         )
         db.session.execute(text(f"SELECT {restarts}"))
     db.session.commit()
+
+
+def _rows_not_in(table, keys: set) -> list[dict]:
+    key_columns = list(table.primary_key)
+    rows = db.session.execute(table.select()).mappings()
+    return [dict(r) for r in rows if tuple(r[c] for c in key_columns) not in keys]
 
 
 @pytest.fixture

@@ -47,6 +47,8 @@ def test_the_parts_register_their_jobs(app):
     assert [(j.name, j.every) for j in jobs.registered_jobs(app)] == [
         ("mail", timedelta(seconds=3)),
         ("files", timedelta(hours=1)),
+        ("suspensions", timedelta(seconds=60)),
+        ("ended sessions", timedelta(seconds=2)),
     ]
     with pytest.raises(ValueError, match="registered twice"):
         register_job(app, "mail", timedelta(seconds=1), print)
