@@ -196,16 +196,21 @@ class AxeWatch:
 
 @pytest.fixture
 def open_page(chromium, site, console):
-    """open_page(viewport=DESKTOP, bypass_csp=False) -> a new Page in its own context.
+    """open_page(viewport=DESKTOP, bypass_csp=False, timezone_id=None) -> a new Page in its
+    own context (`timezone_id`: the browser's own zone, default the machine's).
 
     Every page the test visits in it is checked by axe-core (`AxeWatch`); the test fails at
     its end if any serious or critical WCAG 2.1 A/AA rule was broken.
     """
     opened = []  # (context, watch)
 
-    def _open(viewport=DESKTOP, *, bypass_csp=False):
+    def _open(viewport=DESKTOP, *, bypass_csp=False, timezone_id=None):
         context = chromium.new_context(
-            base_url=site.url, viewport=viewport, bypass_csp=bypass_csp, locale="en-GB"
+            base_url=site.url,
+            viewport=viewport,
+            bypass_csp=bypass_csp,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(10_000)
         watch = AxeWatch(viewport)
