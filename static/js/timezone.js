@@ -1,5 +1,5 @@
 // The time-zone setting suggests the browser's own zone: a button under the select that
-// chooses it (the member still saves the form). Without this script the select works alone.
+// chooses it and goes away (the member still saves the form). Without this script the select works alone.
 
 const select = document.getElementById("timezone");
 let own = "";
@@ -17,15 +17,12 @@ if (option && select.value !== own) {
   button.type = "button";
   button.className = "link-button";
   button.textContent = `Use this device's zone: ${option.textContent}`;
-  const status = document.createElement("span");
-  status.setAttribute("role", "status");
   button.addEventListener("click", () => {
     select.value = own;
     select.dispatchEvent(new Event("change", { bubbles: true }));
-    button.hidden = true;
-    status.textContent = `${option.textContent} chosen: save the profile to keep it.`;
-    select.focus();
+    hint.remove();
+    select.focus(); // the select, now showing the zone, is what is read out
   });
-  hint.append(button, status);
+  hint.append(button);
   select.insertAdjacentElement("afterend", hint);
 }
