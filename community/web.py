@@ -128,13 +128,16 @@ def to_local(value: datetime, tz_name: str | None = None) -> datetime:
     return aware.astimezone(ZoneInfo(tz_name or reader_timezone()))
 
 
-@lru_cache(maxsize=64)
 def zone_names(tz_name: str, year: int | None = None) -> dict[int, str]:
     """The names a zone goes by around `year` (default: this year), by UTC offset in minutes:
     {0: "GMT", 60: "BST"} for Europe/London. The browser has no tz database names of its own
     (Intl says "GMT+1" where Python says "BST"), so the page hands it these."""
+    return _zone_names(tz_name, year or datetime.now(UTC).year)
+
+
+@lru_cache(maxsize=256)
+def _zone_names(tz_name: str, year: int) -> dict[int, str]:
     zone = ZoneInfo(tz_name)
-    year = year or datetime.now(UTC).year
     names = {}
     for y in (year - 1, year, year + 1):
         for month in range(1, 13):
