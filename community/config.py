@@ -88,7 +88,6 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL"),
         "MAIL_FROM": env.get("MAIL_FROM", "Commons <commons@localhost>"),
         "SECRET_KEY": env.get("SECRET_KEY"),
-        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance_dir / "uploads")),
         "MAX_UPLOAD_MB": _number("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "50"), minimum=1),
         "JOBS_IN_PROCESS": _flag(
@@ -104,7 +103,20 @@ def load(env: dict[str, str] | None = None) -> dict:
         ),
     }
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024
+    site_url = env.get("SITE_URL") or bind_url(settings["HOST"], settings["PORT"])
+    settings["SITE_URL"] = site_url.rstrip("/")
     return settings
+
+
+def bind_url(host: str, port: int) -> str:
+    """SITE_URL when none is given: the address the server binds, http://HOST:PORT. A
+    wildcard bind (0.0.0.0, ::) is reached on this machine at the loopback address."""
+    host = host.strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 (a comparison, not a bind)
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
 
 
 def instance_secret_key(instance_dir: Path) -> str:

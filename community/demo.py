@@ -8,10 +8,11 @@ STEPS (threads, resources, chat, events…), all driven through the real actions
 import random
 from collections.abc import Callable
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from .accounts import passwords
-from .accounts.actions import create_organisation
+from .accounts.actions import create_organisation, update_profile
 from .accounts.models import User
 from .communities.actions import add_moderator, join_community
 from .communities.models import Community, Membership
@@ -121,11 +122,21 @@ def demo_members(rng: random.Random) -> str:
             password_hash=password_hash,
             organisation=org,
             verified_at=now,
-            bio=f"{name.split()[0]} works at {org.name}. (A fictional demo member.)",
         )
         db.session.add(user)
         members.append(user)
     db.session.flush()
+    # Each profile as a member fills it in on the settings page: the bio rendered and all.
+    for user in members:
+        update_profile(
+            user,
+            user.id,
+            display_name=user.display_name,
+            organisation=str(user.organisation.id),
+            bio=f"{user.display_name.split()[0]} works at **{user.organisation.name}**. "
+            "_(A fictional demo member.)_",
+            timezone=current_app.config["DEFAULT_TIMEZONE"],
+        )
     communities = list(
         db.session.scalars(
             select(Community)

@@ -2,9 +2,10 @@
 
 import logging
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -110,12 +111,40 @@ def _security_headers(response):
     return response
 
 
+# How a moment is shown everywhere: "6 Dec 2026, 02:36 GMT", in the reader's zone, the zone
+# named. static/js/time.js writes live-inserted times the same way, from the zone and the
+# zone names that base.html puts on <html> (`reader_timezone`, `zone_names`).
+TIME_FORMAT = "%-d %b %Y, %H:%M %Z"
+
+
+def reader_timezone() -> str:
+    """The zone times are shown in: the member's setting, else the site's default."""
+    return getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
+
+
 def to_local(value: datetime, tz_name: str | None = None) -> datetime:
     """A stored (naive UTC) time in the reader's time zone."""
-    if tz_name is None:
-        tz_name = getattr(current_user, "timezone", None) or "Europe/London"
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(ZoneInfo(tz_name))
+    return aware.astimezone(ZoneInfo(tz_name or reader_timezone()))
+
+
+def zone_names(tz_name: str, year: int | None = None) -> dict[int, str]:
+    """The names a zone goes by around `year` (default: this year), by UTC offset in minutes:
+    {0: "GMT", 60: "BST"} for Europe/London. The browser has no tz database names of its own
+    (Intl says "GMT+1" where Python says "BST"), so the page hands it these."""
+    return _zone_names(tz_name, year or datetime.now(UTC).year)
+
+
+@lru_cache(maxsize=256)
+def _zone_names(tz_name: str, year: int) -> dict[int, str]:
+    zone = ZoneInfo(tz_name)
+    names = {}
+    for y in (year - 1, year, year + 1):
+        for month in range(1, 13):
+            for day in (1, 15):
+                moment = datetime(y, month, day, 12, tzinfo=UTC).astimezone(zone)
+                names[int(moment.utcoffset().total_seconds() // 60)] = moment.tzname()
+    return names
 
 
 def filesize(size: int) -> str:
@@ -129,7 +158,7 @@ def filesize(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _localtime(value: datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
+def _localtime(value: datetime | None, fmt: str = TIME_FORMAT) -> str:
     return to_local(value).strftime(fmt) if value else ""
 
 
@@ -137,6 +166,8 @@ def _register_template_helpers(app: Flask) -> None:
     from .markup import safe
 
     app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.globals["reader_timezone"] = reader_timezone
+    app.jinja_env.globals["zone_names"] = zone_names
     app.jinja_env.filters["user_html"] = safe
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["site_name"] = "Commons"

@@ -54,6 +54,23 @@ def test_the_embedded_defaults_need_no_variables(tmp_path):
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
+        ({"PORT": "5101"}, "http://127.0.0.1:5101"),
+        ({"HOST": "commons.lan", "PORT": "8000"}, "http://commons.lan:8000"),
+        ({"HOST": "0.0.0.0", "PORT": "5101"}, "http://127.0.0.1:5101"),  # noqa: S104
+        ({"HOST": "::1", "PORT": "5101"}, "http://[::1]:5101"),
+        (
+            {"PORT": "5101", "SITE_URL": "https://commons.example.org/"},
+            "https://commons.example.org",
+        ),
+    ],
+)
+def test_site_url_follows_the_bind_address_unless_given(env, expected):
+    assert load(env)["SITE_URL"] == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
         ({}, True),
         ({"DATABASE_URL": PG}, False),
         ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, False),

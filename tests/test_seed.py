@@ -10,6 +10,7 @@ from community.db import atomic
 from community.demo import ADMIN_EMAIL, DEMO_DOMAIN, DEMO_PASSWORD
 from community.extensions import db
 from community.seed import load_record
+from tests.conftest import Browser
 from tests.factories import make_user
 
 
@@ -103,6 +104,8 @@ def test_demo_load_on_a_fresh_database(cli):
     admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
     assert admin.is_admin
     assert passwords.check_password(admin.password_hash, DEMO_PASSWORD)
+    # Profiles as members write them: each bio rendered, as the profile page shows it.
+    assert all(u.bio and "<strong>" in u.bio_html for u in members)
 
     memberships = _count(Membership)
     assert memberships >= 60
@@ -141,3 +144,16 @@ def test_demo_load_refuses_a_database_with_other_accounts(cli):
     assert "Traceback" not in result.output
     assert _count(User) == 1
     assert _count(Membership) == 0
+
+
+def test_a_demo_profile_shows_its_bio(cli, app):
+    assert cli("demo", "load").exit_code == 0
+    member = db.session.scalar(
+        select(User).where(User.site_role == "member").order_by(User.id).limit(1)
+    )
+    client = Browser(app.test_client())
+    client.login(ADMIN_EMAIL, DEMO_PASSWORD)
+    html = client.get(f"/u/{member.id}").get_data(as_text=True)
+    first = member.display_name.split()[0]
+    assert f"{first} works at <strong>{member.organisation.name}</strong>." in html
+    assert "<em>(A fictional demo member.)</em>" in html

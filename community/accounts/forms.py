@@ -27,7 +27,16 @@ def _organisation_options() -> list[tuple[str, str]]:
     )
 
 
-TIMEZONE_CHOICES = [(z, z.replace("_", " ")) for z in sorted(rules.TIMEZONES)]
+def _timezone_groups() -> dict[str, list[tuple[str, str]]]:
+    """The zones by region (<optgroup>s: "Africa", "America", …, then "UTC")."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for zone in sorted(rules.TIMEZONES - {"UTC"}):
+        groups.setdefault(zone.split("/", 1)[0], []).append((zone, zone.replace("_", " ")))
+    groups["UTC"] = [("UTC", "UTC")]
+    return groups
+
+
+TIMEZONE_CHOICES = _timezone_groups()
 
 
 class OrganisationMixin:

@@ -443,4 +443,13 @@ def organisation(slug: str):
         if current_user.is_authenticated
         else None
     )
-    return render_template("accounts/organisation.html", org=org, page=page)
+    from ..resources.queries import of_organisation
+    from ..threads.queries import started_by_organisation
+
+    return render_template(
+        "accounts/organisation.html",
+        org=org,
+        page=page,
+        resources=of_organisation(current_user, org.id),
+        threads=started_by_organisation(current_user, org.id),
+    )

@@ -252,3 +252,20 @@ def latest_posts(thread: Thread, limit: int = 10) -> list[Post]:
         .limit(limit)
     )
     return list(reversed(db.session.scalars(stmt).all()))
+
+
+def of_organisation(user: User | None, organisation_id: int, *, limit: int = 10) -> list[Resource]:
+    """The organisation page: published resources the user may see that the organisation
+    published or one of its members shared, newest first."""
+    members = select(User.id).where(User.organisation_id == organisation_id)
+    stmt = (
+        select(Resource)
+        .where(
+            Resource.status == "published",
+            (Resource.organisation_id == organisation_id) | Resource.submitter_id.in_(members),
+            _in_readable_community(user),
+        )
+        .order_by(Resource.published_at.desc(), Resource.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

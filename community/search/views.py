@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,6 @@ from . import bp
 from .queries import Filters, search
 
 QUERY_MAX = 200
-DEFAULT_TIMEZONE = "Europe/London"  # as the `localtime` filter that shows the dates
 
 
 def _arg(name: str, limit: int) -> str:
@@ -44,9 +43,9 @@ def _start_of_day(day: date | None, tz: ZoneInfo) -> datetime | None:
 
 def _reader_timezone(reader) -> ZoneInfo:
     try:
-        return ZoneInfo(getattr(reader, "timezone", None) or DEFAULT_TIMEZONE)
+        return ZoneInfo(getattr(reader, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"])
     except (ValueError, KeyError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+        return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
 
 
 # The "what" filter: its value in the URL, and the kinds of search documents it means.

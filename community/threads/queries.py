@@ -258,3 +258,24 @@ def tags_of(community: Community) -> list[tuple[Tag, int]]:
 
 def tag_by_slug(community: Community, slug: str) -> Tag | None:
     return db.session.scalar(select(Tag).where(Tag.community_id == community.id, Tag.slug == slug))
+
+
+def started_by_organisation(
+    user: User | None, organisation_id: int, limit: int = 10
+) -> list[Thread]:
+    """The organisation page: the most recently active threads its members started, of those
+    the user may read (the same filter as `latest_threads`)."""
+    members = select(User.id).where(User.organisation_id == organisation_id)
+    stmt = (
+        select(Thread)
+        .join(Community, Community.id == Thread.community_id)
+        .where(
+            Thread.author_id.in_(members),
+            Thread.deleted_at.is_(None),
+            Community.archived_at.is_(None),
+            readable_filter(user),
+        )
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

@@ -493,7 +493,10 @@ def preview():
 @bp.get("/api/members")
 @login_required
 def member_suggestions():
-    """Names for @mention autocomplete: `?q=` matches the start of names."""
+    """Names for @mention autocomplete: `?q=` matches the start of names. Each comes with the
+    member's organisation, so that four Unas can be told apart."""
+    from sqlalchemy.orm import selectinload
+
     from ..accounts.models import User
     from ..accounts.queries import listed_members
 
@@ -504,6 +507,7 @@ def member_suggestions():
     rows = db.session.scalars(
         listed_members()
         .where(User.sort_name.like(escaped + "%", escape="\\"))
+        .options(selectinload(User.organisation))
         .order_by(User.sort_name)
         .limit(8)
     ).all()
@@ -513,4 +517,9 @@ def member_suggestions():
 
 def _suggestion(user, *, unique: bool) -> dict:
     token = user.display_name if unique else f"{user.display_name}|{user.id}"
-    return {"id": user.id, "name": user.display_name, "mention": f"@**{token}**"}
+    return {
+        "id": user.id,
+        "name": user.display_name,
+        "organisation": user.organisation_name or "",
+        "mention": f"@**{token}**",
+    }

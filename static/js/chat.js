@@ -20,6 +20,8 @@
 // (again while `more`), then resends every message that was not acknowledged with the same
 // client_id, so the server never stores one twice.
 
+import { formatShort } from "./time.js";
+
 const root = document.querySelector("[data-chat-room]");
 const log = root?.querySelector("[data-chat-log]"); // the list of messages
 const scroller = log?.closest("[data-chat-scroll]") || log; // role="log", the box that scrolls
@@ -76,22 +78,6 @@ function newClientId() {
   const bytes = new Uint8Array(16);
   window.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-const timeParts = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
-// "5 Mar 14:03", as the server writes it.
-function formatTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  const p = Object.fromEntries(timeParts.formatToParts(date).map((x) => [x.type, x.value]));
-  return `${p.day} ${p.month} ${p.hour}:${p.minute}`;
 }
 
 function plural(n, noun) {
@@ -247,7 +233,7 @@ function fill(li, p) {
   li.classList.toggle("mine", Boolean(p.author) && p.author.id === me);
   li.dataset.edited = p.edited_at || "";
   if (typeof p.body === "string") li.dataset.source = p.body;
-  const when = el("time", { datetime: p.created_at }, formatTime(p.created_at));
+  const when = el("time", { datetime: p.created_at }, formatShort(p.created_at));
   const meta = el(
     "p",
     { class: "chat-meta" },
@@ -483,7 +469,7 @@ function someoneTyping(member) {
 }
 
 function mutedText(until) {
-  const when = formatTime(until);
+  const when = formatShort(until);
   return `A moderator has muted you in this room until ${when}. You can still read it.`;
 }
 

@@ -119,7 +119,15 @@ function setupMentions(composer) {
       li.id = `${list.id}-${i}`;
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
-      li.textContent = member.name;
+      const name = document.createElement("span");
+      name.textContent = member.name;
+      li.append(name);
+      if (member.organisation) {
+        const organisation = document.createElement("span");
+        organisation.className = "mention-organisation";
+        organisation.textContent = ` · ${member.organisation}`; // which Una: her organisation
+        li.append(organisation);
+      }
       li.addEventListener("mousedown", (e) => {
         e.preventDefault(); // keep the focus (and the caret) in the textarea
         choose(i);

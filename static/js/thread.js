@@ -7,6 +7,8 @@
 // After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed.
 // `html` always comes from the server's sanitiser (community/markup.py).
 
+import { formatMoment } from "./time.js";
+
 const root = document.querySelector("[data-thread]");
 const postsEl = root?.querySelector("[data-posts]");
 const statusEl = root?.querySelector("[data-live-status]");
@@ -47,7 +49,7 @@ function renderPost(p) {
   const author = p.author
     ? el("a", { href: `/u/${p.author.id}` }, p.author.name)
     : "A former member";
-  const when = el("time", { datetime: p.created_at }, new Date(p.created_at).toLocaleString());
+  const when = el("time", { datetime: p.created_at }, formatMoment(p.created_at));
   const body = el("div", { class: "prose post-body" });
   body.innerHTML = p.html; // sanitised by the server when the post was written
   const article = el(

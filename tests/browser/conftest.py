@@ -9,6 +9,7 @@ like `flask seed`; the test body runs inside the same app's context, so factorie
 outbox work as in the other tests. Tables are emptied after each test.
 """
 
+import json
 import os
 import re
 import threading
@@ -33,6 +34,35 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "best-practice"]
+# What every page a browser test visits is checked against (see `AxeWatch`).
+AXE_EVERY_PAGE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_EVERY_PAGE_IMPACTS = ["serious", "critical"]
+# Runs in every document (an init script, so the site's CSP does not apply): axe-core, then a
+# check after each load whose serious and critical findings go to Python through a binding.
+# `__axeCheck()` runs it again on the page as it is now (the runs take turns: axe runs one at
+# a time) and resolves when the findings have been reported.
+AXE_RUNNER = """
+(() => {
+  if (window.top !== window || !window.axe) return;
+  const options = {runOnly: {type: "tag", values: %(tags)s}, resultTypes: ["violations"]};
+  const impacts = %(impacts)s;
+  let turn = Promise.resolve();
+  window.__axeCheck = () => {
+    const run = turn.then(async () => {
+      const result = await window.axe.run(document, options);
+      const found = result.violations
+        .filter((v) => impacts.includes(v.impact))
+        .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                      nodes: v.nodes.map((n) => n.target.join(" "))}));
+      await window.__axeReport(location.pathname + location.search, found);
+    });
+    turn = run.catch(() => {});
+    return run;
+  };
+  window.__axeIdle = () => turn;
+  window.addEventListener("load", () => window.__axeCheck());
+})();
+"""
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -114,24 +144,93 @@ def console():
     return Console()
 
 
+@dataclass
+class AxeWatch:
+    """axe-core (WCAG 2.1 A/AA) on every page a browser test visits, after every load.
+
+    Each context gets axe and `AXE_RUNNER` as an init script; each load is checked in the page
+    and the serious or critical violations come back through the `__axeReport` binding. When
+    the test ends, every page still open is checked once more as it is then (pages change
+    after they load), and the test fails with every rule broken, where and on which elements.
+    """
+
+    viewport: dict
+    violations: dict = field(default_factory=dict)  # (path, rule) -> (impact, help, {targets})
+
+    @staticmethod
+    def init_script() -> str:
+        runner = AXE_RUNNER % {
+            "tags": json.dumps(AXE_EVERY_PAGE_TAGS),
+            "impacts": json.dumps(AXE_EVERY_PAGE_IMPACTS),
+        }
+        return AXE_JS.read_text(encoding="utf-8") + "\n" + runner
+
+    def report(self, source, path: str, found: list[dict]) -> None:
+        for v in found:
+            _, _, targets = self.violations.setdefault(
+                (path, v["id"]), (v["impact"], v["help"], set())
+            )
+            targets.update(v["nodes"])
+
+    def check_now(self, page) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        if page.is_closed():
+            return
+        try:
+            page.evaluate("() => window.__axeCheck && window.__axeCheck()")
+        except PlaywrightError as exc:  # the page is mid-navigation or gone: nothing to check
+            if "has been closed" not in str(exc) and "navigat" not in str(exc):
+                raise
+
+    def failure(self) -> str | None:
+        if not self.violations:
+            return None
+        size = f"{self.viewport['width']}x{self.viewport['height']}"
+        lines = [f"axe-core found WCAG 2.1 A/AA violations at {size}:"]
+        for (path, rule), (impact, help_text, targets) in sorted(self.violations.items()):
+            lines.append(f"  {path}: {rule} ({impact}): {help_text}")
+            lines += [f"    {target}" for target in sorted(targets)]
+        return "\n".join(lines)
+
+
 @pytest.fixture
 def open_page(chromium, site, console):
-    """open_page(viewport=DESKTOP, bypass_csp=False) -> a new Page in its own context."""
-    contexts = []
+    """open_page(viewport=DESKTOP, bypass_csp=False, timezone_id=None) -> a new Page in its
+    own context (`timezone_id`: the browser's own zone, default the machine's).
 
-    def _open(viewport=DESKTOP, *, bypass_csp=False):
+    Every page the test visits in it is checked by axe-core (`AxeWatch`); the test fails at
+    its end if any serious or critical WCAG 2.1 A/AA rule was broken.
+    """
+    opened = []  # (context, watch)
+
+    def _open(viewport=DESKTOP, *, bypass_csp=False, timezone_id=None):
         context = chromium.new_context(
-            base_url=site.url, viewport=viewport, bypass_csp=bypass_csp, locale="en-GB"
+            base_url=site.url,
+            viewport=viewport,
+            bypass_csp=bypass_csp,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(10_000)
-        contexts.append(context)
+        watch = AxeWatch(viewport)
+        context.expose_binding("__axeReport", watch.report)
+        context.add_init_script(script=AxeWatch.init_script())
+        opened.append((context, watch))
         page = context.new_page()
         console.watch(page)
         return page
 
     yield _open
-    for context in contexts:
+    failures = []
+    for context, watch in opened:
+        for page in context.pages:
+            watch.check_now(page)
         context.close()
+        if problem := watch.failure():
+            failures.append(problem)
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
 
 
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
@@ -144,10 +243,18 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def axe_violations(page) -> list[str]:
-    """Run axe-core on the page (its context must bypass CSP) and summarise what it found."""
-    page.add_script_tag(path=str(AXE_JS))
+    """Run axe-core on the page with `AXE_TAGS` and summarise what it found.
+
+    Pages from `open_page` already carry axe (and this waits for their own check to finish:
+    axe runs one at a time); any other page's context must bypass CSP for the script tag.
+    """
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        """async (tags) => {
+          if (window.__axeIdle) await window.__axeIdle();
+          return await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        }""",
         AXE_TAGS,
     )
     return [

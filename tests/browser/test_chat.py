@@ -638,3 +638,23 @@ def test_the_chat_page_has_no_axe_violations_and_fits(open_page, people, viewpor
     check("new messages below")
     lines = [f"{label}:\n  " + "\n  ".join(problems) for label, problems in found.items()]
     assert not found, "\n".join(lines)
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("moderator", [False, True], ids=["member", "moderator"])
+def test_on_a_phone_the_composer_is_on_the_first_screen(open_page, people, moderator):
+    for n in range(30):  # a busy room: the log is full
+        say(people.bob, f"Message {n} about social value weighting in tenders.", f"c{n}")
+    page = open_chat(open_page, people.mod if moderator else people.ada, PHONE_390)
+    box = composer(page).bounding_box()
+    send = page.get_by_role("button", name="Send").bounding_box()
+    log = page.locator("[data-chat-scroll]").bounding_box()
+    found = f"message box {box}, Send {send}, log {log}"
+    assert page.evaluate("() => window.scrollY") == 0, found
+    assert box["y"] >= 0, found
+    assert box["y"] + box["height"] <= PHONE_390["height"], found
+    assert send["y"] + send["height"] <= PHONE_390["height"], found
+    assert log["height"] >= 150, found  # and the messages still have room
+    assert horizontal_overflow(page) == 0

@@ -280,7 +280,10 @@ def test_mention_autocomplete_with_the_keyboard(open_page, people, console):
     box.press_sequentially("Thanks @Ad")
     suggestions = page.get_by_role("listbox", name="People to mention")
     expect(suggestions).to_be_visible()
-    expect(suggestions.get_by_role("option")).to_have_text(["Ada Lovelace", "Adaeze Nwosu"])
+    # Each name comes with its organisation (two people may share a name).
+    expect(suggestions.get_by_role("option")).to_have_text(
+        ["Ada Lovelace · Test Organisation", "Adaeze Nwosu · Test Organisation"]
+    )
     expect(page.locator("[data-composer-status]")).to_have_text(re.compile("2 people match"))
     box.press("ArrowDown")
     expect(suggestions.get_by_role("option", name="Ada Lovelace")).to_have_attribute(
@@ -288,7 +291,7 @@ def test_mention_autocomplete_with_the_keyboard(open_page, people, console):
     )
     active = box.get_attribute("aria-activedescendant")
     assert active
-    assert page.locator(f"#{active}").inner_text() == "Ada Lovelace"
+    assert page.locator(f"#{active}").inner_text() == "Ada Lovelace · Test Organisation"
     box.press("Enter")
     expect(box).to_have_value("Thanks @**Ada Lovelace** ")
     expect(suggestions).to_be_hidden()
@@ -298,7 +301,7 @@ def test_mention_autocomplete_with_the_keyboard(open_page, people, console):
 
     # Escape closes the list and keeps what was typed; Enter then makes a new line.
     box.press_sequentially(" @Bo")
-    expect(suggestions.get_by_role("option")).to_have_text(["Bob Okafor"])
+    expect(suggestions.get_by_role("option")).to_have_text(["Bob Okafor · Test Organisation"])
     box.press("Escape")
     expect(suggestions).to_be_hidden()
     box.press("Enter")

@@ -885,3 +885,25 @@ def test_the_community_page_survives_any_cursor(app, alice, bob):
     ]:
         response = browser.get(f"/c/procurement?after={cursor}")
         assert response.status_code == 200, cursor
+
+
+def test_mention_suggestions_name_each_person_s_organisation(app, browser):
+    from community.accounts import actions as account_actions
+
+    with atomic():
+        riverside = account_actions.create_organisation(name="Riverside Enterprise Trust")
+    make_user("Una Byrne", organisation=str(riverside.id))
+    make_user("Una Byrne", organisation_other="Hilltop Co-op")
+    make_user("Una Kelly", organisation_other="Kelly & Daughters")
+    asker = make_user("Asker", email="asker@example.org")
+    browser.login(asker.email)
+    with count_statements() as statements:
+        members = browser.get("/api/members?q=una").get_json()["members"]
+    assert sorted((m["name"], m["organisation"]) for m in members) == [
+        ("Una Byrne", "Hilltop Co-op"),
+        ("Una Byrne", "Riverside Enterprise Trust"),
+        ("Una Kelly", "Kelly & Daughters"),
+    ]
+    assert sorted(m["mention"][:13] for m in members) == ["@**Una Byrne|"] * 2 + ["@**Una Kelly*"]
+    # the organisations in one query, not one per person
+    assert len([s for s in statements if "FROM organisation" in s]) == 1
