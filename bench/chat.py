@@ -178,10 +178,16 @@ def create_members(count: int) -> dict:
                 .where(Community.id == community.id)
                 .values(member_count=Community.member_count + count)
             )
-        # What Flask-Login's login_user() leaves in the session: "_user_id" is User.get_id(),
-        # "<id>:<session generation>".
+        # What signing in leaves in the session: a session record per member, and
+        # "_user_id" is User.get_id(), "<id>:<session generation>:<session key>".
+        from community.accounts.actions import start_session
+
+        with atomic():
+            for user in users:
+                start_session(user, "bench")
+            ids = [u.get_id() for u in users]
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True}) for u in users]
+        cookies = [serializer.dumps({"_user_id": user_id, "_fresh": True}) for user_id in ids]
         return {"name": app.config["SESSION_COOKIE_NAME"], "cookies": cookies}
 
 

@@ -72,6 +72,12 @@ class User(UserMixin, db.Model):
     current_session = None  # a UserSession
     current_session_key = None  # its key, a str
 
+    # Flask-Login's UserMixin compares members by get_id(), which names a session: compare
+    # the rows instead (one object per row in a database session).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
         """ "<id>:<generation>:<session key>": the session's record must still be open."""
         if self.current_session_key is None:
