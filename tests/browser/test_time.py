@@ -74,6 +74,9 @@ def test_the_zone_setting_is_grouped_and_suggests_the_browser_s_zone(open_page):
     expect(page.get_by_role("button", name=re.compile("this device's zone"))).to_have_count(0)
 
 
+# The test server may drop a static file half-sent when the JavaScript-less page moves on
+# (seen once with the favicon): a closed-late file handle, not a fault of the page.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_zone_setting_works_without_javascript(chromium, site):
     ada = make_user("Ada Lovelace", email="ada@example.org")
     context = chromium.new_context(base_url=site.url, java_script_enabled=False, locale="en-GB")

@@ -64,12 +64,11 @@ def wait_for(path: Path, server: LiveServer, seconds: float = 60) -> str:
     return path.read_text()
 
 
-# Known failure, recorded in issue 12: a CPU-bound job in a real thread starves the gevent
-# hub of the GIL (each return from I/O waits out the 5 ms switch interval), so since sign-in
-# and page loads do more database round trips (session records) the server no longer
-# answers in time. Heavy jobs need a separate process, not a thread; strict, so the mark
-# goes when that lands.
-@pytest.mark.xfail(strict=True, reason="heavy jobs starve the hub from a thread: issue 12")
+# Known flaky failure, recorded in issue 12: a CPU-bound job in a real thread can starve the
+# gevent hub of the GIL (each return from I/O waits out the 5 ms switch interval); on some
+# runs the server then does not answer in time, on others it does. Heavy jobs need a
+# separate process, not a thread: the mark goes when that lands.
+@pytest.mark.xfail(strict=False, reason="heavy jobs can starve the hub from a thread: issue 12")
 def test_a_page_and_a_websocket_answer_while_a_heavy_job_runs(heavy_server):
     server, env = heavy_server
     started = wait_for(server.instance_dir / "heavy-started", server)
