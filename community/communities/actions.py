@@ -5,6 +5,7 @@ import re
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
 from ..admin.actions import record
@@ -147,13 +148,8 @@ def leave_community(user: User, slug: str) -> Community:
     if not removed:
         raise Invalid(f"You are not a member of {community.name}.")
     _count_members(community, -1)
-    if not community.is_public:
-        # Their open thread pages must stop receiving live posts of this community.
-        from ..chat.actions import recheck_live_room
-        from ..threads.actions import recheck_live_readers_of
-
-        recheck_live_readers_of(community.id)
-        recheck_live_room("community", community.id)
+    # Their open thread pages and chat must stop receiving live posts of a members-only one.
+    signals.membership_lost.emit(user=user, community=community)
     return community
 
 

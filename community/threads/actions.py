@@ -1,27 +1,21 @@
 """Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
 
-import re
-
-from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime
+from .. import markup, realtime, signals
 from ..accounts.models import User
 from ..admin.actions import record
 from ..communities import actions as community_actions
-from ..communities.models import Community, Membership
+from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..notifications import actions as notify
-from ..search import actions as search
 from . import mentions, rules
 from .models import (
     REACTIONS,
     CommunityRead,
     Post,
-    PostLink,
     PostRevision,
     Reaction,
     Subscription,
@@ -200,11 +194,9 @@ def _add_post(
         .where(Community.id == thread.community_id)
         .values(post_count=Community.post_count + 1, last_activity_at=now)
     )
-    index_post(post)
-    record_links(post)
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
-    _notify_about_post(post, mentioned)
+    signals.post_published.emit(post=post, mentioned=mentioned)
     realtime.publish("thread.reply", post_event(post), room=f"thread:{thread.id}")
     return post
 
@@ -222,106 +214,17 @@ def post_event(post: Post) -> dict:
     }
 
 
-def index_post(post: Post) -> None:
-    """Put a post (the thread itself, for its first post) in the search index."""
-    thread = post.thread
-    if thread.deleted_at is not None or post.deleted_at is not None:
-        return  # out of the index for good (a moderator may still edit inside a deleted thread)
-    first = post.number == 1
-    search.index_document(
-        "thread" if first else "post",
-        thread.id if first else post.id,
-        title=thread.title,
-        body=post.source,
-        url=f"/t/{thread.id}" if first else f"/p/{post.id}",
-        community_id=thread.community_id,
-        author_id=post.author_id,
-        created_at=post.created_at,
-        thread_id=thread.id,
-    )
-
-
-def _site_link(kind_path: str) -> re.Pattern:
-    """`/<kind_path>/<id>` on this site: a relative path, or an absolute URL on SITE_URL."""
-    site = re.escape(current_app.config["SITE_URL"].rstrip("/"))
-    return re.compile(rf"(?:{site}|(?<![\w.:/-]))/{kind_path}/(\d{{1,10}})\b")
-
-
-def record_links(post: Post) -> None:
-    """Keep the post's links to resources (the resource page's "discussed in")."""
-    ids = {int(n) for n in _site_link("resources").findall(post.source)}
-    ids = {i for i in ids if rules.as_id(i) is not None}
-    db.session.execute(delete(PostLink).where(PostLink.post_id == post.id))
-    for target_id in sorted(ids)[:20]:
-        db.session.add(
-            PostLink(post_id=post.id, thread_id=post.thread_id, target_kind="resource",
-                     target_id=target_id)
-        )  # fmt: skip
-
-
 def _slugify(title: str) -> str:
     from ..accounts.actions import slugify
 
     return slugify(title)[:80]
 
 
-# --- notifications and watching -------------------------------------------------------------
-
-
-def _notify_about_post(post: Post, mentioned: list[User]) -> None:
-    thread = post.thread
-    author_id = post.author_id
-    readers = [u for u in mentioned if u.id != author_id]
-    mentioned_ids = set(_readers_among(thread.community, [u.id for u in readers]))
-    excerpt = mentions.excerpt(post.source)
-    for user_id in sorted(mentioned_ids):
-        notify.notify(
-            user_id, "mention", actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=excerpt,
-        )  # fmt: skip
-    # Watchers of the community hear of new threads too; a thread's first post says so.
-    kind = "thread" if post.number == 1 else "reply"
-    watcher_ids = set(watchers_of(thread)) - mentioned_ids - {author_id}
-    for user_id in sorted(watcher_ids):
-        notify.notify(
-            user_id, kind, actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=excerpt,
-        )  # fmt: skip
-    notify.publish_counts(mentioned_ids | watcher_ids)
-
-
-def watchers_of(thread: Thread) -> list[int]:
-    """Members watching the thread, or its community without having unwatched the thread."""
-    thread_rows = db.session.execute(
-        select(Subscription.user_id, Subscription.watching).where(
-            Subscription.thread_id == thread.id
-        )
-    ).all()
-    unwatched = {uid for uid, watching in thread_rows if not watching}
-    watching = {uid for uid, w in thread_rows if w}
-    watching |= set(
-        db.session.scalars(
-            select(Subscription.user_id).where(
-                Subscription.community_id == thread.community_id, Subscription.watching
-            )
-        )
-    )
-    return _readers_among(thread.community, watching - unwatched)
-
-
-def _readers_among(community: Community, user_ids) -> list[int]:
-    """Those of `user_ids` who may read `community` (and are not suspended), in one query."""
-    if not user_ids:
-        return []
-    stmt = select(User.id).where(User.id.in_(sorted(user_ids)), User.suspended_at.is_(None))
-    if not community.is_public:
-        member = select(Membership.user_id).where(Membership.community_id == community.id)
-        stmt = stmt.where(User.id.in_(member) | (User.site_role == "admin"))
-    return sorted(db.session.scalars(stmt))
+# --- watching -------------------------------------------------------------------------------------
 
 
 def is_watching(user: User | None, thread: Thread) -> bool:
-    """Whether the member hears of new posts in the thread (see watchers_of)."""
+    """Whether the member hears of new posts in the thread (see notices.watchers_of)."""
     if user is None:
         return False
     rows = db.session.execute(
@@ -488,28 +391,14 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     _, before = mentions.resolve(post.source)
     linked_source, mentioned = mentions.resolve(body)
     post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
-    index_post(post)
-    record_links(post)
     already = {u.id for u in before}
-    _notify_about_new_mentions(post, [u for u in mentioned if u.id not in already])
+    signals.post_changed.emit(post=post, mentioned=[u for u in mentioned if u.id not in already])
     realtime.publish(
         "thread.edited",
         {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
         room=f"thread:{post.thread_id}",
     )
     return post
-
-
-def _notify_about_new_mentions(post: Post, users: list[User]) -> None:
-    thread = post.thread
-    wanted = [u.id for u in users if u.id != post.author_id]
-    ids = _readers_among(thread.community, wanted)
-    for user_id in ids:
-        notify.notify(
-            user_id, "mention", actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=mentions.excerpt(post.source),
-        )  # fmt: skip
-    notify.publish_counts(set(ids))
 
 
 def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevision]]:
@@ -538,10 +427,7 @@ def delete_post(actor: User, post_id: int) -> Post:
             .where(Community.id == thread.community_id)
             .values(post_count=Community.post_count - 1)
         )
-    if post.number == 1:
-        search.remove_document("thread", thread.id)
-    else:
-        search.remove_document("post", post.id)
+    signals.post_hidden.emit(post=post, reason="deleted")
     if post.author_id != actor.id:
         record(actor, "post.delete", post, thread_id=thread.id)
     realtime.publish(
@@ -637,11 +523,7 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, target, names)
-    search.move_thread_documents(thread.id, target.id)
-    # Its notifications follow it: readers who cannot see the new community no longer see them.
-    notify.move_to_community(
-        "post", select(Post.id).where(Post.thread_id == thread.id), community_id=target.id
-    )
+    signals.thread_moved.emit(thread=thread, from_community_id=source_id)
     record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])
     return thread
@@ -677,7 +559,7 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
                 post_count=Community.post_count - thread.post_count,
             )
         )
-        search.remove_thread_documents(thread.id)
+        signals.target_deleted.emit(kind="thread", id=thread.id)
         record(actor, "thread.delete", thread)
         recheck_live_readers([thread.id])
     return thread
