@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from .. import markup, signals, storage
 from ..accounts.models import Organisation, User
 from ..admin.actions import record
-from ..communities import actions as community_actions
+from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
@@ -64,13 +64,13 @@ def can_curate(user: User | None, resource: Resource) -> bool:
         return False
     if user.is_admin:
         return True
-    return any(community_actions.is_moderator(user, c) for c in live_communities(resource))
+    return any(community_access.is_moderator(user, c) for c in live_communities(resource))
 
 
 def curates_all(user: User, communities: list[Community]) -> bool:
     """Admins, and moderators of every one of these communities: their own submissions
     publish directly (a moderator of one community never self-publishes into another)."""
-    return user.is_admin or all(community_actions.is_moderator(user, c) for c in communities)
+    return user.is_admin or all(community_access.is_moderator(user, c) for c in communities)
 
 
 def is_submitter(user: User | None, resource: Resource) -> bool:
@@ -79,7 +79,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 
 def can_view(user: User | None, resource: Resource) -> bool:
     communities = live_communities(resource)
-    if not any(community_actions.can_read(user, c) for c in communities):
+    if not any(community_access.can_read(user, c) for c in communities):
         return False
     if resource.status in VISIBLE_TO_READERS:
         return True
@@ -115,7 +115,7 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
 def _check_can_submit_to(user: User, community: Community) -> None:
     if user.is_admin and user.suspended_at is None:
         return
-    community_actions.check_can_post(user, community)
+    community_access.check_can_post(user, community)
 
 
 def _communities(user: User, slugs: list[str], *, already: list[Community] = ()) -> list:
@@ -133,7 +133,7 @@ def _communities(user: User, slugs: list[str], *, already: list[Community] = ())
             chosen.append(kept[slug])
             continue
         try:
-            community = community_actions.access_community(user, slug)
+            community = community_access.access_community(user, slug)
             _check_can_submit_to(user, community)
         except (NotFound, Forbidden) as exc:
             raise Invalid(
@@ -449,7 +449,7 @@ def discussion_community(user: User | None, resource: Resource) -> Community | N
     else:
         candidates = sorted(live_communities(resource), key=lambda c: not c.is_public)
     for community in candidates:
-        if community.archived_at is None and community_actions.membership(user, community):
+        if community.archived_at is None and community_access.membership(user, community):
             return community
     return None
 
@@ -481,7 +481,7 @@ def add_archive_entry(actor: User | None, details: Details, *, note: str) -> Res
     Used by `make demo` and by admins importing the network's history; no file, no link.
     """
     _validate(details)
-    communities = [community_actions.access_community(actor, s) for s in details.communities]
+    communities = [community_access.access_community(actor, s) for s in details.communities]
     resource = Resource(
         submitter=actor, status="pending", download_count=0, version_count=0,
         availability_note=note[:200],

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import markup, realtime, signals
 from ..accounts.models import User
 from ..admin.actions import record
-from ..communities import actions as community_actions
+from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
@@ -50,9 +50,9 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     if thread is None:
         raise NotFound()
     community = thread.community
-    if community.archived_at is not None or not community_actions.can_read(user, community):
+    if community.archived_at is not None or not community_access.can_read(user, community):
         raise NotFound()
-    moderator = community_actions.is_moderator(user, community)
+    moderator = community_access.is_moderator(user, community)
     if thread.deleted_at is not None:
         if not moderator:
             # Only someone who could read the community learns why: the thread was there.
@@ -60,7 +60,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
         if need == "reply":
             raise Forbidden(DELETED_MESSAGE)
     if need == "reply":
-        community_actions.check_can_post(user, community)
+        community_access.check_can_post(user, community)
         if thread.locked and not moderator:
             raise Forbidden(LOCKED_MESSAGE)
     elif need == "moderate" and not moderator:
@@ -76,14 +76,14 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     if post is None:
         raise NotFound()
     thread = access_thread(user, post.thread_id)
-    moderator = community_actions.is_moderator(user, thread.community)
+    moderator = community_access.is_moderator(user, thread.community)
     if need == "edit":
         if post.deleted_at is not None:
             raise Forbidden("This post was deleted.")
         if not moderator:
             if user is None or post.author_id != user.id:
                 raise Forbidden("You can only change your own posts.")
-            community_actions.check_can_post(user, thread.community)
+            community_access.check_can_post(user, thread.community)
             if thread.locked:
                 raise Forbidden("This thread is locked: its posts can no longer be changed.")
     return post
@@ -116,7 +116,7 @@ def start_thread(
     client_token: str | None = None,
 ) -> Thread:
     """Start a thread with its first post. Members of the community who are not suspended."""
-    community = community_actions.access_community(author, slug, need="post")
+    community = community_access.access_community(author, slug, need="post")
     title = rules.check_title(title)
     body = rules.check_body(body)
     tag_names = rules.check_tags(tags)
@@ -291,7 +291,7 @@ def watches_community(user: User | None, community: Community) -> bool:
 
 def set_community_watching(user: User, slug: str, *, watching: bool) -> None:
     """Watch every new post in a community, or stop. Anyone who can read it."""
-    community = community_actions.access_community(user, slug)
+    community = community_access.access_community(user, slug)
     mine = select(Subscription).where(
         Subscription.user_id == user.id, Subscription.community_id == community.id
     )
@@ -348,7 +348,7 @@ def mark_read(user: User, thread_id: int, *, up_to: int) -> None:
 
 def mark_community_read(user: User, slug: str) -> None:
     """Mark every thread of a community read ("mark all read")."""
-    community = community_actions.access_community(user, slug)
+    community = community_access.access_community(user, slug)
     now = utcnow()
     existing = select(CommunityRead).where(
         CommunityRead.user_id == user.id, CommunityRead.community_id == community.id
@@ -404,7 +404,7 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
 def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevision]]:
     """A post and its earlier versions, newest first. Anyone who can read the post."""
     post = access_post(viewer, post_id)
-    if post.deleted_at is not None and not community_actions.is_moderator(
+    if post.deleted_at is not None and not community_access.is_moderator(
         viewer, post.thread.community
     ):
         raise NotFound()
@@ -444,7 +444,7 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
     if kind not in REACTIONS:
         raise Invalid("That reaction is not one of the choices.")
     post = access_post(user, post_id)
-    community_actions.check_can_post(user, post.thread.community)
+    community_access.check_can_post(user, post.thread.community)
     if post.deleted_at is not None:
         raise Forbidden("This post was deleted.")
     existing = db.session.scalar(
@@ -502,7 +502,7 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread = access_thread(actor, thread_id, need="moderate", lock=True)
     if thread.deleted_at is not None:
         raise Invalid("This thread is deleted: it cannot be moved.", field="community")
-    target = community_actions.access_community(actor, to_slug, need="moderate")
+    target = community_access.access_community(actor, to_slug, need="moderate")
     if target.id == thread.community_id:
         raise Invalid("The thread is already in that community.", field="community")
     source_id = thread.community_id
@@ -591,10 +591,10 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
 def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
     """Replace a thread's tags. Its author or a moderator."""
     thread = access_thread(actor, thread_id)
-    if not community_actions.is_moderator(actor, thread.community):
+    if not community_access.is_moderator(actor, thread.community):
         if thread.author_id != actor.id:
             raise Forbidden("Only the thread's author or a moderator can change its tags.")
-        community_actions.check_can_post(actor, thread.community)
+        community_access.check_can_post(actor, thread.community)
     names = rules.check_tags(tags)
     thread.tags = []
     db.session.flush()
@@ -604,7 +604,7 @@ def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
 
 def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
     """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
-    community = community_actions.access_community(actor, slug, need="moderate")
+    community = community_access.access_community(actor, slug, need="moderate")
     tag = _community_tag(community, tag_id)
     names = rules.check_tags([name])
     if not names:
@@ -624,7 +624,7 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
 
 def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag:
     """Fold one tag into another: its threads get the other tag. Moderators."""
-    community = community_actions.access_community(actor, slug, need="moderate")
+    community = community_access.access_community(actor, slug, need="moderate")
     source, target = _community_tag(community, source_id), _community_tag(community, target_id)
     if source.id == target.id:
         raise Invalid("Choose two different tags.", field="target")
