@@ -187,8 +187,9 @@ def _connect_receivers(app: Flask) -> None:
     """Each domain subscribes to the signals it reacts to (community/signals.py), for this
     app; within a signal, receivers run in this order."""
     from .chat import receivers as chat_receivers
+    from .communities import rooms as communities_receivers
     from .resources import receivers as resources_receivers
     from .threads import receivers as threads_receivers
 
-    for domain in (threads_receivers, resources_receivers, chat_receivers):
+    for domain in (communities_receivers, threads_receivers, resources_receivers, chat_receivers):
         domain.connect(app)

@@ -166,6 +166,11 @@ resource_decided = _signal(
 
 # --- communities and members -----------------------------------------------------------------
 
+community_created = _signal(
+    "community-created",
+    "A community was created (flushed, with its id): its chat room is made with it.",
+    community="communities.models.Community",
+)
 membership_lost = _signal(
     "membership-lost",
     "A member left (or was removed from) a community: recheck what they may read live.",

@@ -161,7 +161,8 @@ RESERVED_SLUG_PREFIXES = ("event-",)
 def create_community(
     *, slug: str, name: str, description: str = "", visibility: str = "public", position: int = 0
 ) -> Community:
-    """Create a community (the seed step and, later, admins), with its chat room."""
+    """Create a community (the seed step and, later, admins); its chat room is made by the
+    community_created receiver (rooms.py), in this transaction."""
     if visibility not in VISIBILITIES:
         raise Invalid("Visibility is public or members.", field="visibility")
     if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
@@ -184,8 +185,6 @@ def create_community(
         slug=slug, name=name, description=description, visibility=visibility, position=position
     )
     db.session.add(community)
-    db.session.flush()  # its id, for the room
-    from ..chat.access import create_room
-
-    create_room("community", community.id)
+    db.session.flush()  # its id, for its room and whatever else receivers make with it
+    signals.community_created.emit(community=community)
     return community
