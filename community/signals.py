@@ -11,13 +11,15 @@ action's and every other receiver's roll back together (one transaction), and wh
 published for after the commit (`realtime.publish`, queued mail) is dropped with them. A
 receiver that must not fail the action catches its own errors.
 
-Receivers are connected per app: `connect(app, (signal, receiver), …)` from `create_app`
-(each domain's `receivers.connect`), with the app as blinker's sender, and `emit` sends
+Receivers are connected per app: `connect(app, (signal, receiver), …)`, called from
+`create_app` (each domain's `connect(app)`), with the app as blinker's sender; `emit` sends
 from the current app. Blinker keeps its connections in the module-level signal, not in the
 app, so a kept test app whose `app.extensions` registries are copied back after each test
 keeps its receivers exactly once (connecting the same pair again changes nothing), another
 app's receivers never run for it, and an app that is garbage-collected takes its connections
-with it. A test connects a receiver of its own for one block with blinker's public API:
+with it. (Not a registry in `app.extensions`: the suite copies those back shallowly after
+each test, so a receiver one test appended to a signal's list there would stay for the
+next.) A test connects a receiver of its own for one block with blinker's public API:
 `with signals.post_published.connected_to(spy, sender=app): …`.
 
 A receiver is called as `receiver(app, **payload)`; it takes the keywords it needs and `**_`.
