@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_jobs(app)
+    _connect_receivers(app)
 
     from . import web
 
@@ -180,3 +181,15 @@ def _register_jobs(app: Flask) -> None:
     filesweep.register_jobs(app)
     for domain in (accounts_jobs, media_jobs, resources_jobs):
         domain.register(app)
+
+
+def _connect_receivers(app: Flask) -> None:
+    """Each domain subscribes to the signals it reacts to (community/signals.py), for this
+    app; within a signal, receivers run in this order."""
+    from .chat import receivers as chat_receivers
+    from .communities import rooms as communities_receivers
+    from .resources import receivers as resources_receivers
+    from .threads import receivers as threads_receivers
+
+    for domain in (communities_receivers, threads_receivers, resources_receivers, chat_receivers):
+        domain.connect(app)

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime
+from .. import markup, realtime, signals
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -322,6 +322,7 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     member.suspension_reason = reason
     end_all_sessions(member)
     record(actor, "member.suspend", member, reason=reason, until=until and until.isoformat())
+    signals.member_suspended.emit(user=member)
     queue_mail(
         member.email,
         "Your Commons account is suspended",

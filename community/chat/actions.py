@@ -6,7 +6,6 @@ rooms): who reads, who writes (and is not muted in the room), who moderates. Mod
 delete any message and mute members.
 """
 
-import contextlib
 import re
 from datetime import timedelta
 
@@ -14,13 +13,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, ratelimits, realtime
+from .. import markup, ratelimits, realtime, signals
 from ..accounts.models import User
 from ..admin.actions import record
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..notifications import actions as notify
 from ..threads import mentions
 from . import access
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
@@ -182,7 +180,8 @@ def send_message(
     db.session.add(message)
     db.session.flush()
     _record_read(user, room, message.number)
-    _notify_mentions(message, room, [u for u in mentioned if u.id != user.id])
+    others = [u for u in mentioned if u.id != user.id]
+    signals.chat_message_posted.emit(message=message, room=room, mentioned=others)
     realtime.publish("chat.message", message_payload(message, room), room=socket_room(room))
     return message, True
 
@@ -209,7 +208,8 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
         _check_rate(user)  # edits count with sends: each one is broadcast to the room
         linked, mentioned = mentions.resolve(body)
         message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
-        _notify_mentions(message, room, [u for u in mentioned if u.id != message.author_id])
+        others = [u for u in mentioned if u.id != message.author_id]
+        signals.chat_message_edited.emit(message=message, room=room, mentioned=others)
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
     return message
 
@@ -248,30 +248,6 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
         "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
         "client_id": message.client_id,
     }
-
-
-def _readers(users: list[User], name: str) -> list[tuple[User, access.Standing]]:
-    """Those of `users` who may read the room, with their standing there."""
-    out = []
-    for user in users:
-        with contextlib.suppress(NotFound):
-            out.append((user, access.standing(user, name)))
-    return out
-
-
-def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
-    """Tell the mentioned who may read the room; an edit that mentions them again (or
-    removes and re-adds a mention) never notifies twice (the notification's dedupe key)."""
-    readers = _readers(users, room.name)
-    for user, standing in readers:
-        notify.notify(
-            user.id, "chat_mention", actor=message.author,
-            community_id=standing.decision.community_id,
-            target=("chat_message", message.id),
-            subject=access.policy(standing.kind).title(standing.target),
-            excerpt=mentions.excerpt(message.body),
-        )  # fmt: skip
-    notify.publish_counts({user.id for user, _ in readers})
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -403,7 +379,7 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     target = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if target is None:
         raise NotFound("We could not find that member.")
-    if any(s.decision.moderate for _, s in _readers([target], name)):
+    if any(s.decision.moderate for _, s in access.readers([target], name)):
         raise Invalid("Moderators cannot be muted.")
     until = utcnow() + timedelta(minutes=minutes)
     existing = db.session.scalar(

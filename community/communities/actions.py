@@ -1,90 +1,27 @@
-"""Communities: who may read them, joining and leaving, and their moderators."""
+"""Communities: joining and leaving, their moderators, creating them (who may read, post
+and moderate: access.py)."""
 
 import re
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
 from ..admin.actions import record
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from .access import access_community, membership
+
+# The access rules live in access.py; views and tests ask them here too (re-exported).
+from .access import can_read as can_read
+from .access import check_can_post as check_can_post
+from .access import check_may_post as check_may_post
+from .access import is_moderator as is_moderator
+from .access import may_read as may_read
+from .access import moderates as moderates
 from .models import VISIBILITIES, Community, Membership
-
-
-def membership(user: User | None, community: Community) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.community_id == community.id
-        )
-    )
-
-
-def can_read(user: User | None, community: Community) -> bool:
-    """Public communities are open to everyone; members-only ones to members and admins."""
-    if community.is_public:
-        return True
-    return may_read(user, community, membership(user, community))
-
-
-def may_read(user: User | None, community: Community, member: Membership | None) -> bool:
-    """`can_read`, for a caller that loaded the user's membership (or None) already."""
-    if community.is_public:
-        return True
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or member is not None
-
-
-def is_moderator(user: User | None, community: Community) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or moderates(user, membership(user, community))
-
-
-def moderates(user: User | None, member: Membership | None) -> bool:
-    """`is_moderator`, for a caller that loaded the user's membership (or None) already."""
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or (member is not None and member.role == "moderator")
-
-
-def access_community(user: User | None, slug: str, *, need: str = "read") -> Community:
-    """Load a community by slug and check `need` ("read", "post" or "moderate").
-
-    A community the user may not read does not exist for them (404), so members-only
-    communities never leak their names.
-    """
-    community = db.session.scalar(
-        select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
-    )
-    if community is None or not can_read(user, community):
-        raise NotFound(f"We could not find the community “{slug[:80]}”.")
-    if need == "post":
-        check_can_post(user, community)
-    elif need == "moderate" and not is_moderator(user, community):
-        raise Forbidden("Only this community's moderators can do that.")
-    return community
-
-
-def check_can_post(user: User | None, community: Community) -> None:
-    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
-    check_may_post(user, community, membership(user, community))
-
-
-def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
-    """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
-    # Suspension first: a suspended User reports is_authenticated False (flask-login's
-    # is_active), and "please sign in" would be the wrong answer for them.
-    if user is not None and getattr(user, "suspended_at", None) is not None:
-        raise Forbidden("Your account is suspended.")
-    if user is None or not user.is_authenticated:
-        raise Forbidden("Please sign in first.")
-    if member is None:
-        raise Forbidden(f"Join {community.name} to take part.")
 
 
 def _check_can_join(user: User) -> None:
@@ -147,13 +84,8 @@ def leave_community(user: User, slug: str) -> Community:
     if not removed:
         raise Invalid(f"You are not a member of {community.name}.")
     _count_members(community, -1)
-    if not community.is_public:
-        # Their open thread pages must stop receiving live posts of this community.
-        from ..chat.actions import recheck_live_room
-        from ..threads.actions import recheck_live_readers_of
-
-        recheck_live_readers_of(community.id)
-        recheck_live_room("community", community.id)
+    # Their open thread pages and chat must stop receiving live posts of a members-only one.
+    signals.membership_lost.emit(user=user, community=community)
     return community
 
 
@@ -229,7 +161,8 @@ RESERVED_SLUG_PREFIXES = ("event-",)
 def create_community(
     *, slug: str, name: str, description: str = "", visibility: str = "public", position: int = 0
 ) -> Community:
-    """Create a community (the seed step and, later, admins), with its chat room."""
+    """Create a community (the seed step and, later, admins); its chat room is made by the
+    community_created receiver (rooms.py), in this transaction."""
     if visibility not in VISIBILITIES:
         raise Invalid("Visibility is public or members.", field="visibility")
     if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
@@ -252,8 +185,6 @@ def create_community(
         slug=slug, name=name, description=description, visibility=visibility, position=position
     )
     db.session.add(community)
-    db.session.flush()  # its id, for the room
-    from ..chat.access import create_room
-
-    create_room("community", community.id)
+    db.session.flush()  # its id, for its room and whatever else receivers make with it
+    signals.community_created.emit(community=community)
     return community

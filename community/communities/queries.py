@@ -11,7 +11,7 @@ MEMBERS_PAGE_SIZE = 50
 
 
 def readable_filter(user: User | None):
-    """A WHERE clause: the communities `user` may read (see actions.can_read)."""
+    """A WHERE clause: the communities `user` may read (see access.can_read)."""
     clause = Community.visibility == "public"
     if user is None or not user.is_authenticated:
         return clause

@@ -1,0 +1,86 @@
+"""Who may read, post in and moderate a community: the rules every domain asks.
+
+Reads only (no writes), so any domain's actions may ask them; `communities.queries` holds
+their SQL form (`readable_filter`, `readable_by_member_id`).
+"""
+
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from .models import Community, Membership
+
+
+def membership(user: User | None, community: Community) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.community_id == community.id
+        )
+    )
+
+
+def can_read(user: User | None, community: Community) -> bool:
+    """Public communities are open to everyone; members-only ones to members and admins."""
+    if community.is_public:
+        return True
+    return may_read(user, community, membership(user, community))
+
+
+def may_read(user: User | None, community: Community, member: Membership | None) -> bool:
+    """`can_read`, for a caller that loaded the user's membership (or None) already."""
+    if community.is_public:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or member is not None
+
+
+def is_moderator(user: User | None, community: Community) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or moderates(user, membership(user, community))
+
+
+def moderates(user: User | None, member: Membership | None) -> bool:
+    """`is_moderator`, for a caller that loaded the user's membership (or None) already."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or (member is not None and member.role == "moderator")
+
+
+def access_community(user: User | None, slug: str, *, need: str = "read") -> Community:
+    """Load a community by slug and check `need` ("read", "post" or "moderate").
+
+    A community the user may not read does not exist for them (404), so members-only
+    communities never leak their names.
+    """
+    community = db.session.scalar(
+        select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
+    )
+    if community is None or not can_read(user, community):
+        raise NotFound(f"We could not find the community “{slug[:80]}”.")
+    if need == "post":
+        check_can_post(user, community)
+    elif need == "moderate" and not is_moderator(user, community):
+        raise Forbidden("Only this community's moderators can do that.")
+    return community
+
+
+def check_can_post(user: User | None, community: Community) -> None:
+    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
+    check_may_post(user, community, membership(user, community))
+
+
+def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
+    """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
+    # Suspension first: a suspended User reports is_authenticated False (flask-login's
+    # is_active), and "please sign in" would be the wrong answer for them.
+    if user is not None and getattr(user, "suspended_at", None) is not None:
+        raise Forbidden("Your account is suspended.")
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Please sign in first.")
+    if member is None:
+        raise Forbidden(f"Join {community.name} to take part.")
