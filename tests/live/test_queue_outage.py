@@ -9,14 +9,11 @@ from live events, and from `chat.since` asked on `live.resync` or on a gap in th
 catch-up static/js/chat.js does.
 """
 
-import shutil
-import signal
 import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -42,53 +39,20 @@ from tests.live.test_chat_live import (
     join_procurement,
     sign_in,
 )
+from tests.redisserver import own_redis
 
 pytestmark = pytest.mark.slow
 
 ROOM = "procurement"
 NOT_SENT = "Live chat is reconnecting; your message was not sent. Try again in a moment."
+RECONNECTING = "Live chat is reconnecting. Try again in a moment."
 SEND_EVERY = 0.7  # the production rate limit: 5 messages per 3 seconds
-
-
-class RedisServer:
-    """A redis-server of the test's own: no snapshot, no append-only file."""
-
-    def __init__(self, binary: str, port: int, workdir):
-        self.binary, self.port, self.workdir = binary, port, workdir
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = (self.workdir / "redis.log").open("ab")
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"redis-server did not start: {self.workdir / 'redis.log'}")
-                time.sleep(0.05)
-            finally:
-                client.close()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=15)
 
 
 class CatchingUpClient(ChatClient):
     """A chat client that shows each message once by id and catches up as chat.js does: on
-    `live.resync`, and on a chat.message past a gap, it asks chat.since after the last id."""
+    `live.resync`, and on a chat.message past a gap, it asks chat.since after the last id (on
+    `live.resync` after a refused join, it joins)."""
 
     def __init__(self, url, session):
         super().__init__(url, session)
@@ -96,11 +60,13 @@ class CatchingUpClient(ChatClient):
         self.shown: dict[int, dict] = {}
         self.last_id = 0
         self.resyncs = 0
-        self.gaps = 0
+        self.joined = False
 
     def join(self) -> dict:
         ack = self.call("chat.join", {"room": ROOM})
-        assert ack["ok"] is True, ack
+        self.joined = ack["ok"]
+        if not ack["ok"]:
+            return ack
         self.show(ack["messages"])
         self.last_id = max(self.last_id, ack["last_id"])
         return ack
@@ -131,10 +97,9 @@ class CatchingUpClient(ChatClient):
             return False
         if name == "live.resync":
             self.resyncs += 1
-            self.catch_up()
-        elif name == "chat.message" and payload["room"] == ROOM:
+            self.catch_up() if self.joined else self.join()
+        elif name == "chat.message" and payload["room"] == ROOM and self.joined:
             if payload["id"] > self.last_id + 1:
-                self.gaps += 1
                 self.catch_up()
             self.show([payload])
         return True
@@ -151,13 +116,10 @@ class CatchingUpClient(ChatClient):
 @pytest.fixture(scope="module")
 def outage_servers(tmp_path_factory):
     """Two app processes on one PostgreSQL database and this module's own redis-server."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        missing_service("redis-server is not installed: the message-queue outage test needs it")
     if not TEST_DATABASE_URL:
         missing_service("TEST_DATABASE_URL is not set: the message-queue outage test needs it")
     base = tmp_path_factory.mktemp("queue-outage")
-    queue = RedisServer(binary, free_port(), base)
+    queue = own_redis(base)
     queue.start()
     name = f"commons_outage_{uuid.uuid4().hex[:10]}"
     admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
@@ -218,10 +180,10 @@ def test_clients_catch_up_after_the_message_queue_comes_back(outage_servers):
     bea = sign_in(two.url, OTHER_EMAIL, OTHER_PASSWORD)
     join_procurement(one.url, ada)
     join_procurement(two.url, bea)
-    a, b = ChatClient(one.url, ada), CatchingUpClient(two.url, bea)
+    a, b, c = ChatClient(one.url, ada), CatchingUpClient(two.url, bea), None
     try:
         a.call("chat.join", {"room": ROOM})
-        b.join()
+        assert b.join()["ok"] is True
         acked = []
         before = send(a, "Before the outage")
         assert before["ok"] is True, before
@@ -235,6 +197,10 @@ def test_clients_catch_up_after_the_message_queue_comes_back(outage_servers):
         # process, and the ack still says it is done.
         deleted = a.call("chat.delete", {"room": ROOM, "id": before["id"]})
         assert deleted == {"ok": True}
+        # A tab opened meanwhile connects (its session is checked in the database), but its
+        # room's presence lives in Redis: the join is refused, to be asked again on resync.
+        c = CatchingUpClient(two.url, bea)
+        assert c.join() == {"ok": False, "error": RECONNECTING}
         time.sleep(3)  # down for some seconds, as in the outage measured in production
         assert b.client.connected  # the sockets never dropped
         assert a.client.connected
@@ -246,7 +212,9 @@ def test_clients_catch_up_after_the_message_queue_comes_back(outage_servers):
             assert ack["ok"] is True, ack
             acked.append(ack["id"])
         b.wait_for(set(acked))
+        c.wait_for(set(acked))
         assert b.resyncs >= 1  # told by its own process, not through the queue
+        assert c.joined
         assert sorted(b.shown) == list(range(acked[0], acked[-1] + 1)) == acked
         bodies = [b.shown[i]["body"] for i in acked[1:]]
         assert bodies == [f"After the outage {i}" for i in range(10)]
@@ -256,7 +224,7 @@ def test_clients_catch_up_after_the_message_queue_comes_back(outage_servers):
         assert history[0].get("deleted") is True
         assert "During the outage" not in [m.get("body") for m in history]
     finally:
-        a.disconnect()
-        b.disconnect()
+        for client in filter(None, (a, b, c)):
+            client.disconnect()
     for server in (one, two):
         assert_clean_log(server.log())
