@@ -94,7 +94,7 @@ def _handle(data, keys: tuple[str, ...], work, *, writes: bool = True):
     except DomainError as exc:
         return {"ok": False, "error": exc.message}
     except Exception as exc:
-        if is_outage(exc):  # presence in Redis (join, leave): nothing was done
+        if is_outage(exc):  # presence is in Redis (join, leave)
             log.warning("chat: Redis cannot be reached: %s", exc)
             return {"ok": False, "error": actions.RECONNECTING}
         log.exception("chat handler failed")
