@@ -6,10 +6,12 @@ there: a free port with nothing listening."""
 from html import unescape
 
 import pytest
+import redis
 from sqlalchemy import func, select
 
 from community.chat import actions, sockets
 from community.chat.models import ChatMessage
+from community.chat.presence import PresenceChanges
 from community.errors import Unavailable
 from community.extensions import db
 from tests.chat.conftest import run
@@ -69,3 +71,28 @@ def test_the_form_keeps_the_text_when_the_counts_cannot_be_reached(
     assert NOT_SENT in shown
     assert "Kept while Redis is away" in shown
     assert stored() == 0
+
+
+def test_a_presence_batch_waits_for_the_store_to_answer():
+    """The store is Redis when scaled out: a batch it cannot be read for goes in a later
+    window, with each member's state then (the store here raises what redis-py raises)."""
+    ada = {"id": 1, "name": "Ada"}
+    down, sent, scheduled = [True], [], []
+
+    def present(room_id):
+        if down[0]:
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+        return [ada["id"]]
+
+    changes = PresenceChanges(
+        1.0, present=present, send=lambda room_id, batch: sent.append((room_id, batch)),
+        schedule=lambda flush, _delay: scheduled.append(flush),
+    )  # fmt: skip
+    changes.add(7, "room-7", ada)
+    scheduled.pop()()
+    assert sent == []
+    assert len(scheduled) == 1  # asked again in the next window
+    down[0] = False
+    scheduled.pop()()
+    assert sent == [(7, {"room": "room-7", "joined": [ada], "left": []})]
+    assert scheduled == []
