@@ -138,11 +138,28 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode=socketio_async_mode(app),
         message_queue=redis_url,
-        # Redis channels are shared by everything using the server: name this site's.
-        channel=f"commons-{deployment_id(app)}-socketio",
+        # Given every time (None without Redis): the extension keeps the options of the
+        # previous app it was bound to, its queue among them.
+        client_manager=_message_queue(app, redis_url),
         # None: only the site's own origin may connect (checked against the Host header).
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,  # handlers read the Flask session cookie, never write it
+    )
+
+
+def _message_queue(app: Flask, redis_url: str | None):
+    """Redis as Socket.IO's message queue, telling this process's clients to catch up after
+    an outage (community/queue.py); None in the one-process mode."""
+    if not redis_url:
+        return None
+    from .queue import ResyncingRedisManager
+    from .sockets import after_queue_reconnect
+
+    return ResyncingRedisManager(
+        redis_url,
+        # Redis channels are shared by everything using the server: name this site's.
+        channel=f"commons-{deployment_id(app)}-socketio",
+        on_reconnect=lambda: after_queue_reconnect(app),
     )
 
 

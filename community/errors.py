@@ -29,3 +29,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class Unavailable(DomainError):
+    """A service the operation needs (Redis) cannot be reached just now: nothing was done,
+    and the same request may succeed in a moment."""
+
+    status = 503

@@ -13,11 +13,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, ratelimits, realtime, signals
+from .. import markup, queue, ratelimits, realtime, signals
 from ..accounts.models import User
 from ..admin.actions import record
 from ..db import utcnow
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound, Unavailable
 from ..extensions import db
 from ..threads import mentions
 from . import access
@@ -29,6 +29,10 @@ CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
 MAX_NUMBER = 2**31 - 1
+# Rate-limit counts live in Redis when scaled out: while it is down nothing can be counted.
+NOT_SENT = "Live chat is reconnecting; your message was not sent. Try again in a moment."
+NOT_SAVED = "Live chat is reconnecting; your change was not saved. Try again in a moment."
+RECONNECTING = "Live chat is reconnecting. Try again in a moment."
 
 
 def socket_room(room: ChatRoom) -> str:
@@ -122,19 +126,26 @@ def check_client_id(value) -> str:
     return value
 
 
-def _check_rate(user: User, name: str = "chat_send") -> None:
+def _check_rate(user: User, name: str = "chat_send", *, unavailable: str = NOT_SENT) -> None:
     """At most RATE_LIMITS[name] per member: "chat_send" for messages and edits (a resend
-    does not count), "chat_typing" for typing notices."""
+    does not count), "chat_typing" for typing notices. When the counts cannot be reached
+    (Redis down), the operation is refused with `unavailable`."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    if not ratelimits.hit(current_app.config["RATE_LIMITS"][name], name, str(user.id)):
+    try:
+        allowed = ratelimits.hit(current_app.config["RATE_LIMITS"][name], name, str(user.id))
+    except Exception as exc:
+        if not queue.is_outage(exc):
+            raise
+        raise Unavailable(unavailable) from exc
+    if not allowed:
         raise Invalid("You are sending messages too fast. Wait a moment and try again.")
 
 
 def typing(user: User, name: str) -> ChatRoom:
     """Check that the member may say they are typing in the room (a writer, not too often)."""
     room = access_room(user, name, need="write")
-    _check_rate(user, "chat_typing")
+    _check_rate(user, "chat_typing", unavailable=RECONNECTING)
     return room
 
 
@@ -205,7 +216,7 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
     if message.author_id != user.id:
         raise Forbidden("You can only edit your own messages.")
     if body != message.body:
-        _check_rate(user)  # edits count with sends: each one is broadcast to the room
+        _check_rate(user, unavailable=NOT_SAVED)  # edits count with sends: each is broadcast
         linked, mentioned = mentions.resolve(body)
         message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
         others = [u for u in mentioned if u.id != message.author_id]

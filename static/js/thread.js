@@ -4,7 +4,9 @@
 // Socket.IO protocol (README): emit `thread.open` {thread_id} → ack {ok}; then receive
 // `thread.reply` {thread_id, post_id, number, author, html, created_at}, `thread.edited`
 // {post_id, html}, `thread.deleted` {post_id}, `thread.reactions` {post_id, counts}.
-// After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed.
+// After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed,
+// and again on `live.resync` (the site's message queue is back after an outage, during which
+// replies posted through other processes did not reach this connection).
 // `html` always comes from the server's sanitiser (community/markup.py).
 
 import { formatMoment } from "./time.js";
@@ -172,6 +174,9 @@ function connect() {
     root.dataset.live = "off";
   });
   socket.on("thread.reply", addPost);
+  socket.on("live.resync", () => {
+    if (root.dataset.live === "on") catchUp();
+  });
   socket.on("thread.edited", (p) => {
     const body = document.querySelector(`#p${p.post_id} .post-body`);
     if (p.thread_id === threadId && body) body.innerHTML = p.html; // sanitised by the server
