@@ -20,6 +20,7 @@
 // (again while `more`), then resends every message that was not acknowledged with the same
 // client_id, so the server never stores one twice.
 
+import { liveSocket } from "./live.js";
 import { formatShort } from "./time.js";
 
 const root = document.querySelector("[data-chat-room]");
@@ -724,7 +725,7 @@ function connect() {
   if (target && log.contains(target)) target.scrollIntoView({ block: "center" });
   else scrollToBottom();
 
-  socket = window.io({ transports: ["websocket"] });
+  socket = liveSocket(); // the tab's one connection (live.js)
   socket.on("connect", join);
   socket.on("disconnect", () => {
     live = false;
@@ -780,7 +781,7 @@ function connect() {
   });
 }
 
-if (root && log && room && window.io) {
+if (root && log && room && liveSocket()) {
   connect();
 
   if (form && input) {

@@ -7,6 +7,7 @@
 // After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed.
 // `html` always comes from the server's sanitiser (community/markup.py).
 
+import { liveSocket } from "./live.js";
 import { formatMoment } from "./time.js";
 
 const root = document.querySelector("[data-thread]");
@@ -155,7 +156,7 @@ function showCounts(postId, counts, mine) {
 }
 
 function connect() {
-  const socket = window.io({ transports: ["websocket", "polling"] });
+  const socket = liveSocket(); // the tab's one connection (live.js)
   const open = () => {
     socket.emit("thread.open", { thread_id: threadId }, (ack) => {
       root.dataset.live = ack && ack.ok ? "on" : "off";
@@ -190,7 +191,7 @@ function connect() {
   });
 }
 
-if (root && postsEl && statusEl && window.io) connect();
+if (root && postsEl && statusEl && liveSocket()) connect();
 
 // Reactions without a page reload; if anything goes wrong the form is sent the ordinary way.
 document.addEventListener("submit", async (event) => {
