@@ -26,6 +26,7 @@ function unreadText(n) {
 function show(n) {
   if (!Number.isInteger(n) || n < 0 || n === shown) return;
   shown = n;
+  announced = Math.min(announced, n); // read elsewhere: the next rise is news again
   badge.dataset.unreadCount = String(n);
   badge.hidden = n === 0;
   badge.querySelector("[data-unread-number]").textContent = String(n);
@@ -56,7 +57,12 @@ if (socket) {
   socket.on("connect", () => {
     const before = pushes;
     socket.timeout(ACK_TIMEOUT).emit("notification.count", {}, (err, ack) => {
-      if (!err && ack?.ok && pushes === before) show(ack.unread);
+      if (err || !ack?.ok) return;
+      if (pushes === before) show(ack.unread);
+      badge.dataset.live = "on"; // from now on every change reaches this tab
     });
+  });
+  socket.on("disconnect", () => {
+    badge.dataset.live = "off";
   });
 }
