@@ -2,7 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from . import sockets, views  # noqa: E402, F401  (routes and handlers register on import)
+from . import views  # noqa: E402, F401  (routes register on bp)
 
 
 @bp.app_context_processor
