@@ -128,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     # kept by the extension and given to every app's server, not only to the first one.
     from . import sockets  # noqa: F401
     from .chat import sockets as chat_sockets  # noqa: F401
+    from .notifications import sockets as notification_sockets  # noqa: F401
     from .threads import sockets as thread_sockets  # noqa: F401
 
     redis_url = app.config.get("REDIS_URL")

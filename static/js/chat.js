@@ -23,6 +23,7 @@
 // the queue is back, and a chat.message whose id is more than one past the last seen shows a
 // gap (ids have none within a room); either way the client asks chat.since for what it missed.
 
+import { liveSocket } from "./live.js";
 import { formatShort } from "./time.js";
 
 const root = document.querySelector("[data-chat-room]");
@@ -736,7 +737,7 @@ function connect() {
   if (target && log.contains(target)) target.scrollIntoView({ block: "center" });
   else scrollToBottom();
 
-  socket = window.io({ transports: ["websocket"] });
+  socket = liveSocket(); // the tab's one connection (live.js)
   socket.on("connect", join);
   socket.on("disconnect", () => {
     live = false;
@@ -799,7 +800,7 @@ function connect() {
   });
 }
 
-if (root && log && room && window.io) {
+if (root && log && room && liveSocket()) {
   connect();
 
   if (form && input) {

@@ -9,6 +9,7 @@
 // replies posted through other processes did not reach this connection).
 // `html` always comes from the server's sanitiser (community/markup.py).
 
+import { liveSocket } from "./live.js";
 import { formatMoment } from "./time.js";
 
 const root = document.querySelector("[data-thread]");
@@ -157,7 +158,7 @@ function showCounts(postId, counts, mine) {
 }
 
 function connect() {
-  const socket = window.io({ transports: ["websocket", "polling"] });
+  const socket = liveSocket(); // the tab's one connection (live.js)
   const open = () => {
     socket.emit("thread.open", { thread_id: threadId }, (ack) => {
       root.dataset.live = ack && ack.ok ? "on" : "off";
@@ -195,7 +196,7 @@ function connect() {
   });
 }
 
-if (root && postsEl && statusEl && window.io) connect();
+if (root && postsEl && statusEl && liveSocket()) connect();
 
 // Reactions without a page reload; if anything goes wrong the form is sent the ordinary way.
 document.addEventListener("submit", async (event) => {
