@@ -5,9 +5,9 @@ from flask_login import login_required
 
 from ..auth import actor
 from ..communities.queries import communities_for, moderators_by_community
+from ..moderation.queries import recent_audit
 from . import bp
 from .actions import require_admin
-from .queries import recent_audit
 
 AUDIT_ROWS = 50
 
@@ -17,7 +17,7 @@ AUDIT_ROWS = 50
 def index():
     user = actor()
     require_admin(user)
-    communities = communities_for(user)
+    communities = communities_for(user, archived=True)
     return render_template(
         "admin/index.html",
         communities=communities,

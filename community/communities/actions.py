@@ -7,9 +7,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
-from ..admin.actions import record
+from ..admin.actions import require_admin
+from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..moderation.audit import record
 from .models import VISIBILITIES, Community, Membership
 
 
@@ -58,9 +60,7 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
     A community the user may not read does not exist for them (404), so members-only
     communities never leak their names.
     """
-    community = db.session.scalar(
-        select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
-    )
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
     if community is None or not can_read(user, community):
         raise NotFound(f"We could not find the community “{slug[:80]}”.")
     if need == "post":
@@ -70,14 +70,23 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
     return community
 
 
+def check_open(community: Community) -> None:
+    """Raise Forbidden if `community` is archived: read-only, for everyone (admins too):
+    no threads, replies, chat messages, resources or new members until it is reopened."""
+    if community.archived_at is not None:
+        raise Forbidden(f"{community.name} is archived: it is read-only.")
+
+
 def check_can_post(user: User | None, community: Community) -> None:
-    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
+    """Raise Forbidden unless `user` may post in `community`: open, a member, not
+    suspended."""
     check_may_post(user, community, membership(user, community))
 
 
 def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
     """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
-    # Suspension first: a suspended User reports is_authenticated False (flask-login's
+    check_open(community)
+    # Suspension next: a suspended User reports is_authenticated False (flask-login's
     # is_active), and "please sign in" would be the wrong answer for them.
     if user is not None and getattr(user, "suspended_at", None) is not None:
         raise Forbidden("Your account is suspended.")
@@ -100,6 +109,7 @@ def join_community(user: User, slug: str) -> Membership:
     Joining a community one already belongs to changes nothing.
     """
     community = access_community(user, slug)
+    check_open(community)
     _check_can_join(user)
     existing = membership(user, community)
     if existing is not None:
@@ -149,12 +159,19 @@ def leave_community(user: User, slug: str) -> Community:
     _count_members(community, -1)
     if not community.is_public:
         # Their open thread pages must stop receiving live posts of this community.
-        from ..chat.actions import recheck_live_room
-        from ..threads.actions import recheck_live_readers_of
-
-        recheck_live_readers_of(community.id)
-        recheck_live_room("community", community.id)
+        recheck_live_pages(community)
     return community
+
+
+def recheck_live_pages(community: Community) -> None:
+    """Who may read or write in `community` changed: after commit, its live thread rooms and
+    its chat room are emptied and their open pages asked to join again, which checks each
+    reader's access anew (and a page that may no longer write learns it then)."""
+    from ..chat.actions import recheck_live_room
+    from ..threads.actions import recheck_live_readers_of
+
+    recheck_live_readers_of(community.id)
+    recheck_live_room("community", community.id)
 
 
 def _user_by_email(email: str) -> User:
@@ -175,14 +192,19 @@ def _user_by_email(email: str) -> User:
     return user
 
 
+def _target(community: Community) -> tuple[str, int]:
+    return ("community", community.id)
+
+
 def add_member(actor: User, slug: str, *, email: str) -> Membership:
     """Add a member to a community. Its moderators and admins may."""
     community = access_community(actor, slug, need="moderate")
+    check_open(community)
     user = _user_by_email(email)
     if membership(user, community) is not None:
         raise Invalid(f"{user.display_name} is already a member.", field="email")
     m = _add_membership(user, community, "member")
-    record(actor, "community.add_member", community, user_id=user.id)
+    record(actor, "community.add_member", _target(community), community=community, user_id=user.id)
     return m
 
 
@@ -196,12 +218,15 @@ def add_moderator(actor: User, slug: str, *, email: str) -> Membership:
     """Make a member (joining them if needed) a moderator of a community. Admins only."""
     check_assigns_moderators(actor)
     community = access_community(actor, slug)
+    check_open(community)
     user = _user_by_email(email)
     m = membership(user, community) or _add_membership(user, community, "member")
     if m.role == "moderator":
         raise Invalid(f"{user.display_name} is already a moderator.", field="email")
     m.role = "moderator"
-    record(actor, "community.add_moderator", community, user_id=user.id)
+    record(
+        actor, "community.add_moderator", _target(community), community=community, user_id=user.id
+    )
     return m
 
 
@@ -217,8 +242,49 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
     if m is None or m.role != "moderator":
         raise NotFound("That member is not a moderator here.")
     m.role = "member"
-    record(actor, "community.remove_moderator", community, user_id=user_id)
+    record(
+        actor,
+        "community.remove_moderator",
+        _target(community),
+        community=community,
+        user_id=user_id,
+    )
     return m
+
+
+# --- the community's state: admins -----------------------------------------------------------
+
+
+def change_visibility(actor: User, slug: str, visibility: str) -> Community:
+    """Make a community public or members-only. Admins only. Made members-only, its open
+    pages and live rooms are checked again, so readers who are not members stop receiving
+    its posts and chat at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if visibility not in VISIBILITIES:
+        raise Invalid("Visibility is public or members.", field="visibility")
+    if visibility == community.visibility:
+        return community
+    community.visibility = visibility
+    record(actor, "community.visibility", _target(community), community=community,
+           visibility=visibility)  # fmt: skip
+    if not community.is_public:
+        recheck_live_pages(community)
+    return community
+
+
+def archive_community(actor: User, slug: str, *, archived: bool = True) -> Community:
+    """Archive a community (read-only: it stays readable, nothing new can be added) or
+    reopen it. Admins only. Its open pages are checked again, so composers close at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if archived == (community.archived_at is not None):
+        return community
+    community.archived_at = utcnow() if archived else None
+    action = "community.archive" if archived else "community.unarchive"
+    record(actor, action, _target(community), community=community)
+    recheck_live_pages(community)
+    return community
 
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -14,7 +14,6 @@ from sqlalchemy import func, select, update
 
 from .. import markup, storage
 from ..accounts.models import Organisation, User
-from ..admin.actions import record
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..communities.models import Community
@@ -23,6 +22,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..links import absolute_url
 from ..mail import queue_mail
+from ..moderation.audit import record
 from ..notifications import actions as notify
 from ..search import actions as search
 from ..threads import actions as thread_actions
@@ -119,6 +119,7 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
 
 
 def _check_can_submit_to(user: User, community: Community) -> None:
+    community_actions.check_open(community)
     if user.is_admin and user.suspended_at is None:
         return
     community_actions.check_can_post(user, community)
@@ -243,7 +244,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
     else:
         _log(resource, actor, "edited")
         if can_curate(actor, resource) and not is_submitter(actor, resource):
-            record(actor, "resource.edit", resource)
+            _audit(actor, "resource.edit", resource)
     _reindex(resource)
     return resource
 
@@ -299,7 +300,7 @@ def approve_resource(actor: User, resource_id: int) -> Resource:
     if resource.status not in ("pending", "changes_requested", "rejected"):
         raise Invalid("Only a resource awaiting review can be approved.")
     _publish(resource, actor, "approved")
-    record(actor, "resource.approve", resource)
+    _audit(actor, "resource.approve", resource)
     _tell_submitter(resource, actor, "approved")
     return resource
 
@@ -327,7 +328,7 @@ def _decide(actor, resource_id, reason, status: str, *, allowed, refusal: str) -
     resource.status = status
     _log(resource, actor, status, reason)
     audit = "resource.reject" if status == "rejected" else "resource.request_changes"
-    record(actor, audit, resource, reason=reason)
+    _audit(actor, audit, resource, reason=reason)
     _tell_submitter(resource, actor, status, reason)
     return resource
 
@@ -339,7 +340,7 @@ def set_featured(actor: User, resource_id: int, featured: bool) -> Resource:
     if resource.featured != featured:
         resource.featured = featured
         _log(resource, actor, "featured" if featured else "unfeatured")
-        record(actor, "resource.feature" if featured else "resource.unfeature", resource)
+        _audit(actor, "resource.feature" if featured else "resource.unfeature", resource)
     return resource
 
 
@@ -355,9 +356,13 @@ def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str =
             raise Invalid("That resource is not archived.")
         resource.status = "published"
     _log(resource, actor, "archived" if archived else "unarchived", reason)
-    record(actor, "resource.archive" if archived else "resource.unarchive", resource)
+    _audit(actor, "resource.archive" if archived else "resource.unarchive", resource)
     _reindex(resource)
     return resource
+
+
+def _audit(actor: User, action: str, resource: Resource, **detail) -> None:
+    record(actor, action, ("resource", resource.id), community=_home_community(resource), **detail)
 
 
 def _publish(resource: Resource, actor: User, action: str) -> None:

@@ -109,7 +109,7 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
         select(SearchDocument.id.label("id"), backend.rank.label("rank"))
         .select_from(backend.source)
         .join(Community, Community.id == SearchDocument.community_id)
-        .where(backend.match, readable_filter(user), Community.archived_at.is_(None))
+        .where(backend.match, readable_filter(user))
         .where(*_filter_clauses(filters))
     )
     cursor = _cursor(after)

@@ -4,12 +4,12 @@ import pytest
 from sqlalchemy import select
 
 from community.accounts.models import User
-from community.admin.models import AuditLog
 from community.communities import actions, queries
 from community.communities.models import Membership
 from community.db import atomic, utcnow
 from community.errors import Forbidden, Invalid, NotFound
 from community.extensions import db
+from community.moderation.models import AuditLog
 from tests.communities.helpers import (
     archive,
     community,
@@ -31,7 +31,7 @@ def _role(user: User, slug: str) -> str | None:
 
 def _audit() -> list[tuple[str, str, int | None, dict]]:
     return [
-        (a.action, a.target_type, a.actor_id, a.detail)
+        (a.action, a.target_kind, a.actor_id, a.detail)
         for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))
     ]
 
