@@ -61,6 +61,8 @@ def _signed_in(user: User | None) -> bool:
 
 
 def live_communities(resource: Resource) -> list[Community]:
+    """The resource's communities that are not archived: where it is curated and announced
+    (an archived community is read-only: its resources stay readable, see `can_view`)."""
     return [c for c in resource.communities if c.archived_at is None]
 
 
@@ -84,8 +86,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 
 
 def can_view(user: User | None, resource: Resource) -> bool:
-    communities = live_communities(resource)
-    if not any(community_actions.can_read(user, c) for c in communities):
+    if not any(community_actions.can_read(user, c) for c in resource.communities):
         return False
     if resource.status in VISIBLE_TO_READERS:
         return True

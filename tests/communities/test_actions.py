@@ -59,12 +59,14 @@ def test_members_only_community_is_hidden_from_all_but_members_and_admins(commun
     assert actions.access_community(admin, "health").slug == "health"
 
 
-def test_archived_and_unknown_communities_do_not_exist(communities):
-    archive("finance")
+def test_unknown_communities_do_not_exist_and_archived_ones_stay_readable(communities):
     admin = make_user(admin=True)
-    for slug in ("finance", "no-such-community"):
-        with pytest.raises(NotFound):
-            actions.access_community(admin, slug)
+    archive("finance", admin)
+    with pytest.raises(NotFound):
+        actions.access_community(admin, "no-such-community")
+    assert actions.access_community(None, "finance").slug == "finance"
+    with pytest.raises(Forbidden, match="Finance is archived: it is read-only."):
+        actions.access_community(admin, "finance", need="post")
 
 
 def test_communities_for_lists_the_record_in_order_with_the_readers_role(communities):
