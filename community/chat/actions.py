@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import markup, queue, ratelimits, realtime, signals
 from ..accounts.models import User
-from ..admin.actions import record
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound, Unavailable
 from ..extensions import db
+from ..moderation.audit import record
 from ..threads import mentions
 from . import access
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
@@ -237,7 +237,8 @@ def delete_message(user: User, name: str, number) -> ChatMessage:
         raise Forbidden(standing.decision.write_problem)
     message.deleted_at, message.deleted_by_id = utcnow(), user.id
     if message.author_id != user.id:
-        record(user, "chat.delete_message", room, number=message.number,
+        record(user, "chat.delete_message", ("chat_room", room.id),
+               community=standing.decision.community_id, number=message.number,
                author_id=message.author_id)  # fmt: skip
     realtime.publish(
         "chat.deleted", {"room": room.name, "id": message.number}, room=socket_room(room)
@@ -380,7 +381,8 @@ def recheck_live_room(kind: str, target_id: int) -> None:
 
 def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     """Mute a member in a room for `minutes`. The community's moderators."""
-    room = access_room(actor, name, need="moderate")
+    standing = _standing(actor, name, "moderate")
+    room = standing.room
     if (
         isinstance(minutes, bool)
         or not isinstance(minutes, int)
@@ -401,7 +403,8 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
         db.session.add(existing)
     else:
         existing.until, existing.muted_by_id = until, actor.id
-    record(actor, "chat.mute", room, user_id=target.id, minutes=minutes)
+    record(actor, "chat.mute", ("chat_room", room.id), community=standing.decision.community_id,
+           user_id=target.id, minutes=minutes)  # fmt: skip
     realtime.publish(
         "chat.muted",
         {"room": room.name, "until": until.isoformat() + "Z"},
@@ -411,14 +414,16 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
 
 
 def unmute(actor: User, name: str, *, user_id) -> None:
-    room = access_room(actor, name, need="moderate")
+    standing = _standing(actor, name, "moderate")
+    room = standing.room
     mute_row = db.session.scalar(
         select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == user_id)
     )
     if mute_row is None:
         raise NotFound("That member is not muted here.")
     db.session.delete(mute_row)
-    record(actor, "chat.unmute", room, user_id=user_id)
+    record(actor, "chat.unmute", ("chat_room", room.id), community=standing.decision.community_id,
+           user_id=user_id)  # fmt: skip
 
 
 def active_mutes(room: ChatRoom) -> list[tuple[ChatMute, User]]:

@@ -57,9 +57,7 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
     A community the user may not read does not exist for them (404), so members-only
     communities never leak their names.
     """
-    community = db.session.scalar(
-        select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
-    )
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
     if community is None or not can_read(user, community):
         raise NotFound(f"We could not find the community “{slug[:80]}”.")
     if need == "post":
@@ -69,14 +67,23 @@ def access_community(user: User | None, slug: str, *, need: str = "read") -> Com
     return community
 
 
+def check_open(community: Community) -> None:
+    """Raise Forbidden if `community` is archived: read-only, for everyone (admins too):
+    no threads, replies, chat messages, resources or new members until it is reopened."""
+    if community.archived_at is not None:
+        raise Forbidden(f"{community.name} is archived: it is read-only.")
+
+
 def check_can_post(user: User | None, community: Community) -> None:
-    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
+    """Raise Forbidden unless `user` may post in `community`: open, a member, not
+    suspended."""
     check_may_post(user, community, membership(user, community))
 
 
 def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
     """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
-    # Suspension first: a suspended User reports is_authenticated False (flask-login's
+    check_open(community)
+    # Suspension next: a suspended User reports is_authenticated False (flask-login's
     # is_active), and "please sign in" would be the wrong answer for them.
     if user is not None and getattr(user, "suspended_at", None) is not None:
         raise Forbidden("Your account is suspended.")

