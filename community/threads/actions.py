@@ -528,6 +528,8 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, target, names)
+    signals.thread_moved.emit(thread=thread, from_community_id=source_id)
+    _audit(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])
     return thread
 
@@ -562,6 +564,8 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
                 post_count=Community.post_count - thread.post_count,
             )
         )
+        signals.target_deleted.emit(kind="thread", id=thread.id)
+        _audit(actor, "thread.delete", thread)
         recheck_live_readers([thread.id])
     return thread
 
