@@ -29,11 +29,11 @@ def connect(url: str, session: requests.Session | None = None, origin: str | Non
     return client
 
 
-def test_the_server_is_healthy_and_runs_the_gevent_websocket_worker(live_server):
+def test_the_server_is_healthy_and_runs_the_fair_gevent_websocket_worker(live_server):
     response = requests.get(f"{live_server.url}/healthz", timeout=10)
     assert response.json() == {"status": "ok", "database": "ok", "redis": "disabled"}
     log = live_server.log()
-    assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in log
+    assert "Using worker: community.server.FairWebSocketWorker" in log
     assert "job loop started" in log
 
 

@@ -1,0 +1,267 @@
+"""Keep-alive fairness: several HTTP/1.1 keep-alive connections, each sending its next request
+as soon as the previous response arrives (as wrk does, and as a browser's busy tab does), and
+how many responses each connection got.
+
+One thread drives every connection through a selector, so the client answers faster than a
+thread per connection would (no GIL hand-offs between clients): the server sees each next
+request almost at once, which is what exposes a server that keeps serving the connection it
+is on. `python -m bench keepalive` measures gevent-websocket's stock worker against ours
+(community/server.py) and writes bench/RESULTS.md's "Keep-alive fairness";
+`python -m bench.keepalive URL PATH [CONNECTIONS [DEPTH]]` prints the figures for a running
+server.
+"""
+
+import http.client
+import selectors
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .harness import ROOT, flask_cli, percentile, serve, write_section
+from .pages import _sign_in
+
+SECONDS = 8
+CONNECTIONS = 4
+PAGE = "/t/1"
+STOCK = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+OURS = "community.server.FairWebSocketWorker"
+
+
+@dataclass
+class Connection:
+    sock: socket.socket
+    sent_at: deque[float] = field(default_factory=deque)  # one per request in flight
+    buffer: bytearray = field(default_factory=bytearray)
+    latencies: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    counts: list[int]  # responses per connection
+    latencies: list[float]  # seconds, every response of every connection
+    seconds: float
+    statuses: set[int]
+
+    @property
+    def fairness(self) -> float:
+        """The fewest responses a connection got, over the most (1.0: perfectly even)."""
+        return min(self.counts) / max(self.counts) if max(self.counts) else 0.0
+
+    @property
+    def rate(self) -> float:
+        return sum(self.counts) / self.seconds
+
+    def summary(self) -> str:
+        ms = [percentile(self.latencies, p) * 1000 for p in (50, 90, 99)]
+        return (
+            f"{self.rate:.0f} requests/s; p50 {ms[0]:.0f} ms, p90 {ms[1]:.0f} ms, "
+            f"p99 {ms[2]:.0f} ms; responses per connection {self.counts} "
+            f"(fewest/most {self.fairness:.2f})"
+        )
+
+
+def _request(host: str, path: str, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Accept: text/html"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _complete_response(buffer: bytearray) -> tuple[int, int] | None:
+    """(status, length) of the first whole response in `buffer`, or None while incomplete.
+    Flask's responses carry Content-Length; a chunked one is refused rather than misread."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    status = int(head[0].split()[1])
+    fields = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in head[1:])}
+    if "content-length" not in fields:
+        raise ValueError(f"a response without Content-Length: {head}")
+    length = end + 4 + int(fields["content-length"])
+    return (status, length) if len(buffer) >= length else None
+
+
+def drive(
+    url: str,
+    path: str,
+    *,
+    connections: int,
+    seconds: float | None = None,
+    total: int | None = None,
+    depth: int = 1,
+    headers: dict[str, str] | None = None,
+) -> Outcome:
+    """Keep `connections` keep-alive connections busy on `path` for `seconds`, or until the
+    server has sent `total` responses in all; returns what each connection got by then.
+
+    Each connection keeps `depth` requests in flight: 1 is a browser's tab (the next request
+    once the response is in); 2 has the next request already waiting at the server when it
+    finishes one, every time, which is the moment a server decides whom to serve next. At the
+    end no new request is sent and the ones in flight are read (not counted), so every
+    connection closes cleanly."""
+    if (seconds is None) == (total is None):
+        raise ValueError("give seconds or total")
+    parts = urlsplit(url)
+    request = _request(parts.netloc, path, headers or {})
+    conns = [
+        Connection(socket.create_connection((parts.hostname, parts.port), timeout=30))
+        for _ in range(connections)
+    ]
+    selector = selectors.DefaultSelector()
+    try:
+        for conn in conns:
+            selector.register(conn.sock, selectors.EVENT_READ, conn)
+            for _ in range(depth):
+                _send(conn, request)
+        started = time.monotonic()
+        stop_at = started + seconds if seconds is not None else None
+        done = 0
+        while (stop_at is None or time.monotonic() < stop_at) and (total is None or done < total):
+            for key, _ in selector.select(timeout=0.1):
+                done += _receive(key.data, request)
+        elapsed = time.monotonic() - started
+        outcome = Outcome(
+            counts=[len(c.latencies) for c in conns],
+            latencies=[lat for c in conns for lat in c.latencies],
+            seconds=elapsed,
+            statuses={s for c in conns for s in c.statuses},
+        )
+        while any(c.sent_at for c in conns):  # drain: the responses still on their way
+            for key, _ in selector.select(timeout=30):
+                _receive(key.data, None)
+        return outcome
+    finally:
+        for conn in conns:
+            conn.sock.close()
+        selector.close()
+
+
+def _send(conn: Connection, request: bytes) -> None:
+    conn.sent_at.append(time.perf_counter())
+    conn.sock.sendall(request)
+
+
+def _receive(conn: Connection, request: bytes | None) -> int:
+    """Take what arrived on `conn`; for each whole response, send `request` again (unless
+    None). Returns the number of responses completed."""
+    data = conn.sock.recv(262144)
+    if not data:
+        raise ConnectionError("the server closed a keep-alive connection")
+    conn.buffer += data
+    completed = 0
+    while (response := _complete_response(conn.buffer)) is not None:
+        status, length = response
+        del conn.buffer[:length]
+        sent_at = conn.sent_at.popleft()
+        if request is None:
+            continue
+        conn.latencies.append(time.perf_counter() - sent_at)
+        conn.statuses.append(status)
+        completed += 1
+        _send(conn, request)
+    return completed
+
+
+def _measure(url: str, cookies: dict) -> list[tuple[str, Outcome]]:
+    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    runs = [
+        ("anonymous", {}, 1),
+        ("anonymous, next request waiting", {}, 2),
+        ("signed in", cookie, 1),
+        ("signed in, next request waiting", cookie, 2),
+        ("anonymous, `Connection: close`", {"Connection": "close"}, 1),
+    ]
+    rows = []
+    for label, headers, depth in runs:
+        if "close" in label:
+            rows.append((label, _closing(url, headers)))
+            continue
+        drive(url, PAGE, connections=CONNECTIONS, total=20, headers=headers)  # warm up
+        outcome = drive(
+            url, PAGE, connections=CONNECTIONS, seconds=SECONDS, depth=depth, headers=headers
+        )
+        rows.append((label, outcome))
+    for label, outcome in rows:
+        if outcome.statuses != {200}:
+            raise RuntimeError(f"{label}: responses {outcome.statuses} from {PAGE}")
+    return rows
+
+
+def _closing(url: str, headers: dict) -> Outcome:
+    """The same load with a new connection per request (what the issue compared against):
+    one thread per client, each request on its own connection."""
+    parts = urlsplit(url)
+    counts = [0] * CONNECTIONS
+    latencies: list[float] = []
+    statuses: set[int] = set()
+    stop_at = time.monotonic() + SECONDS
+
+    def client(i: int) -> None:
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", PAGE, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            latencies.append(time.perf_counter() - started)
+            statuses.add(response.status)
+            counts[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Outcome(counts, latencies, time.monotonic() - started, statuses)
+
+
+def run() -> str:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"PATH": str(Path(ROOT / ".venv/bin").resolve()) + ":/usr/bin:/bin",
+               "INSTANCE_DIR": tmp, "LOG_LEVEL": "WARNING", "JOBS_IN_PROCESS": "0"}  # fmt: skip
+        flask_cli(env, "db", "upgrade")
+        flask_cli(env, "seed")
+        flask_cli(env, "demo", "load")
+        for worker in (STOCK, OURS):
+            with serve(env, options=("-k", worker)) as server:
+                results[worker] = _measure(server.url, _sign_in(server.url))
+    lines = [
+        f"The production command (`gunicorn -c gunicorn.conf.py`, one process, SQLite, demo "
+        f"network) with the worker class given by `-k`, {CONNECTIONS} keep-alive connections "
+        f"on a thread page (`{PAGE}`) for {SECONDS} s each, driven by one client thread "
+        "(bench/keepalive.py) that sends a connection's next request as soon as its response "
+        'is in; "next request waiting" keeps two requests in flight per connection, so the '
+        "next one is always there when the server finishes one. Load generator on the same "
+        "2 cores, shared with other work: compare the rows of one run, not across runs.",
+        "",
+        "| worker | load | requests/s | p50 | p90 | p99 | responses per connection | fewest/most |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for worker, rows in results.items():
+        name = "stock GeventWebSocketWorker" if worker == STOCK else "ours (community/server.py)"
+        for label, o in rows:
+            ms = [percentile(o.latencies, p) * 1000 for p in (50, 90, 99)]
+            lines.append(
+                f"| {name} | {label} | {o.rate:.0f} | {ms[0]:.0f} ms | {ms[1]:.0f} ms "
+                f"| {ms[2]:.0f} ms | {' / '.join(map(str, o.counts))} | {o.fairness:.2f} |"
+            )
+    body = "\n".join(lines)
+    write_section("Keep-alive fairness", body)
+    return body
+
+
+if __name__ == "__main__":
+    base, page = sys.argv[1], sys.argv[2]
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+    in_flight = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    print(drive(base, page, connections=count, seconds=8, depth=in_flight).summary())
