@@ -40,6 +40,7 @@ class Connection:
     buffer: bytearray = field(default_factory=bytearray)
     latencies: list[float] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    completed_at: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Outcome:
     latencies: list[float]  # seconds, every response of every connection
     seconds: float
     statuses: set[int]
+    longest_wait: float = 0.0  # seconds: the longest any connection went without a response
 
     @property
     def fairness(self) -> float:
@@ -62,8 +64,8 @@ class Outcome:
         ms = [percentile(self.latencies, p) * 1000 for p in (50, 90, 99)]
         return (
             f"{self.rate:.0f} requests/s; p50 {ms[0]:.0f} ms, p90 {ms[1]:.0f} ms, "
-            f"p99 {ms[2]:.0f} ms; responses per connection {self.counts} "
-            f"(fewest/most {self.fairness:.2f})"
+            f"p99 {ms[2]:.0f} ms; longest wait {self.longest_wait * 1000:.0f} ms; responses "
+            f"per connection {self.counts} (fewest/most {self.fairness:.2f})"
         )
 
 
@@ -120,18 +122,20 @@ def drive(
             selector.register(conn.sock, selectors.EVENT_READ, conn)
             for _ in range(depth):
                 _send(conn, request)
-        started = time.monotonic()
-        stop_at = started + seconds if seconds is not None else None
+        started = time.perf_counter()
+        stop_at = started + seconds if seconds is not None else float("inf")
         done = 0
-        while (stop_at is None or time.monotonic() < stop_at) and (total is None or done < total):
+        while time.perf_counter() < stop_at and (total is None or done < total):
             for key, _ in selector.select(timeout=0.1):
                 done += _receive(key.data, request)
-        elapsed = time.monotonic() - started
+        ended = time.perf_counter()
+        elapsed = ended - started
         outcome = Outcome(
             counts=[len(c.latencies) for c in conns],
             latencies=[lat for c in conns for lat in c.latencies],
             seconds=elapsed,
             statuses={s for c in conns for s in c.statuses},
+            longest_wait=max(_longest_gap(c, started, ended) for c in conns),
         )
         while any(c.sent_at for c in conns):  # drain: the responses still on their way
             for key, _ in selector.select(timeout=30):
@@ -141,6 +145,13 @@ def drive(
         for conn in conns:
             conn.sock.close()
         selector.close()
+
+
+def _longest_gap(conn: Connection, started: float, ended: float) -> float:
+    """The longest stretch without a response, from the start to the end: a connection that
+    got nothing waited the whole run."""
+    times = [started, *conn.completed_at, ended]
+    return max(b - a for a, b in zip(times, times[1:], strict=False))
 
 
 def _send(conn: Connection, request: bytes) -> None:
@@ -162,7 +173,9 @@ def _receive(conn: Connection, request: bytes | None) -> int:
         sent_at = conn.sent_at.popleft()
         if request is None:
             continue
-        conn.latencies.append(time.perf_counter() - sent_at)
+        now = time.perf_counter()
+        conn.latencies.append(now - sent_at)
+        conn.completed_at.append(now)
         conn.statuses.append(status)
         completed += 1
         _send(conn, request)
@@ -253,7 +266,8 @@ def run() -> str:
             ms = [percentile(o.latencies, p) * 1000 for p in (50, 90, 99)]
             lines.append(
                 f"| {name} | {label} | {o.rate:.0f} | {ms[0]:.0f} ms | {ms[1]:.0f} ms "
-                f"| {ms[2]:.0f} ms | {' / '.join(map(str, o.counts))} | {o.fairness:.2f} |"
+                f"| {ms[2]:.0f} ms | {o.longest_wait * 1000:.0f} ms "
+                f"| {' / '.join(map(str, o.counts))} | {o.fairness:.2f} |"
             )
     body = "\n".join(lines)
     write_section("Keep-alive fairness", body)
