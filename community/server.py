@@ -6,10 +6,11 @@ reads the connection's next request at once, and when that request has already a
 browser, or wrk, sends it within microseconds of the response) the read returns without
 yielding to the hub. A Flask request on SQLite never yields either, so the greenlet goes on
 serving its own connection while requests on every other connection wait in their sockets,
-unread: measured, the next request was already there for 98% of responses, and one of four
-keep-alive clients got five times the responses of another (bench/RESULTS.md, "Keep-alive
-fairness"). Yielding once between requests puts the connection behind the others that are
-ready, as a new connection would be.
+unread. Measured with four keep-alive clients on a thread page: the next request was already
+there for 98% of responses and one client got five times the responses of another; with the
+next request always waiting, one client got all 160 responses and the others none
+(bench/RESULTS.md, "Keep-alive fairness"; tests/live/test_server.py). Yielding once between
+requests puts the connection behind the others that are ready, as a new connection would be.
 
 The yield is a zero timer, not `gevent.sleep(0)`: sleep(0) queues a callback, and the hub runs
 queued callbacks one after another before it polls the sockets again (up to 50 in a row), so a
