@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -151,8 +152,7 @@ def drive(
 def _longest_gap(conn: Connection, started: float, ended: float) -> float:
     """The longest stretch without a response, from the start to the end: a connection that
     got nothing waited the whole run."""
-    times = [started, *conn.completed_at, ended]
-    return max(b - a for a, b in zip(times, times[1:], strict=False))
+    return max(b - a for a, b in pairwise([started, *conn.completed_at, ended]))
 
 
 def _send(conn: Connection, request: bytes) -> None:
@@ -212,30 +212,44 @@ def _closing(url: str, headers: dict) -> Outcome:
     """The same load with a new connection per request (what the issue compared against):
     one thread per client, each request on its own connection."""
     parts = urlsplit(url)
-    counts = [0] * CONNECTIONS
+    done_at: list[list[float]] = [[] for _ in range(CONNECTIONS)]
     latencies: list[float] = []
     statuses: set[int] = set()
-    stop_at = time.monotonic() + SECONDS
+    started = time.perf_counter()
+    stop_at = started + SECONDS
 
     def client(i: int) -> None:
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
+        while time.perf_counter() < stop_at:
+            sent = time.perf_counter()
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             conn.request("GET", PAGE, headers=headers)
             response = conn.getresponse()
             response.read()
             conn.close()
-            latencies.append(time.perf_counter() - started)
+            done_at[i].append(time.perf_counter())
+            latencies.append(done_at[i][-1] - sent)
             statuses.add(response.status)
-            counts[i] += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
-    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return Outcome(counts, latencies, time.monotonic() - started, statuses)
+    ended = time.perf_counter()
+    waits = [max(b - a for a, b in pairwise([started, *times, ended])) for times in done_at]
+    return Outcome([len(t) for t in done_at], latencies, ended - started, statuses, max(waits))
+
+
+def _interleaved_rates(urls: dict[str, str], rounds: int = 4) -> dict[str, list[float]]:
+    """Requests/s of each server, measured in turns (ABBA…) while both run, so that the
+    machine's changing load falls on both alike."""
+    rates: dict[str, list[float]] = {name: [] for name in urls}
+    names = list(urls)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else reversed(names):
+            outcome = drive(urls[name], PAGE, connections=CONNECTIONS, seconds=4)
+            rates[name].append(outcome.rate)
+    return rates
 
 
 def run() -> str:
@@ -250,6 +264,8 @@ def run() -> str:
         for worker in (STOCK, OURS):
             with serve(env, options=("-k", worker)) as server:
                 results[worker] = _measure(server.url, _sign_in(server.url))
+        with serve(env, options=("-k", STOCK)) as stock, serve(env, options=("-k", OURS)) as ours:
+            rates = _interleaved_rates({"stock": stock.url, "ours": ours.url})
     lines = [
         f"The production command (`gunicorn -c gunicorn.conf.py`, one process, SQLite, demo "
         f"network) with the worker class given by `-k`, {CONNECTIONS} keep-alive connections "
@@ -275,7 +291,13 @@ def run() -> str:
                 f"| {ms[2]:.0f} ms | {o.longest_wait * 1000:.0f} ms "
                 f"| {' / '.join(map(str, o.counts))} | {o.fairness:.2f} |"
             )
+    mean = {name: sum(r) / len(r) for name, r in rates.items()}
     lines += [
+        "",
+        "Throughput, both servers running and measured in turns (4 keep-alive connections, "
+        f"anonymous, 4 s a turn): stock {' / '.join(f'{x:.0f}' for x in rates['stock'])} "
+        f"requests/s (mean {mean['stock']:.0f}), ours "
+        f"{' / '.join(f'{x:.0f}' for x in rates['ours'])} (mean {mean['ours']:.0f}).",
         "",
         f"The machine's load average (1 min) was {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after: 2 cores shared with other work, so the absolute "

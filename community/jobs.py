@@ -43,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .config import child_environment
 from .db import atomic
 from .extensions import db
 from .offload import under_gevent
@@ -235,7 +236,7 @@ def _run_in_child(app: Flask, job: Job) -> str | None:
     """Run the job in `flask jobs run-one`, a process of its own building the same app, and
     wait for it (cooperatively under gevent); its error, or None."""
     command = [sys.executable, "-m", "flask", "--app", app.extensions.get(APP_IMPORT, "community")]
-    env = {**os.environ, "JOBS_IN_PROCESS": "0"}  # the child's app starts no loop of its own
+    env = child_environment(JOBS_IN_PROCESS="0")  # the child's app starts no loop of its own
     # Our own interpreter and CLI, with a registered job's name: no outside input.
     child = subprocess.Popen(  # noqa: S603
         [*command, "jobs", "run-one", job.name], env=env, stdout=subprocess.PIPE, text=True
