@@ -3,7 +3,9 @@
 Socket.IO needs sticky sessions, so each gunicorn process runs one worker; scale out with more
 processes behind a load balancer (README: "Scaled out"). The worker is gevent with WebSocket
 support: one process holds thousands of idle WebSocket clients as greenlets (see
-../shared/ENVIRONMENT.md and bench/RESULTS.md). SQLite write locks are waited for
+../shared/ENVIRONMENT.md and bench/RESULTS.md). It is gevent-websocket's worker with one change
+(community/server.py): a keep-alive connection yields to the others between its requests, so
+no connection is served while the others wait. SQLite write locks are waited for
 cooperatively (community/db.py), so a waiting writer never stalls the process.
 """
 
@@ -13,7 +15,7 @@ _settings = load()
 
 bind = f"{_settings['HOST']}:{_settings['PORT']}"
 workers = 1
-worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+worker_class = "community.server.FairWebSocketWorker"
 worker_connections = 4000
 timeout = 60
 graceful_timeout = 10

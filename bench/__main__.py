@@ -7,9 +7,13 @@ options go to each of them (`python -m bench chat --help` lists the chat benchma
 
 import sys
 
-from . import chat, pages
+from . import chat, keepalive, pages
 
-BENCHMARKS = {"pages": lambda _argv: pages.run(), "chat": chat.main}
+BENCHMARKS = {
+    "pages": lambda _argv: pages.run(),
+    "keepalive": lambda _argv: keepalive.run(),
+    "chat": chat.main,
+}
 
 
 def main(argv: list[str]) -> None:

@@ -46,6 +46,12 @@ def environment(dotenv_path: Path | None = None) -> dict[str, str]:
     return {k: v for k, v in values.items() if k in VARIABLES and v != ""}
 
 
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's whole environment plus `overrides`, for a process of ours that must see
+    what this one sees (a heavy job's process: community/jobs.py)."""
+    return {**os.environ, **overrides}
+
+
 def _flag(name: str, value: str) -> bool:
     word = value.strip().lower()
     if word in {"1", "true", "yes", "on"}:

@@ -11,7 +11,15 @@ job's `lease`, and the next runner takes the job over.
 
 In the embedded mode the loop runs in a background thread of the web process (started by
 wsgi.py; a greenlet under gevent). A job registered `heavy` (CPU-bound work) then runs in a
-real OS thread (community/offload.py), so pages and WebSockets keep answering meanwhile.
+process of its own, `flask --app <the server's app> jobs run-one NAME`, which builds the same
+app and runs the job in its app context (its writes in its own `atomic()` blocks, as every
+job's). A real thread would not do: plain Python holds the GIL, and the hub, waiting for it
+after each I/O, answered pages and WebSockets only now and then. The claim stays with the
+loop in the web process, which waits for the child cooperatively and records its outcome:
+the error line it printed, or its exit code (a child still running when the job's lease ends
+is killed, since another runner may then take the job). Everywhere else (`flask jobs run`,
+`flask jobs once`, tests, the threaded development server) a heavy job runs like any other,
+in the runner's process: there is no hub there to starve.
 """
 
 import atexit
@@ -19,6 +27,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import uuid
@@ -34,9 +43,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .config import child_environment
 from .db import atomic
 from .extensions import db
-from .offload import off_the_event_loop
+from .offload import under_gevent
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,10 @@ EXIT_WAIT_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(minutes=15)
 ERROR_MAX = 500
 REGISTRY = "commons_jobs"  # app.extensions key: {name: Job}, in registration order
+# app.extensions key: the app as `flask --app` loads it, for a heavy job's own process.
+APP_IMPORT = "commons_jobs_app"
+# How a failed `jobs run-one` starts the line with its error, on its standard output.
+FAILED_MARK = "job failed:"
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ class Job:
     name: str
     every: timedelta
     run: Callable[[], object]
-    heavy: bool = False  # CPU-bound: off the gevent hub in the embedded loop
+    heavy: bool = False  # CPU-bound: in a process of its own in the embedded loop
     lease: timedelta = DEFAULT_LEASE
 
 
@@ -215,6 +229,42 @@ def _run(app: Flask, job: Job) -> str | None:
     return None
 
 
+_children: set[subprocess.Popen] = set()  # heavy jobs' processes still running
+
+
+def _run_in_child(app: Flask, job: Job) -> str | None:
+    """Run the job in `flask jobs run-one`, a process of its own building the same app, and
+    wait for it (cooperatively under gevent); its error, or None."""
+    command = [sys.executable, "-m", "flask", "--app", app.extensions.get(APP_IMPORT, "community")]
+    env = child_environment(JOBS_IN_PROCESS="0")  # the child's app starts no loop of its own
+    # Our own interpreter and CLI, with a registered job's name: no outside input.
+    child = subprocess.Popen(  # noqa: S603
+        [*command, "jobs", "run-one", job.name], env=env, stdout=subprocess.PIPE, text=True
+    )  # its log goes where ours goes
+    _children.add(child)
+    try:
+        output, _ = child.communicate(timeout=job.lease.total_seconds())
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return f"killed: still running when its lease ({format_every(job.lease)}) ended"
+    finally:
+        _children.discard(child)
+    if child.returncode == 0:
+        return None
+    return _child_error(output, child.returncode)
+
+
+def _child_error(output: str, returncode: int) -> str:
+    """The error a failed `jobs run-one` printed after FAILED_MARK, else how it ended."""
+    said = [line for line in output.splitlines() if line.startswith(FAILED_MARK)]
+    if said:
+        return said[-1].removeprefix(FAILED_MARK).strip()
+    if returncode < 0:
+        return f"the job's process was killed by signal {-returncode}"
+    return f"the job's process exited with code {returncode}"
+
+
 def _in_context(app: Flask, fn: Callable, *args, **kwargs):
     with app.app_context():
         try:
@@ -231,7 +281,7 @@ def run_due(app: Flask, jobs: list[Job], runner: str, *, force: bool = False) ->
     for job in jobs:
         if job.name not in ready or not _in_context(app, claim, job, runner, force=force):
             continue
-        error = off_the_event_loop(_run, app, job) if job.heavy else _run(app, job)
+        error = _run_in_child(app, job) if job.heavy and under_gevent() else _run(app, job)
         _in_context(app, finish, job, runner, error)
         if error:
             failed.append(job.name)
@@ -254,9 +304,13 @@ def run_forever(
     log.info("job loop stopped")
 
 
-def start_in_process(app: Flask) -> threading.Event:
+def start_in_process(app: Flask, import_path: str = "community") -> threading.Event:
     """Start the loop in a daemon thread of this process; set the returned event to stop it.
-    At process exit the loop is stopped and given a moment to finish its current job."""
+    `import_path` is the app as `flask --app` loads it (by default `create_app()`, as for
+    `flask --app community`): a heavy job's process builds the app from it. At process exit
+    the loop is stopped and given a moment to finish its current job; a heavy job's process
+    still running then is ended (its claim expires and the job runs again later)."""
+    app.extensions[APP_IMPORT] = import_path
     stop = threading.Event()
     thread = threading.Thread(target=run_forever, args=(app, stop), name="jobs", daemon=True)
     thread.start()
@@ -264,6 +318,8 @@ def start_in_process(app: Flask) -> threading.Event:
     def stop_at_exit() -> None:
         stop.set()
         thread.join(EXIT_WAIT_SECONDS)
+        for child in list(_children):
+            child.terminate()
 
     atexit.register(stop_at_exit)
     return stop
@@ -313,6 +369,22 @@ def format_every(every: timedelta) -> str:
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "never"
+
+
+@jobs_cli.command("run-one", hidden=True)
+@click.argument("name")
+def run_one_command(name: str) -> None:
+    """Run the job NAME once, without claiming it: the embedded loop runs a heavy job this
+    way, in a process of its own, and holds the claim itself. Exits 1 when the job failed,
+    its error on a line of its own after FAILED_MARK."""
+    app = current_app._get_current_object()
+    job = {j.name: j for j in registered_jobs(app)}.get(name)
+    if job is None:
+        raise click.ClickException(f"no job {name!r} is registered by this app")
+    error = _run(app, job)
+    if error:
+        click.echo(f"{FAILED_MARK} {error}")
+        sys.exit(1)
 
 
 @jobs_cli.command("list")

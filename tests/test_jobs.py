@@ -256,3 +256,33 @@ def test_core_job_code_imports_no_domain(module):
             parts = parts[1:]
         if name.startswith(".") or name.startswith("community."):
             assert parts[0] not in DOMAINS, f"{module} imports the {parts[0]} domain"
+
+
+def test_flask_jobs_run_one_runs_a_job_without_claiming_it_and_prints_its_error(app):
+    """The command a heavy job's own process runs (the embedded loop holds the claim)."""
+    counter = Counter()
+
+    def crash():
+        raise RuntimeError("digest   renderer\nexploded")
+
+    register_job(app, "renders", timedelta(hours=1), counter, heavy=True)
+    register_job(app, "crashes", timedelta(hours=1), crash, heavy=True)
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["jobs", "run-one", "renders"])
+    assert result.exit_code == 0, result.output
+    assert counter.runs == 1
+    assert row("renders") is None  # nothing claimed, nothing recorded: that is the caller's
+
+    result = runner.invoke(args=["jobs", "run-one", "crashes"])
+    assert result.exit_code == 1
+    assert jobs._child_error(result.output, 1) == "RuntimeError: digest renderer exploded"
+
+    result = runner.invoke(args=["jobs", "run-one", "nobody registered this"])
+    assert result.exit_code != 0
+    assert "no job 'nobody registered this' is registered" in result.output
+
+
+def test_a_heavy_jobs_process_that_ended_without_a_word_is_described_by_how_it_ended():
+    assert jobs._child_error("", 3) == "the job's process exited with code 3"
+    assert jobs._child_error("some output\n", -9) == "the job's process was killed by signal 9"

@@ -9,6 +9,7 @@ import requests
 import socketio
 import websocket
 
+from bench.keepalive import drive
 from tests.live.conftest import assert_clean_log, csrf_token
 
 pytestmark = pytest.mark.slow
@@ -29,11 +30,11 @@ def connect(url: str, session: requests.Session | None = None, origin: str | Non
     return client
 
 
-def test_the_server_is_healthy_and_runs_the_gevent_websocket_worker(live_server):
+def test_the_server_is_healthy_and_runs_the_fair_gevent_websocket_worker(live_server):
     response = requests.get(f"{live_server.url}/healthz", timeout=10)
     assert response.json() == {"status": "ok", "database": "ok", "redis": "disabled"}
     log = live_server.log()
-    assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in log
+    assert "Using worker: community.server.FairWebSocketWorker" in log
     assert "job loop started" in log
 
 
@@ -127,6 +128,29 @@ def _register(session: requests.Session, url: str, address: str) -> requests.Res
         },
         timeout=30,
     )
+
+
+@pytest.mark.parametrize(
+    "depth",
+    [
+        pytest.param(1, id="each-sends-on-its-response"),
+        pytest.param(2, id="next-request-always-waiting"),
+    ],
+)
+def test_keep_alive_connections_are_served_in_turn(live_server, depth):
+    """Issue 12: a keep-alive connection's next request was served while requests on the
+    other connections waited (gevent.pywsgi reads it without yielding when it has arrived).
+    Four signed-in keep-alive clients share 160 responses; each must get a fair share. With
+    two requests in flight per connection the next request is there whenever the server
+    finishes one: the stock worker then served one connection alone (160 / 0 / 0 / 0)."""
+    with live_server.sign_in() as session:
+        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    outcome = drive(
+        live_server.url, "/", connections=4, total=160, depth=depth, headers={"Cookie": cookie}
+    )
+    assert outcome.statuses == {200}
+    assert min(outcome.counts) > 0, f"a connection was starved: {outcome.summary()}"
+    assert outcome.fairness >= 0.5, outcome.summary()
 
 
 def test_the_server_log_is_clean(live_server):
