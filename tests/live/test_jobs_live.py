@@ -1,7 +1,6 @@
 """The embedded job loop under the real gunicorn/gevent server: a CPU-heavy job runs in a
 process of its own, so pages and WebSockets answer while it runs."""
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -9,15 +8,13 @@ import pytest
 import requests
 
 from tests.live.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    BIN,
-    PROJECT_ROOT,
     LiveServer,
     assert_clean_log,
+    copy_instance,
     flask_cli,
     free_port,
     server_env,
+    start_server,
     stop,
     wait_until_healthy,
 )
@@ -27,24 +24,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def heavy_server(tmp_path_factory):
+def heavy_server(prepared_instance, tmp_path_factory):
     """`make run`'s server, with tests/live/heavy_job_app.py's app (one heavy job more)."""
-    instance_dir = tmp_path_factory.mktemp("heavy-instance")
+    instance_dir = copy_instance(prepared_instance, tmp_path_factory, "heavy-instance")
     port = free_port()
     env = server_env(instance_dir, port)
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "seed")
-    flask_cli(env, "users", "create-admin", ADMIN_EMAIL, "--password-stdin", stdin=ADMIN_PASSWORD)
     log_path = instance_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "tests.live.heavy_job_app:app"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_server(env, log_path, "tests.live.heavy_job_app:app")
     server = LiveServer(f"http://127.0.0.1:{port}", instance_dir, log_path, process)
     try:
         wait_until_healthy(server)
