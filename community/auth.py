@@ -1,11 +1,15 @@
 """Who is acting: helpers shared by views and socket handlers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_login import current_user
 
-from .accounts.models import User
+if TYPE_CHECKING:  # a type only: accounts' views import this module
+    from .accounts.models import User
 
 
 def actor() -> User:

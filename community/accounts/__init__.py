@@ -2,4 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import audited, views  # noqa: E402, F401  (routes register on bp; audit wording)
+from . import views  # noqa: E402, F401  (routes register on bp)
+
+# Audit wording last: imported first, its models import would start an import cycle.
+# isort: split
+from . import audited  # noqa: E402, F401

@@ -1,8 +1,14 @@
 """The audit trail: every moderator and admin action leaves a row, in its transaction."""
 
-from ..accounts.models import User
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..extensions import db
 from .models import AuditLog
+
+if TYPE_CHECKING:  # a type only: every domain's actions import this module
+    from ..accounts.models import User
 
 
 def record(

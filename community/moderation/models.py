@@ -1,13 +1,18 @@
 """The audit trail of moderator and admin actions."""
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..db import utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # by name only: importing accounts here would run its views' imports first
+    from ..accounts.models import User
 
 
 class AuditLog(db.Model):
@@ -25,6 +30,6 @@ class AuditLog(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
     __table_args__ = (Index("ix_audit_log_target", "target_kind", "target_id"),)
