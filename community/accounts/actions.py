@@ -70,7 +70,7 @@ def access_user(viewer: User, user_id: int) -> User:
     user = db.session.get(User, user_id) if user_id else None
     if user is None or not viewer.is_authenticated:
         raise NotFound()
-    if not viewer.is_admin and (not user.is_verified or user.is_suspended):
+    if not viewer.is_admin and not user.is_listed:
         raise NotFound()
     return user
 

@@ -17,8 +17,8 @@ PAGE_SIZE = 50
 
 
 def listed_members():
-    """Members who appear in directories: confirmed and not suspended."""
-    return select(User).where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+    """Members who appear in directories (User.is_listed)."""
+    return select(User).where(User.is_listed)
 
 
 def member_directory(
@@ -62,7 +62,7 @@ def _cursor_is_sane(name: str, user_id: int) -> bool:
 def organisations_with_counts() -> list:
     members = (
         select(User.organisation_id, func.count().label("n"))
-        .where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+        .where(User.is_listed)
         .group_by(User.organisation_id)
         .subquery()
     )

@@ -10,33 +10,8 @@ from ..accounts.models import User
 from ..admin.actions import record
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from .access import can_read, membership
 from .models import VISIBILITIES, Community, Membership
-
-
-def membership(user: User | None, community: Community) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.community_id == community.id
-        )
-    )
-
-
-def can_read(user: User | None, community: Community) -> bool:
-    """Public communities are open to everyone; members-only ones to members and admins."""
-    if community.is_public:
-        return True
-    return may_read(user, community, membership(user, community))
-
-
-def may_read(user: User | None, community: Community, member: Membership | None) -> bool:
-    """`can_read`, for a caller that loaded the user's membership (or None) already."""
-    if community.is_public:
-        return True
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or member is not None
 
 
 def is_moderator(user: User | None, community: Community) -> bool:

@@ -12,7 +12,7 @@ from ..forms import attach_error
 from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries
-from . import actions, bp, queries
+from . import access, actions, bp, queries
 from .forms import MemberEmailForm
 
 
@@ -36,7 +36,7 @@ def _reader():
 def _community_context(slug: str) -> dict:
     user = _reader()
     community = actions.access_community(user, slug)
-    membership = actions.membership(user, community)
+    membership = access.membership(user, community)
     return {
         "reader": user,
         "community": community,

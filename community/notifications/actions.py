@@ -4,8 +4,8 @@ from sqlalchemy import func, or_, select, update
 
 from .. import realtime
 from ..accounts.models import User
+from ..communities.access import readable_by_member_id
 from ..communities.models import Community
-from ..communities.queries import readable_by_member_id
 from ..db import utcnow
 from ..errors import NotFound
 from ..extensions import db

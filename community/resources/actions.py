@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from .. import markup, storage
 from ..accounts.models import Organisation, User
 from ..admin.actions import record
+from ..communities import access as community_access
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..communities.models import Community
@@ -85,7 +86,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 
 def can_view(user: User | None, resource: Resource) -> bool:
     communities = live_communities(resource)
-    if not any(community_actions.can_read(user, c) for c in communities):
+    if not any(community_access.can_read(user, c) for c in communities):
         return False
     if resource.status in VISIBLE_TO_READERS:
         return True
@@ -557,7 +558,7 @@ def discussion_community(user: User | None, resource: Resource) -> Community | N
     else:
         candidates = sorted(live_communities(resource), key=lambda c: not c.is_public)
     for community in candidates:
-        if community.archived_at is None and community_actions.membership(user, community):
+        if community.archived_at is None and community_access.membership(user, community):
             return community
     return None
 

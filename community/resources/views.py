@@ -8,6 +8,7 @@ from .. import markup, ratelimits, storage
 from ..accounts.actions import organisation_choices
 from ..accounts.forms import ConfirmForm
 from ..auth import actor, member_key, rate_limit
+from ..communities import access as community_access
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
@@ -114,7 +115,7 @@ def _community_header(reader, community) -> dict:
     return {
         "reader": reader,
         "community": community,
-        "membership": community_actions.membership(reader, community),
+        "membership": community_access.membership(reader, community),
         "can_manage": community_actions.is_moderator(reader, community),
         "moderators": community_queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
@@ -355,7 +356,7 @@ def _page_context(reader, resource: Resource, reply_form=None) -> dict:
         "discussed_in": queries.discussed_in(reader, resource),
         "communities": [
             c for c in actions.live_communities(resource)
-            if community_actions.can_read(reader, c)
+            if community_access.can_read(reader, c)
         ],
         "reply_form": reply_form,
         "action_form": ConfirmForm(formdata=None),

@@ -34,8 +34,8 @@ from sqlalchemy import (
 )
 
 from ..accounts.models import User
+from ..communities.access import readable_filter
 from ..communities.models import Community
-from ..communities.queries import readable_filter
 from ..extensions import db
 from ..pagination import Page, decode_cursor, encode_cursor
 from .models import SearchDocument

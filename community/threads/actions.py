@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import markup, realtime
 from ..accounts.models import User
 from ..admin.actions import record
+from ..communities import access as community_access
 from ..communities import actions as community_actions
-from ..communities.models import Community, Membership
+from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -56,7 +57,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     if thread is None:
         raise NotFound()
     community = thread.community
-    if community.archived_at is not None or not community_actions.can_read(user, community):
+    if community.archived_at is not None or not community_access.can_read(user, community):
         raise NotFound()
     moderator = community_actions.is_moderator(user, community)
     if thread.deleted_at is not None:
@@ -315,8 +316,10 @@ def _readers_among(community: Community, user_ids) -> list[int]:
         return []
     stmt = select(User.id).where(User.id.in_(sorted(user_ids)), User.suspended_at.is_(None))
     if not community.is_public:
-        member = select(Membership.user_id).where(Membership.community_id == community.id)
-        stmt = stmt.where(User.id.in_(member) | (User.site_role == "admin"))
+        readable = select(Community.id).where(
+            Community.id == community.id, community_access.readable_by_member_id(User.id)
+        )
+        stmt = stmt.where(readable.exists())
     return sorted(db.session.scalars(stmt))
 
 

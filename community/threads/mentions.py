@@ -43,11 +43,7 @@ def resolve(source: str) -> tuple[str, list[User]]:
     if not wanted:
         return source, []
     names = {name.lower() for name, _ in wanted}
-    rows = db.session.scalars(
-        select(User).where(
-            User.sort_name.in_(names), User.verified_at.is_not(None), User.suspended_at.is_(None)
-        )
-    )
+    rows = db.session.scalars(select(User).where(User.sort_name.in_(names), User.is_listed))
     by_name: dict[str, list[User]] = {}
     for user in rows:
         by_name.setdefault(user.sort_name, []).append(user)

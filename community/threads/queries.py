@@ -7,8 +7,8 @@ from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..communities.access import readable_filter
 from ..communities.models import Community
-from ..communities.queries import readable_filter
 from ..db import utcnow
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
