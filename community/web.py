@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .errors import DomainError
+from .ids import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:…>` in URLs, capped at the largest id the database's INTEGER columns hold:
     a larger number is a 404 here instead of an overflow error deep inside a query."""
 
-    MAX = 2**31 - 1
+    MAX = MAX_ID
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", self.MAX)

@@ -20,6 +20,7 @@ from ..admin.actions import record
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import is_id
 from ..notifications import actions as notify
 from ..threads import mentions
 from . import access
@@ -30,7 +31,6 @@ PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
-MAX_NUMBER = 2**31 - 1
 
 
 def socket_room(room: ChatRoom) -> str:
@@ -188,7 +188,7 @@ def send_message(
 
 
 def _message(room: ChatRoom, number) -> ChatMessage:
-    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= MAX_NUMBER:
+    if not is_id(number):
         raise Invalid("Malformed request: id must be a message number.")
     message = db.session.scalar(
         select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.number == number)
@@ -278,8 +278,7 @@ def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) ->
 
 
 def _as_number(value, *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
+    if not is_id(value, allow_zero=allow_zero):
         raise Invalid("Malformed request: give a message id (a whole number).")
     return value
 

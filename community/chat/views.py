@@ -14,7 +14,7 @@ from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
 from ..forms import attach_error
-from ..threads.rules import as_id
+from ..ids import as_id
 from . import actions, bp
 
 

@@ -22,13 +22,14 @@ from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
 from ..notifications import actions as notify
 from ..search import actions as search
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
-from ..threads.rules import as_id, check_body, check_client_token, tag_slug
+from ..threads.rules import check_body, check_client_token, tag_slug
 from ..uploads import Upload
 from . import rules
 from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion

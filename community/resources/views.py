@@ -15,8 +15,8 @@ from ..db import atomic
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import limiter
 from ..forms import attach_error
+from ..ids import as_id
 from ..threads.forms import ReplyForm
-from ..threads.rules import as_id
 from ..uploads import Upload, check_upload
 from . import actions, bp, queries
 from .forms import ArchiveForm, BrowseForm, ReasonForm, ResourceForm, VersionForm

@@ -15,6 +15,7 @@ from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..notifications import actions as notify
 from ..search import actions as search
 from . import mentions, rules
@@ -46,7 +47,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     A thread the user may not read does not exist for them (404). Deleted threads exist only
     for moderators. `lock` takes the thread's row lock (PostgreSQL) for counter updates.
     """
-    if rules.as_id(thread_id) is None:
+    if as_id(thread_id) is None:
         raise NotFound()
     stmt = select(Thread).where(Thread.id == thread_id)
     if lock:
@@ -77,7 +78,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
 
 def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     """Load a post through its thread (see access_thread); `need` is "read" or "edit"."""
-    if rules.as_id(post_id) is None:
+    if as_id(post_id) is None:
         raise NotFound()
     post = db.session.get(Post, post_id)
     if post is None:
@@ -161,7 +162,7 @@ def post_reply(
     client_token = rules.check_client_token(client_token)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier
-    reply_to_id = rules.as_id(reply_to_id)
+    reply_to_id = as_id(reply_to_id)
     if reply_to_id is not None:
         target = db.session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
@@ -251,7 +252,7 @@ def _site_link(kind_path: str) -> re.Pattern:
 def record_links(post: Post) -> None:
     """Keep the post's links to resources (the resource page's "discussed in")."""
     ids = {int(n) for n in _site_link("resources").findall(post.source)}
-    ids = {i for i in ids if rules.as_id(i) is not None}
+    ids = {i for i in ids if as_id(i) is not None}
     db.session.execute(delete(PostLink).where(PostLink.post_id == post.id))
     for target_id in sorted(ids)[:20]:
         db.session.add(
@@ -762,7 +763,7 @@ def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag
 
 
 def _community_tag(community: Community, tag_id: int) -> Tag:
-    tag = db.session.get(Tag, tag_id) if rules.as_id(tag_id) else None
+    tag = db.session.get(Tag, tag_id) if as_id(tag_id) else None
     if tag is None or tag.community_id != community.id:
         raise NotFound("That tag is not in this community.")
     return tag

@@ -9,9 +9,6 @@ BODY_MAX_BYTES = 64 * 1024
 TAG_MAX_LENGTH = 30
 TAGS_PER_THREAD = 5
 CLIENT_TOKEN_MAX = 64
-# The largest id an INTEGER column holds: ids from query strings and forms are checked
-# against it, so a huge number is "not found" rather than an overflow inside the database.
-MAX_ID = 2**31 - 1
 _TAG_CHARS = re.compile(r"^[\w][\w \-]*$")
 
 
@@ -57,20 +54,6 @@ def check_tags(value: str | list[str]) -> list[str]:
     if len(names) > TAGS_PER_THREAD:
         raise Invalid(f"Use at most {TAGS_PER_THREAD} tags.", field="tags")
     return names
-
-
-def as_id(value) -> int | None:
-    """An id from a query string or form (text or int), or None when it is not a valid one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isascii() or not value.isdigit() or len(value) > 10:
-            return None
-        value = int(value)
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
-        return None
-    return value
 
 
 def check_client_token(value: str | None) -> str | None:

@@ -15,7 +15,8 @@ from flask_socketio import join_room, leave_room
 from ..auth import actor
 from ..errors import DomainError
 from ..extensions import db, socketio
-from . import actions, rules
+from ..ids import as_id
+from . import actions
 
 MALFORMED = {"ok": False, "error": "Malformed request: send {thread_id: <number>}."}
 
@@ -24,11 +25,11 @@ def thread_id_of(data) -> int | None:
     """The thread id of a payload, or None when the payload is not `{thread_id: <id>}`.
 
     A positive integer, or its decimal text (what a page's data attribute holds); never a
-    bool, a float, a list or a number no id column could hold (rules.as_id).
+    bool, a float, a list or a number no id column could hold (ids.as_id).
     """
     if not isinstance(data, dict):
         return None
-    return rules.as_id(data.get("thread_id"))
+    return as_id(data.get("thread_id"))
 
 
 def room_of(thread_id: int) -> str:

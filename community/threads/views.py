@@ -13,7 +13,8 @@ from ..db import atomic
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..forms import attach_error
-from . import actions, bp, mentions, queries, rules
+from ..ids import as_id
+from . import actions, bp, mentions, queries
 from .forms import (
     EditForm,
     MergeTagForm,
@@ -94,7 +95,7 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
     page = queries.page_of_number(posts[0].number) if posts else 1
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.fill_token()
-    quote_id = rules.as_id(request.args.get("quote", ""))
+    quote_id = as_id(request.args.get("quote", ""))
     if quote_id and not reply_form.body.data:
         reply_form.body.data = _quote(reader, quote_id, thread)
         if reply_form.body.data:
@@ -222,7 +223,7 @@ def reply(thread_id: int):
         with atomic():
             new = actions.post_reply(
                 actor(), thread_id, body=form.body.data,
-                reply_to_id=rules.as_id(form.reply_to.data or ""),
+                reply_to_id=as_id(form.reply_to.data or ""),
                 client_token=form.client_token.data,
             )  # fmt: skip
             post_id = new.id
