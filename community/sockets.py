@@ -17,17 +17,10 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from .extensions import socketio
+from .rooms import session_room, user_room
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/"
-
-
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-def session_room(session_id: int) -> str:
-    return f"session:{session_id}"
 
 
 def _redis():

@@ -22,8 +22,10 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import is_id
 from ..notifications import actions as notify
+from ..rooms import user_room
 from ..threads import mentions
 from . import access
+from .access import socket_room
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
 
 BODY_MAX = 2000
@@ -31,10 +33,6 @@ PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
-
-
-def socket_room(room: ChatRoom) -> str:
-    return f"chat:{room.id}"
 
 
 # --- rooms and access -----------------------------------------------------------------------
@@ -417,7 +415,7 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     realtime.publish(
         "chat.muted",
         {"room": room.name, "until": until.isoformat() + "Z"},
-        room=f"user:{target.id}",
+        room=user_room(target.id),
     )
     return existing
 

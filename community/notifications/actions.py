@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..ids import is_id
 from ..pagination import Page, decode_cursor, page_of
+from ..rooms import user_room
 from .models import Notification
 from .targets import target_kinds
 
@@ -104,7 +105,7 @@ def publish_counts(user_ids: set[int]) -> None:
     """Send each member's new unread count to their open tabs, after commit."""
     db.session.flush()
     for user_id, count in unread_counts(user_ids).items():
-        realtime.publish("notification.count", {"unread": count}, room=f"user:{user_id}")
+        realtime.publish("notification.count", {"unread": count}, room=user_room(user_id))
 
 
 def list_for(user: User, *, after: str | None = None) -> Page:
@@ -148,4 +149,4 @@ def mark_all_read(user: User) -> None:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    realtime.publish("notification.count", {"unread": 0}, room=f"user:{user.id}")
+    realtime.publish("notification.count", {"unread": 0}, room=user_room(user.id))

@@ -17,6 +17,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
 from ..notifications import actions as notify
+from ..rooms import thread_room
 from ..search import actions as search
 from . import mentions, rules
 from .models import (
@@ -207,7 +208,7 @@ def _add_post(
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
     _notify_about_post(post, mentioned)
-    realtime.publish("thread.reply", post_event(post), room=f"thread:{thread.id}")
+    realtime.publish("thread.reply", post_event(post), room=thread_room(thread.id))
     return post
 
 
@@ -499,7 +500,7 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     realtime.publish(
         "thread.edited",
         {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
-        room=f"thread:{post.thread_id}",
+        room=thread_room(post.thread_id),
     )
     return post
 
@@ -549,7 +550,7 @@ def delete_post(actor: User, post_id: int) -> Post:
     if post.author_id != actor.id:
         record(actor, "post.delete", post, thread_id=thread.id)
     realtime.publish(
-        "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=f"thread:{thread.id}"
+        "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=thread_room(thread.id)
     )
     return post
 
@@ -591,7 +592,7 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
     realtime.publish(
         "thread.reactions",
         {"thread_id": post.thread_id, "post_id": post.id, "counts": counts},
-        room=f"thread:{post.thread_id}",
+        room=thread_room(post.thread_id),
     )
     return counts
 
@@ -656,7 +657,7 @@ def recheck_live_readers(thread_ids: list[int]) -> None:
     open pages to ask again, so access is checked anew (and refused to outsiders)."""
     for thread_id in thread_ids:
         realtime.close_room(
-            f"thread:{thread_id}", notice="thread.recheck", payload={"thread_id": thread_id}
+            thread_room(thread_id), notice="thread.recheck", payload={"thread_id": thread_id}
         )
 
 
