@@ -171,8 +171,12 @@ DEFAULTS = {
         "register_account": "3 per hour",
         "reset_ip": "10 per hour",
         "reset_account": "3 per hour",
-        # Uploads per signed-in member: resources, their versions, images and pictures.
+        # Uploads per signed-in member: resources, their versions, images and pictures,
+        # counted by the actions that store them (every path).
         "upload_account": "60 per hour",
+        # Upload requests per member, refused ones too: a coarser guard on the routes, as the
+        # file is read and checked before an action counts it.
+        "upload_requests": "120 per hour",
         # Chat messages per member (a resend of the same message does not count).
         "chat_send": "5 per 3 seconds",
         "chat_typing": "10 per 10 seconds",

@@ -29,3 +29,9 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class TooMany(DomainError):
+    """Over a rate limit (community/ratelimits.py)."""
+
+    status = 429

@@ -19,6 +19,7 @@ from typing import NoReturn
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import ratelimits
 from .errors import Invalid
 
 MAX_IMAGE_PIXELS = 40_000_000
@@ -338,4 +339,18 @@ def check_upload(
         extension=kind.extension,
         display_name=clean_display_name(filename or "", kind.extension, kind.aliases),
         kind=kind.kind,
+    )
+
+
+TOO_OFTEN = "You are uploading too often. Please wait a little and try again."
+
+
+def count_upload(user_id: int) -> None:
+    """Count one upload of a member (a resource file, a version, an image, a picture)
+    against RATE_LIMITS["upload_account"]: called by every action that stores one, before
+    the work, so every path is limited. TooMany (429) when over it."""
+    ratelimits.check(
+        "upload_account",
+        user_id,
+        "You are uploading too often. Please wait a little and try again.",
     )

@@ -299,7 +299,7 @@ def update_profile():
 
 @bp.post("/settings/avatar")
 @login_required
-@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), key_func=member_key)
 def upload_avatar():
     form = AvatarForm()
     sent = form.picture.data

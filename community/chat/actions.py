@@ -10,7 +10,6 @@ import contextlib
 import re
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -125,10 +124,8 @@ def check_client_id(value) -> str:
 def _check_rate(user: User, name: str = "chat_send") -> None:
     """At most RATE_LIMITS[name] per member: "chat_send" for messages and edits (a resend
     does not count), "chat_typing" for typing notices."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    if not ratelimits.hit(current_app.config["RATE_LIMITS"][name], name, str(user.id)):
-        raise Invalid("You are sending messages too fast. Wait a moment and try again.")
+    message = "You are sending messages too fast. Wait a moment and try again."
+    ratelimits.check(name, user.id, message, error=Invalid)
 
 
 def typing(user: User, name: str) -> ChatRoom:

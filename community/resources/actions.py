@@ -30,7 +30,7 @@ from ..search import actions as search
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
 from ..threads.rules import check_body, check_client_token, tag_slug
-from ..uploads import Upload
+from ..uploads import Upload, count_upload
 from . import rules
 from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion
 
@@ -211,6 +211,8 @@ def submit_resource(
     communities = _communities(author, details.communities)
     if upload is None and not rules.check_link(details.link):
         raise Invalid("Attach a file or give the web address where it can be found.", field="file")
+    if upload is not None:
+        count_upload(author.id)
     resource = Resource(submitter=author, status="pending", download_count=0, version_count=0)
     _apply_details(resource, details, communities)
     db.session.add(resource)
@@ -253,6 +255,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
 def add_version(actor: User, resource_id: int, upload: Upload, *, note: str = ""):
     """Upload a new file for a resource; earlier versions stay listed and downloadable."""
     resource = access_resource(actor, resource_id, need="edit")
+    count_upload(actor.id)
     version = _add_version(resource, actor, upload, rules.check_note(note))
     _log(resource, actor, "new_version", f"Version {version.number}: {version.filename}")
     resource.updated_at = utcnow()

@@ -225,7 +225,7 @@ def _form_problem(template: str, form, exc: DomainError | None, upload: Upload |
 
 @bp.route("/resources/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(rate_limit("upload_account"), methods=["POST"], key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), methods=["POST"], key_func=member_key)
 def new():
     reader = actor()
     form = ResourceForm()
@@ -302,7 +302,7 @@ def _prefilled(resource: Resource) -> ResourceForm:
 
 @bp.post("/resources/<int:resource_id>/versions")
 @login_required
-@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), key_func=member_key)
 def add_version(resource_id: int):
     reader = actor()
     resource = actions.access_resource(reader, resource_id, need="edit")
