@@ -34,6 +34,14 @@ VARIABLES = (
 )
 
 
+def default_timezone() -> str:
+    """The zone of visitors and new accounts (DEFAULT_TIMEZONE): the one place it is read,
+    by the User model's default, the settings form and rendering."""
+    from flask import current_app
+
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
 class ConfigError(RuntimeError):
     """A setting has a value the application cannot use; the message says which and why."""
 

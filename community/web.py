@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .config import default_timezone
 from .errors import DomainError
 from .ids import MAX_ID
 
@@ -120,7 +121,7 @@ TIME_FORMAT = "%-d %b %Y, %H:%M %Z"
 
 def reader_timezone() -> str:
     """The zone times are shown in: the member's setting, else the site's default."""
-    return getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
+    return getattr(current_user, "timezone", None) or default_timezone()
 
 
 def to_local(value: datetime, tz_name: str | None = None) -> datetime:

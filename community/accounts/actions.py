@@ -131,7 +131,6 @@ def register(
         password_hash=password_hash,
         organisation_id=org_id,
         organisation_other=org_other,
-        timezone=current_app.config["DEFAULT_TIMEZONE"],
     )
     try:
         with db.session.begin_nested():  # flushes: user.id goes into the token
@@ -546,7 +545,6 @@ def create_admin(email: str, password: str | None, display_name: str | None = No
             email=email,
             display_name=rules.check_display_name(display_name or email.split("@")[0]),
             password_hash=passwords.hash_password(rules.check_password(password)),
-            timezone=current_app.config["DEFAULT_TIMEZONE"],
         )
         db.session.add(user)
     elif password is not None:

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..config import default_timezone
 from ..db import utcnow
 from ..extensions import db
 
@@ -44,7 +45,7 @@ class User(UserMixin, db.Model):
     bio_html: Mapped[str] = mapped_column(Text, default="")
     # An uploaded profile picture (a media file's hash), or None for the initials.
     avatar_sha256: Mapped[str | None] = mapped_column(String(64))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone)
     site_role: Mapped[str] = mapped_column(String(20), default="member")
     verified_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
