@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, ratelimits, realtime
+from .. import ratelimits, realtime
 from ..accounts.models import User
 from ..admin.actions import record
 from ..db import utcnow
@@ -166,13 +166,13 @@ def send_message(
         return earlier, False
     if rate_limited:
         _check_rate(user)
-    linked, mentioned = mentions.resolve(body)
+    html, mentioned = mentions.render(body)
     now = utcnow()
     room.last_number += 1
     room.last_message_at = now
     message = ChatMessage(
         room_id=room.id, number=room.last_number, author=user, client_id=client_id,
-        body=body, html=markup.render(linked), created_at=now,
+        body=body, html=html, created_at=now,
     )  # fmt: skip
     db.session.add(message)
     db.session.flush()
@@ -202,8 +202,8 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
         raise Forbidden("You can only edit your own messages.")
     if body != message.body:
         _check_rate(user)  # edits count with sends: each one is broadcast to the room
-        linked, mentioned = mentions.resolve(body)
-        message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
+        html, mentioned = mentions.render(body)
+        message.body, message.html, message.edited_at = body, html, utcnow()
         _notify_mentions(message, room, [u for u in mentioned if u.id != message.author_id])
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
     return message

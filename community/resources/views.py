@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import markup, ratelimits, storage
+from .. import ratelimits, storage
 from ..accounts.actions import organisation_choices
 from ..accounts.forms import ConfirmForm
 from ..auth import actor, member_key, rate_limit
@@ -16,6 +16,7 @@ from ..errors import DomainError, Invalid, NotFound
 from ..extensions import limiter
 from ..forms import attach_error
 from ..ids import as_id
+from ..threads import mentions
 from ..threads.forms import ReplyForm
 from ..uploads import Upload, check_upload
 from . import actions, bp, queries
@@ -383,7 +384,7 @@ def discuss(resource_id: int):
     form = ReplyForm()
     if form.preview.data:
         context = _page_context(reader, resource, reply_form=form)
-        context["preview"] = markup.render(form.body.data or "")
+        context["preview"] = mentions.render(form.body.data or "")[0]
         return render_template("resources/show.html", **context)
     try:
         with atomic():

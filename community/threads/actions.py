@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime
+from .. import realtime
 from ..accounts.models import User
 from ..admin.actions import record
 from ..communities import access as community_access
@@ -181,14 +181,14 @@ def _add_post(
     now=None,
 ) -> Post:
     now = now or utcnow()
-    linked_source, mentioned = mentions.resolve(body)
+    html, mentioned = mentions.render(body)
     thread.last_number += 1
     post = Post(
         thread=thread,
         number=thread.last_number,
         author=author,
         source=body,
-        html=markup.render(linked_source),
+        html=html,
         reply_to_id=reply_to_id,
         client_token=client_token or None,
         created_at=now,
@@ -491,8 +491,8 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
         return post
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, html=post.html))
     _, before = mentions.resolve(post.source)
-    linked_source, mentioned = mentions.resolve(body)
-    post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
+    html, mentioned = mentions.render(body)
+    post.source, post.html, post.edited_at = body, html, utcnow()
     index_post(post)
     record_links(post)
     already = {u.id for u in before}

@@ -65,6 +65,16 @@ def resolve(source: str) -> tuple[str, list[User]]:
     return linked, list(mentioned.values())
 
 
+def render(source: str) -> tuple[str, list[User]]:
+    """A post's or message's HTML, its mentions resolved to profile links first, and the
+    members mentioned: the one "resolve, then render" step of posts, chat messages and
+    every preview of them."""
+    from .. import markup
+
+    linked, mentioned = resolve(source)
+    return markup.render(linked), mentioned
+
+
 def excerpt(source: str, length: int = 280) -> str:
     """The start of a post's or message's text as plain text (a notification's or an email's
     excerpt), its mentions read as "@Name"."""

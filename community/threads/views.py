@@ -4,7 +4,6 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import markup
 from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..communities import actions as community_actions
@@ -32,8 +31,7 @@ def _reader():
 
 
 def _preview(body: str) -> str:
-    linked, _ = mentions.resolve(body or "")
-    return markup.render(linked)
+    return mentions.render(body or "")[0]
 
 
 # --- starting a thread ----------------------------------------------------------------------
