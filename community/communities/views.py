@@ -115,6 +115,7 @@ def _manage_page(slug: str, status: int = 200, **forms):
             "communities/manage.html",
             community=community,
             moderators=queries.moderators_of(community, everyone=True),
+            can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
             **{**blank, **forms},
         ),

@@ -75,10 +75,15 @@ def can_curate(user: User | None, resource: Resource) -> bool:
     return any(community_actions.is_moderator(user, c) for c in live_communities(resource))
 
 
+def skips_review(user: User | None) -> bool:
+    """Whose submissions publish directly into any communities: the admins."""
+    return _signed_in(user) and user.is_admin
+
+
 def curates_all(user: User, communities: list[Community]) -> bool:
     """Admins, and moderators of every one of these communities: their own submissions
     publish directly (a moderator of one community never self-publishes into another)."""
-    return user.is_admin or all(community_actions.is_moderator(user, c) for c in communities)
+    return skips_review(user) or all(community_actions.is_moderator(user, c) for c in communities)
 
 
 def is_submitter(user: User | None, resource: Resource) -> bool:
@@ -120,8 +125,10 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
     return resource
 
 
-def _check_can_submit_to(user: User, community: Community) -> None:
-    if user.is_admin and user.suspended_at is None:
+def check_can_submit_to(user: User | None, community: Community) -> None:
+    """Raise Forbidden unless `user` may share resources into `community`: its members who
+    may post there, and the admins (not suspended)."""
+    if user is not None and user.is_admin and user.suspended_at is None:
         return
     community_actions.check_can_post(user, community)
 
@@ -142,7 +149,7 @@ def _communities(user: User, slugs: list[str], *, already: list[Community] = ())
             continue
         try:
             community = community_actions.access_community(user, slug)
-            _check_can_submit_to(user, community)
+            check_can_submit_to(user, community)
         except (NotFound, Forbidden) as exc:
             raise Invalid(
                 "You can share resources only into communities you belong to.",

@@ -12,7 +12,7 @@ from ..communities import access as community_access
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
 from ..forms import attach_error
 from ..ids import as_id
@@ -118,6 +118,7 @@ def _community_header(reader, community) -> dict:
         "community": community,
         "membership": community_access.membership(reader, community),
         "can_manage": community_actions.is_moderator(reader, community),
+        "can_share": allowed(lambda: actions.check_can_submit_to(reader, community)),
         "moderators": community_queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
     }
@@ -224,6 +225,10 @@ def _form_problem(template: str, form, exc: DomainError | None, upload: Upload |
     return render_template(template, form=form, **ctx), status
 
 
+def _new_context(reader) -> dict:
+    return {"skips_review": actions.skips_review(reader)}
+
+
 @bp.route("/resources/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit(rate_limit("upload_requests"), methods=["POST"], key_func=member_key)
@@ -235,12 +240,12 @@ def new():
         wanted = request.args.get("community", "")
         if wanted in dict(form.communities.choices):
             form.communities.data = [wanted]
-        return render_template("resources/new.html", form=form)
+        return render_template("resources/new.html", form=form, **_new_context(reader))
     upload = None
     try:
         upload = _upload(form)
         if not form.validate():
-            return _form_problem("resources/new.html", form, None, upload)
+            return _form_problem("resources/new.html", form, None, upload, **_new_context(reader))
         with atomic():
             resource = actions.submit_resource(
                 reader, _details(form), upload=upload, note=form.note.data or ""
@@ -249,7 +254,7 @@ def new():
     except DomainError as exc:
         if exc.status != 400:
             raise
-        return _form_problem("resources/new.html", form, exc, upload)
+        return _form_problem("resources/new.html", form, exc, upload, **_new_context(reader))
     if status == "published":
         flash("Your resource is published.", "success")
     else:

@@ -711,13 +711,20 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
     thread.tags = tags
 
 
+def check_can_tag(actor: User | None, thread: Thread) -> None:
+    """Raise Forbidden unless `actor` may change the thread's tags: its author (who may
+    post there) or a moderator."""
+    if community_actions.is_moderator(actor, thread.community):
+        return
+    if actor is None or thread.author_id != actor.id:
+        raise Forbidden("Only the thread's author or a moderator can change its tags.")
+    community_actions.check_can_post(actor, thread.community)
+
+
 def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
     """Replace a thread's tags. Its author or a moderator."""
     thread = access_thread(actor, thread_id)
-    if not community_actions.is_moderator(actor, thread.community):
-        if thread.author_id != actor.id:
-            raise Forbidden("Only the thread's author or a moderator can change its tags.")
-        community_actions.check_can_post(actor, thread.community)
+    check_can_tag(actor, thread)
     names = rules.check_tags(tags)
     thread.tags = []
     db.session.flush()

@@ -9,7 +9,7 @@ from ..auth import actor
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError, Forbidden, NotFound, allowed
 from ..extensions import db
 from ..forms import attach_error
 from ..ids import as_id
@@ -113,6 +113,9 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         "pages": pages,
         "moderator": moderator,
         "can_reply": _can_reply(reader, thread),
+        "replies_closed": thread.locked and not moderator,
+        "can_tag": allowed(lambda: actions.check_can_tag(reader, thread)),
+        "editable": _editable(reader, posts, moderator),
         "can_react": _can_react(reader, thread),
         "watching": actions.is_watching(reader, thread),
         "reactions": queries.reactions_for(posts, reader),
@@ -137,14 +140,22 @@ def _discussed_resource(reader, thread: Thread):
     return resource
 
 
+def _editable(reader, posts: list[Post], moderator: bool) -> set[int]:
+    """The ids of the posts on the page the reader may edit and delete (access_post's
+    "edit" rule: a moderator any post; an author their own, on the same terms for each)."""
+    live = [p for p in posts if p.deleted_at is None]
+    if moderator:
+        return {p.id for p in live}
+    own = [p for p in live if reader is not None and p.author_id == reader.id]
+    if not own or not allowed(lambda: actions.access_post(reader, own[0].id, need="edit")):
+        return set()
+    return {p.id for p in own}
+
+
 def _can_reply(reader, thread: Thread) -> bool:
-    if reader is None:
-        return False
-    try:
-        actions.access_thread(reader, thread.id, need="reply")
-    except DomainError:
-        return False
-    return True
+    return reader is not None and allowed(
+        lambda: actions.access_thread(reader, thread.id, need="reply")
+    )
 
 
 def _can_react(reader, thread: Thread) -> bool:

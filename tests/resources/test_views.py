@@ -353,3 +353,19 @@ def test_search_can_be_held_to_resources(client, alice, mod, bob):
     assert "Tender toolkit" not in talk
     assert "Tender talk" in talk
     assert "Tender toolkit" in page(client.get("/search?q=tender&what=bogus"))
+
+
+def test_the_pages_offer_sharing_as_the_actions_allow(browser, alice, stranger, admin):
+    """`can_share` and `skips_review` come from the actions (check_can_submit_to,
+    skips_review): the templates check no roles."""
+    share_button = 'href="/resources/new?community=procurement"'
+    browser.login(alice.email)
+    assert share_button in page(browser.get("/c/procurement/resources"))
+    assert "A moderator of each community reviews it" in page(browser.get("/resources/new"))
+    browser.logout()
+    browser.login(stranger.email)
+    assert share_button not in page(browser.get("/c/procurement/resources"))
+    browser.logout()
+    browser.login(admin.email)
+    assert share_button in page(browser.get("/c/procurement/resources"))
+    assert "A moderator of each community reviews it" not in page(browser.get("/resources/new"))
