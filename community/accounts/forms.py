@@ -144,7 +144,3 @@ class AvatarForm(FlaskForm):
     """A profile picture to upload (cut to a square by community.media.actions)."""
 
     picture = FileField("New picture")
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token: for buttons such as log out."""

@@ -8,13 +8,12 @@ from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Invalid
 from ..extensions import db, limiter, login_manager
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
 from ..media import actions as media_actions
 from . import actions, bp, queries
 from .forms import (
     AvatarForm,
-    ConfirmForm,
     EmailForm,
     LoginForm,
     PasswordForm,

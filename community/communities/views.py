@@ -3,12 +3,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries

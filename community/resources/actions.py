@@ -26,10 +26,10 @@ from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
 from ..notifications import actions as notify
+from ..rules import check_body, check_client_token, tag_slug
 from ..search import actions as search
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
-from ..threads.rules import check_body, check_client_token, tag_slug
 from ..uploads import Upload, count_upload
 from . import rules
 from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion

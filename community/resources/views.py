@@ -2,11 +2,9 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import ratelimits, storage
 from ..accounts.actions import organisation_choices
-from ..accounts.forms import ConfirmForm
 from ..auth import actor, member_key, rate_limit
 from ..communities import access as community_access
 from ..communities import actions as community_actions
@@ -14,17 +12,16 @@ from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
 from ..threads import mentions
 from ..threads.forms import ReplyForm
-from ..uploads import Upload, check_upload
+from ..uploads import Upload, check_upload, held, hold
 from . import actions, bp, queries
 from .forms import ArchiveForm, BrowseForm, ReasonForm, ResourceForm, VersionForm
 from .models import Resource
 from .rules import EARLIEST_YEAR
 
-HELD_FILE_MAX_AGE = 24 * 60 * 60
 # A resource's downloads count each member (or address) once in this window, so reloading
 # or scripting a download link does not push it up "most downloaded".
 DOWNLOAD_WINDOW = "1 per 1 hour"
@@ -169,39 +166,6 @@ def _max_upload_bytes() -> int:
     return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="held-upload")
-
-
-def _hold(upload: Upload) -> str:
-    """Keep a checked file while the form is corrected: stored, and named in a signed token."""
-    stored = storage.store(upload.data)
-    return _serializer().dumps(
-        [current_user.id, stored.sha256, upload.display_name, upload.content_type,
-         upload.extension, upload.kind]
-    )  # fmt: skip
-
-
-def _held(token: str | None) -> Upload | None:
-    if not token:
-        return None
-    try:
-        owner, sha256, name, content_type, extension, kind = _serializer().loads(
-            token, max_age=HELD_FILE_MAX_AGE
-        )
-    except (BadSignature, ValueError, TypeError):
-        return None
-    if owner != current_user.id:  # only the member who uploaded it may attach it
-        return None
-    try:
-        with storage.open(sha256) as f:
-            data = f.read()
-    except NotFound:
-        return None
-    return Upload(data=data, content_type=content_type, extension=extension,
-                  display_name=name, kind=kind)  # fmt: skip
-
-
 def _upload(form) -> Upload | None:
     """The file sent with the form (checked), or the one held from an earlier try."""
     sent = request.files.get("file")
@@ -209,7 +173,7 @@ def _upload(form) -> Upload | None:
         return check_upload(sent.filename, sent.read(), max_bytes=_max_upload_bytes())
     if getattr(form, "discard_file", None) is not None and form.discard_file.data:
         return None
-    return _held(getattr(form, "held_file", None) and form.held_file.data)
+    return held(getattr(form, "held_file", None) and form.held_file.data, current_user.id)
 
 
 def _form_problem(template: str, form, exc: DomainError | None, upload: Upload | None, **ctx):
@@ -217,7 +181,7 @@ def _form_problem(template: str, form, exc: DomainError | None, upload: Upload |
     if exc is not None:
         attach_error(form, exc)
     if upload is not None and hasattr(form, "held_file"):
-        form.held_file.data = _hold(upload)
+        form.held_file.data = hold(upload, current_user.id)
         ctx["held"] = upload
     elif hasattr(form, "held_file"):
         form.held_file.data = ""

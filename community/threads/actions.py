@@ -18,6 +18,7 @@ from ..extensions import db
 from ..ids import as_id
 from ..notifications import actions as notify
 from ..rooms import thread_room
+from ..rules import check_body, check_client_token, check_tags, tag_slug
 from ..search import actions as search
 from . import mentions, rules
 from .models import (
@@ -127,9 +128,9 @@ def start_thread(
     """Start a thread with its first post. Members of the community who are not suspended."""
     community = community_actions.access_community(author, slug, need="post")
     title = rules.check_title(title)
-    body = rules.check_body(body)
-    tag_names = rules.check_tags(tags)
-    client_token = rules.check_client_token(client_token)
+    body = check_body(body)
+    tag_names = check_tags(tags)
+    client_token = check_client_token(client_token)
     _serialise_author(author)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier.thread
@@ -159,8 +160,8 @@ def post_reply(
 ) -> Post:
     """Reply to a thread. Community members, not suspended; not in a locked thread."""
     thread = access_thread(author, thread_id, need="reply", lock=True)
-    body = rules.check_body(body)
-    client_token = rules.check_client_token(client_token)
+    body = check_body(body)
+    client_token = check_client_token(client_token)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier
     reply_to_id = as_id(reply_to_id)
@@ -485,7 +486,7 @@ def _post_for_change(actor: User, post_id: int) -> Post:
 
 def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     """Change a post's text, keeping the old text as a revision. Its author or a moderator."""
-    body = rules.check_body(body)
+    body = check_body(body)
     post = _post_for_change(actor, post_id)
     if body == post.source:
         return post
@@ -694,7 +695,7 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
 def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
     if not names:
         return
-    slugs = {rules.tag_slug(n): n for n in names}
+    slugs = {tag_slug(n): n for n in names}
     existing = {
         t.slug: t
         for t in db.session.scalars(
@@ -725,7 +726,7 @@ def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
     """Replace a thread's tags. Its author or a moderator."""
     thread = access_thread(actor, thread_id)
     check_can_tag(actor, thread)
-    names = rules.check_tags(tags)
+    names = check_tags(tags)
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, thread.community, names)
@@ -736,11 +737,11 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
     """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
     community = community_actions.access_community(actor, slug, need="moderate")
     tag = _community_tag(community, tag_id)
-    names = rules.check_tags([name])
+    names = check_tags([name])
     if not names:
         raise Invalid("Give the tag a new name.", field="name")
     new_name = names[0]
-    new_slug = rules.tag_slug(new_name)
+    new_slug = tag_slug(new_name)
     clash = db.session.scalar(
         select(Tag).where(Tag.community_id == community.id, Tag.slug == new_slug, Tag.id != tag.id)
     )

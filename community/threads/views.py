@@ -4,14 +4,13 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Forbidden, NotFound, allowed
 from ..extensions import db
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
 from . import actions, bp, mentions, queries
 from .forms import (
