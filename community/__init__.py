@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_jobs(app)
+    _connect_receivers(app)
 
     from . import web
 
@@ -127,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     # kept by the extension and given to every app's server, not only to the first one.
     from . import sockets  # noqa: F401
     from .chat import sockets as chat_sockets  # noqa: F401
+    from .notifications import sockets as notification_sockets  # noqa: F401
     from .threads import sockets as thread_sockets  # noqa: F401
 
     redis_url = app.config.get("REDIS_URL")
@@ -137,11 +139,28 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode=socketio_async_mode(app),
         message_queue=redis_url,
-        # Redis channels are shared by everything using the server: name this site's.
-        channel=f"commons-{deployment_id(app)}-socketio",
+        # Given every time (None without Redis): the extension keeps the options of the
+        # previous app it was bound to, its queue among them.
+        client_manager=_message_queue(app, redis_url),
         # None: only the site's own origin may connect (checked against the Host header).
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,  # handlers read the Flask session cookie, never write it
+    )
+
+
+def _message_queue(app: Flask, redis_url: str | None):
+    """Redis as Socket.IO's message queue, telling this process's clients to catch up after
+    an outage (community/queue.py); None in the one-process mode."""
+    if not redis_url:
+        return None
+    from .queue import ResyncingRedisManager
+    from .sockets import after_queue_reconnect
+
+    return ResyncingRedisManager(
+        redis_url,
+        # Redis channels are shared by everything using the server: name this site's.
+        channel=f"commons-{deployment_id(app)}-socketio",
+        on_reconnect=lambda: after_queue_reconnect(app),
     )
 
 
@@ -180,3 +199,15 @@ def _register_jobs(app: Flask) -> None:
     filesweep.register_jobs(app)
     for domain in (accounts_jobs, media_jobs, resources_jobs):
         domain.register(app)
+
+
+def _connect_receivers(app: Flask) -> None:
+    """Each domain subscribes to the signals it reacts to (community/signals.py), for this
+    app; within a signal, receivers run in this order."""
+    from .chat import receivers as chat_receivers
+    from .communities import rooms as communities_receivers
+    from .resources import receivers as resources_receivers
+    from .threads import receivers as threads_receivers
+
+    for domain in (communities_receivers, threads_receivers, resources_receivers, chat_receivers):
+        domain.connect(app)

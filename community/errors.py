@@ -31,6 +31,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service the operation needs (Redis) cannot be reached just now: nothing was done,
+    and the same request may succeed in a moment."""
+
+    status = 503
+
+
 class TooMany(DomainError):
     """Over a rate limit (community/ratelimits.py)."""
 

@@ -12,7 +12,8 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from .errors import DomainError, TooMany
+from .errors import DomainError, TooMany, Unavailable
+from .queue import is_outage
 
 
 def _limiter() -> MovingWindowRateLimiter:
@@ -30,10 +31,28 @@ def hit(limit: str, *identifiers: str) -> bool:
     return _limiter().hit(parse(limit), *identifiers)
 
 
-def check(name: str, user_id: int, message: str, *, error: type[DomainError] = TooMany) -> None:
+UNAVAILABLE = "That cannot be done just now. Try again in a moment."
+
+
+def check(
+    name: str,
+    user_id: int,
+    message: str,
+    *,
+    error: type[DomainError] = TooMany,
+    unavailable: str = UNAVAILABLE,
+) -> None:
     """Count one `name` event of a member against RATE_LIMITS[name]; raise `error(message)`
-    when they are over it. Off when RATELIMIT_ENABLED is false (the tests' default)."""
+    when they are over it, and Unavailable(`unavailable`) when the counts cannot be reached
+    (Redis down: nothing can be counted). Off when RATELIMIT_ENABLED is false (the tests'
+    default)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    if not hit(current_app.config["RATE_LIMITS"][name], name, str(user_id)):
+    try:
+        allowed = hit(current_app.config["RATE_LIMITS"][name], name, str(user_id))
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        raise Unavailable(unavailable) from exc
+    if not allowed:
         raise error(message)

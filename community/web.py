@@ -29,6 +29,7 @@ ERROR_TEXT = {
         "You have tried that too often. Please wait a little and try again.",
     ),
     500: ("Something went wrong", "An error on our side stopped this page. It has been logged."),
+    503: ("Back in a moment", "A service this page needs is reconnecting. Please try again soon."),
 }
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from community.accounts import passwords
 from community.accounts.models import Organisation, User
-from community.admin.models import AuditLog
 from community.communities.models import Community, Membership
 from community.extensions import db
+from community.moderation.models import AuditLog
 from tests.factories import make_moderator, make_user
 
 NEW_PASSWORD = "a long enough password"

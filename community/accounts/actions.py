@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime
+from .. import markup, realtime, signals
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -292,7 +292,8 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     every session of theirs ends and their live connections close. With `until`, the
     suspension lapses by itself at the start of that day (UTC). The member is told by mail.
     """
-    from ..admin.actions import record, require_admin
+    from ..admin.actions import require_admin
+    from ..moderation.audit import record
 
     if actor is not None:
         require_admin(actor)
@@ -309,7 +310,14 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     member.suspended_until = ends
     member.suspension_reason = reason
     end_all_sessions(member)
-    record(actor, "member.suspend", member, reason=reason, until=until and until.isoformat())
+    record(
+        actor,
+        "member.suspend",
+        ("member", member.id),
+        reason=reason,
+        until=until and until.isoformat(),
+    )
+    signals.member_suspended.emit(user=member)
     queue_mail(
         member.email,
         "Your Commons account is suspended",
@@ -323,7 +331,8 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
 
 def unsuspend_member(actor: User | None, member: User) -> User:
     """Lift a member's suspension (an admin; None is the command line or the lapse job)."""
-    from ..admin.actions import record, require_admin
+    from ..admin.actions import require_admin
+    from ..moderation.audit import record
 
     if actor is not None:
         require_admin(actor)
@@ -332,7 +341,7 @@ def unsuspend_member(actor: User | None, member: User) -> User:
     lapsed = member.suspension_lapsed()
     member.suspended_at = member.suspended_until = None
     member.suspension_reason = ""
-    record(actor, "member.unsuspend", member, lapsed=lapsed)
+    record(actor, "member.unsuspend", ("member", member.id), lapsed=lapsed)
     queue_mail(
         member.email, "Your Commons account is no longer suspended", "unsuspended", user=member
     )

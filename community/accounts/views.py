@@ -419,7 +419,10 @@ def _had_remember_cookie() -> bool:
 def profile(user_id: int):
     user = actions.access_user(actor(), user_id)
     memberships = community_queries.memberships_visible_to(user, actor())
-    return render_template("accounts/profile.html", user=user, memberships=memberships)
+    return render_template(
+        "accounts/profile.html", user=user, memberships=memberships,
+        can_administer=actor().is_admin,
+    )  # fmt: skip
 
 
 @bp.get("/members")

@@ -1,13 +1,18 @@
 """Administration pages (admins only)."""
 
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 
+from ..accounts import actions as account_actions
 from ..auth import actor
 from ..communities.queries import communities_for, moderators_by_community
+from ..db import atomic
+from ..errors import DomainError
+from ..forms import ConfirmForm, attach_error
+from ..moderation.queries import recent_audit
 from . import bp
 from .actions import require_admin
-from .queries import recent_audit
+from .forms import SuspendForm
 
 AUDIT_ROWS = 50
 
@@ -17,10 +22,71 @@ AUDIT_ROWS = 50
 def index():
     user = actor()
     require_admin(user)
-    communities = communities_for(user)
+    communities = communities_for(user, archived=True)
     return render_template(
         "admin/index.html",
         communities=communities,
         moderators=moderators_by_community([c.id for c, _ in communities], everyone=True),
         audit=recent_audit(AUDIT_ROWS),
     )
+
+
+# --- a member: suspension -------------------------------------------------------------------
+
+
+def _member_page(user_id: int, form: SuspendForm | None = None, status: int = 200):
+    admin = actor()
+    require_admin(admin)
+    member = account_actions.access_user(admin, user_id)
+    return (
+        render_template(
+            "admin/member.html",
+            member=member,
+            form=form or SuspendForm(formdata=None),
+            action_form=ConfirmForm(formdata=None),
+            can_suspend=member.id != admin.id,
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/members/<int:user_id>")
+@login_required
+def member(user_id: int):
+    return _member_page(user_id)
+
+
+@bp.post("/admin/members/<int:user_id>/suspend")
+@login_required
+def suspend(user_id: int):
+    require_admin(actor())  # before the form: nobody else could correct it
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                target = account_actions.access_user(actor(), user_id)
+                account_actions.suspend_member(actor(), target, form.reason.data, form.until.data)
+                name = target.display_name
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            attach_error(form, exc)
+        else:
+            flash(f"{name} is suspended: they are signed out everywhere and told by mail.",
+                  "success")  # fmt: skip
+            return redirect(url_for("admin.member", user_id=user_id))
+    return _member_page(user_id, form, 400)
+
+
+@bp.post("/admin/members/<int:user_id>/unsuspend")
+@login_required
+def unsuspend(user_id: int):
+    require_admin(actor())
+    if not ConfirmForm().validate_on_submit():
+        return _member_page(user_id, status=400)
+    with atomic():
+        target = account_actions.access_user(actor(), user_id)
+        account_actions.unsuspend_member(actor(), target)
+        name = target.display_name
+    flash(f"{name} is no longer suspended.", "success")
+    return redirect(url_for("admin.member", user_id=user_id))

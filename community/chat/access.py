@@ -11,6 +11,7 @@ not change. Rooms are made with their target (`create_room`, in the target's tra
 a read never writes, and a target without a room has no chat.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -141,6 +142,15 @@ def standing(user: User, name) -> Standing:
         raise NotFound(NOT_FOUND)
     room.name = name
     return Standing(kind, name, room, target_row[0], decision, mute)
+
+
+def readers(users: list[User], name: str) -> list[tuple[User, Standing]]:
+    """Those of `users` who may read the room called `name`, with their standing there."""
+    out = []
+    for user in users:
+        with contextlib.suppress(NotFound):
+            out.append((user, standing(user, name)))
+    return out
 
 
 def create_room(kind: str, target_id: int) -> ChatRoom:

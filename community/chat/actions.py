@@ -6,21 +6,19 @@ rooms): who reads, who writes (and is not muted in the room), who moderates. Mod
 delete any message and mute members.
 """
 
-import contextlib
 import re
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import ratelimits, realtime
+from .. import ratelimits, realtime, signals
 from ..accounts.models import User
-from ..admin.actions import record
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import is_id
-from ..notifications import actions as notify
+from ..moderation.audit import record
 from ..rooms import user_room
 from ..threads import mentions
 from . import access
@@ -32,6 +30,10 @@ PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
+# Rate-limit counts live in Redis when scaled out: while it is down nothing can be counted.
+NOT_SENT = "Live chat is reconnecting; your message was not sent. Try again in a moment."
+NOT_SAVED = "Live chat is reconnecting; your change was not saved. Try again in a moment."
+RECONNECTING = "Live chat is reconnecting. Try again in a moment."
 
 
 # --- rooms and access -----------------------------------------------------------------------
@@ -121,17 +123,18 @@ def check_client_id(value) -> str:
     return value
 
 
-def _check_rate(user: User, name: str = "chat_send") -> None:
+def _check_rate(user: User, name: str = "chat_send", *, unavailable: str = NOT_SENT) -> None:
     """At most RATE_LIMITS[name] per member: "chat_send" for messages and edits (a resend
-    does not count), "chat_typing" for typing notices."""
+    does not count), "chat_typing" for typing notices. When the counts cannot be reached
+    (Redis down), the operation is refused with `unavailable`."""
     message = "You are sending messages too fast. Wait a moment and try again."
-    ratelimits.check(name, user.id, message, error=Invalid)
+    ratelimits.check(name, user.id, message, error=Invalid, unavailable=unavailable)
 
 
 def typing(user: User, name: str) -> ChatRoom:
     """Check that the member may say they are typing in the room (a writer, not too often)."""
     room = access_room(user, name, need="write")
-    _check_rate(user, "chat_typing")
+    _check_rate(user, "chat_typing", unavailable=RECONNECTING)
     return room
 
 
@@ -177,7 +180,8 @@ def send_message(
     db.session.add(message)
     db.session.flush()
     _record_read(user, room, message.number)
-    _notify_mentions(message, room, [u for u in mentioned if u.id != user.id])
+    others = [u for u in mentioned if u.id != user.id]
+    signals.chat_message_posted.emit(message=message, room=room, mentioned=others)
     realtime.publish("chat.message", message_payload(message, room), room=socket_room(room))
     return message, True
 
@@ -201,10 +205,11 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
     if message.author_id != user.id:
         raise Forbidden("You can only edit your own messages.")
     if body != message.body:
-        _check_rate(user)  # edits count with sends: each one is broadcast to the room
+        _check_rate(user, unavailable=NOT_SAVED)  # edits count with sends: each is broadcast
         html, mentioned = mentions.render(body)
         message.body, message.html, message.edited_at = body, html, utcnow()
-        _notify_mentions(message, room, [u for u in mentioned if u.id != message.author_id])
+        others = [u for u in mentioned if u.id != message.author_id]
+        signals.chat_message_edited.emit(message=message, room=room, mentioned=others)
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
     return message
 
@@ -221,7 +226,8 @@ def delete_message(user: User, name: str, number) -> ChatMessage:
         raise Forbidden(standing.decision.write_problem)
     message.deleted_at, message.deleted_by_id = utcnow(), user.id
     if message.author_id != user.id:
-        record(user, "chat.delete_message", room, number=message.number,
+        record(user, "chat.delete_message", ("chat_room", room.id),
+               community=standing.decision.community_id, number=message.number,
                author_id=message.author_id)  # fmt: skip
     realtime.publish(
         "chat.deleted", {"room": room.name, "id": message.number}, room=socket_room(room)
@@ -243,30 +249,6 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
         "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
         "client_id": message.client_id,
     }
-
-
-def _readers(users: list[User], name: str) -> list[tuple[User, access.Standing]]:
-    """Those of `users` who may read the room, with their standing there."""
-    out = []
-    for user in users:
-        with contextlib.suppress(NotFound):
-            out.append((user, access.standing(user, name)))
-    return out
-
-
-def _notify_mentions(message: ChatMessage, room: ChatRoom, users: list[User]) -> None:
-    """Tell the mentioned who may read the room; an edit that mentions them again (or
-    removes and re-adds a mention) never notifies twice (the notification's dedupe key)."""
-    readers = _readers(users, room.name)
-    for user, standing in readers:
-        notify.notify(
-            user.id, "chat_mention", actor=message.author,
-            community_id=standing.decision.community_id,
-            target=("chat_message", message.id),
-            subject=access.policy(standing.kind).title(standing.target),
-            excerpt=mentions.excerpt(message.body),
-        )  # fmt: skip
-    notify.publish_counts({user.id for user, _ in readers})
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -387,7 +369,8 @@ def recheck_live_room(kind: str, target_id: int) -> None:
 
 def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     """Mute a member in a room for `minutes`. The community's moderators."""
-    room = access_room(actor, name, need="moderate")
+    standing = _standing(actor, name, "moderate")
+    room = standing.room
     if (
         isinstance(minutes, bool)
         or not isinstance(minutes, int)
@@ -397,7 +380,7 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     target = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if target is None:
         raise NotFound("We could not find that member.")
-    if any(s.decision.moderate for _, s in _readers([target], name)):
+    if any(s.decision.moderate for _, s in access.readers([target], name)):
         raise Invalid("Moderators cannot be muted.")
     until = utcnow() + timedelta(minutes=minutes)
     existing = db.session.scalar(
@@ -408,7 +391,8 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
         db.session.add(existing)
     else:
         existing.until, existing.muted_by_id = until, actor.id
-    record(actor, "chat.mute", room, user_id=target.id, minutes=minutes)
+    record(actor, "chat.mute", ("chat_room", room.id), community=standing.decision.community_id,
+           user_id=target.id, minutes=minutes)  # fmt: skip
     realtime.publish(
         "chat.muted",
         {"room": room.name, "until": until.isoformat() + "Z"},
@@ -418,14 +402,16 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
 
 
 def unmute(actor: User, name: str, *, user_id) -> None:
-    room = access_room(actor, name, need="moderate")
+    standing = _standing(actor, name, "moderate")
+    room = standing.room
     mute_row = db.session.scalar(
         select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.user_id == user_id)
     )
     if mute_row is None:
         raise NotFound("That member is not muted here.")
     db.session.delete(mute_row)
-    record(actor, "chat.unmute", room, user_id=user_id)
+    record(actor, "chat.unmute", ("chat_room", room.id), community=standing.decision.community_id,
+           user_id=user_id)  # fmt: skip
 
 
 def active_mutes(room: ChatRoom) -> list[tuple[ChatMute, User]]:

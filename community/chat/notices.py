@@ -1,10 +1,13 @@
-"""What chat notifications point at (messages) and how they read."""
+"""What chat notifications point at (messages) and how they read; who hears of a mention."""
 
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..extensions import db
+from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..notifications.targets import register_target, register_wording
+from ..threads import mentions
 from . import access
 from .models import ChatMessage, ChatRoom
 
@@ -33,3 +36,19 @@ def _message_visible():
 
 register_target("chat_message", link=_message_link, visible=_message_visible)
 register_wording("chat_mention", "mentioned you in the chat of")
+
+
+def tell_mentioned(_app, *, message: ChatMessage, room: ChatRoom, mentioned: list[User], **_):
+    """chat_message_posted, chat_message_edited: tell the mentioned who may read the room;
+    an edit that mentions them again (or removes and re-adds a mention) never notifies twice
+    (the notification's dedupe key)."""
+    readers = access.readers(mentioned, room.name)
+    for user, standing in readers:
+        notify.notify(
+            user.id, "chat_mention", actor=message.author,
+            community_id=standing.decision.community_id,
+            target=("chat_message", message.id),
+            subject=access.policy(standing.kind).title(standing.target),
+            excerpt=mentions.excerpt(message.body),
+        )  # fmt: skip
+    notify.publish_counts({user.id for user, _ in readers})

@@ -14,6 +14,8 @@ import threading
 import time
 from collections import defaultdict
 
+from ..queue import is_outage
+
 log = logging.getLogger(__name__)
 
 
@@ -132,11 +134,15 @@ class RedisPresence:
     def refresh(self, entries) -> None:
         expiry = time.time() + self.ttl
         pipe = self.redis.pipeline(transaction=False)
+        rooms = set()
         for room_id, user_id, sid in entries:
             member = self._member(room_id, user_id)
             pipe.zadd(member, {sid: expiry})
             pipe.expire(member, int(self.ttl * 2) + 1)
             pipe.zadd(self._room(room_id), {str(user_id): expiry})
+            rooms.add(room_id)
+        if rooms:  # again each time: a Redis that restarted empty must know what to sweep
+            pipe.sadd(f"{self.prefix}:rooms", *rooms)
         pipe.execute()
 
     def sweep(self) -> list[tuple[int, int]]:
@@ -196,6 +202,7 @@ class PresenceChanges:
     def flush(self) -> None:
         with self._lock:
             pending, self._pending, self._scheduled = self._pending, {}, False
+        unsent = []
         for room_id, (room_name, members) in pending.items():
             try:
                 here = set(self._present(room_id))
@@ -203,5 +210,13 @@ class PresenceChanges:
                 for member in members.values():
                     batch["joined" if member["id"] in here else "left"].append(member)
                 self._send(room_id, batch)
-            except Exception:  # one room's failure must not lose the other rooms' batches
-                log.exception("presence batch for room %s failed", room_id)
+            except Exception as exc:  # one room's failure must not lose the other rooms'
+                if is_outage(exc) and self.window:
+                    log.warning("presence batch for room %s waits for Redis: %s", room_id, exc)
+                    unsent.append((room_id, room_name, members))
+                else:
+                    log.exception("presence batch for room %s failed", room_id)
+        # Sent in a later window: a batch says each member's state when it is sent.
+        for room_id, room_name, members in unsent:
+            for member in members.values():
+                self.add(room_id, room_name, member)

@@ -23,6 +23,7 @@ from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
 from ..extensions import db, socketio
+from ..queue import is_outage
 from ..rooms import chat_room
 from . import access, actions
 from .models import ChatRoom
@@ -95,7 +96,10 @@ def _handle(data, keys: tuple[str, ...], work, *, writes: bool = True):
             return {"ok": True, **work(actor(), **{k: data[k] for k in keys})}
     except DomainError as exc:
         return {"ok": False, "error": exc.message}
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc):  # presence is in Redis (join, leave)
+            log.warning("chat: Redis cannot be reached: %s", exc)
+            return {"ok": False, "error": actions.RECONNECTING}
         log.exception("chat handler failed")
         return FAILED
     finally:
@@ -220,7 +224,13 @@ def on_disconnect(reason=None):
     with _local_lock:
         rooms = _local.pop(sid, {})
     for room_id, user_id in rooms.items():
-        _announce_left(room_id, user_id, presence().leave(room_id, user_id, sid))
+        try:
+            _announce_left(room_id, user_id, presence().leave(room_id, user_id, sid))
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Its entry expires by itself (CHAT_PRESENCE_TTL), and a sweep reports who left.
+            log.warning("chat: Redis cannot be reached to record a leave: %s", exc)
 
 
 # --- presence bookkeeping -------------------------------------------------------------------
@@ -277,5 +287,8 @@ def _heartbeat(app) -> None:
                 store.refresh(entries)
                 for room_id, user_id in store.sweep():
                     _announce_left(room_id, user_id, True)
-        except Exception:
-            log.exception("chat presence heartbeat failed")
+        except Exception as exc:
+            if is_outage(exc):  # the next beat after the queue is back puts every entry back
+                log.warning("chat presence heartbeat: Redis cannot be reached: %s", exc)
+            else:
+                log.exception("chat presence heartbeat failed")

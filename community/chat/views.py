@@ -90,7 +90,7 @@ def send(name: str):
             )
             number = message.number
     except DomainError as exc:
-        if exc.status != 400 and exc.status != 403:
+        if exc.status not in (400, 403, 503):  # 503: Redis is down; the text is kept
             raise
         attach_error(form, exc)
         return _page(name, form), exc.status

@@ -1,15 +1,15 @@
-"""Who may read a community: the rule in its Python form and its SQL form, side by side.
+"""Who may read, post in and moderate a community: the rules every domain asks.
 
-Public communities are open to everyone; members-only ones to their members and the site's
-admins. `may_read` answers for one user and one community; `readable_filter` is the same rule
-as a WHERE clause on Community for one user, and `readable_by_member_id` for many members at
-once (a column holding their ids). Change one, change the others.
+Reads only (no writes), so any domain's actions may ask them. Who may read is here in its
+Python form (`may_read`, `can_read`) and, side by side, its SQL form (`readable_filter` for one
+user, `readable_by_member_id` for many members at once): change one, change the others.
 """
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from .models import Community, Membership
 
@@ -24,20 +24,20 @@ def membership(user: User | None, community: Community) -> Membership | None:
     )
 
 
+def can_read(user: User | None, community: Community) -> bool:
+    """Public communities are open to everyone; members-only ones to members and admins."""
+    if community.is_public:
+        return True
+    return may_read(user, community, membership(user, community))
+
+
 def may_read(user: User | None, community: Community, member: Membership | None) -> bool:
-    """Whether `user` may read `community`, given their membership there (or None)."""
+    """`can_read`, for a caller that loaded the user's membership (or None) already."""
     if community.is_public:
         return True
     if user is None or not user.is_authenticated:
         return False
     return user.is_admin or member is not None
-
-
-def can_read(user: User | None, community: Community) -> bool:
-    """`may_read`, loading the membership only when the answer depends on it."""
-    if community.is_public:
-        return True
-    return may_read(user, community, membership(user, community))
 
 
 def readable_filter(user: User | None):
@@ -69,3 +69,58 @@ def readable_by_member_id(user_id):
         .correlate_except(member),
         exists().where(admin.id == user_id, admin.is_admin).correlate_except(admin),
     )
+
+
+def is_moderator(user: User | None, community: Community) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or moderates(user, membership(user, community))
+
+
+def moderates(user: User | None, member: Membership | None) -> bool:
+    """`is_moderator`, for a caller that loaded the user's membership (or None) already."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or (member is not None and member.role == "moderator")
+
+
+def access_community(user: User | None, slug: str, *, need: str = "read") -> Community:
+    """Load a community by slug and check `need` ("read", "post" or "moderate").
+
+    A community the user may not read does not exist for them (404), so members-only
+    communities never leak their names.
+    """
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if community is None or not can_read(user, community):
+        raise NotFound(f"We could not find the community “{slug[:80]}”.")
+    if need == "post":
+        check_can_post(user, community)
+    elif need == "moderate" and not is_moderator(user, community):
+        raise Forbidden("Only this community's moderators can do that.")
+    return community
+
+
+def check_open(community: Community) -> None:
+    """Raise Forbidden if `community` is archived: read-only, for everyone (admins too):
+    no threads, replies, chat messages, resources or new members until it is reopened."""
+    if community.archived_at is not None:
+        raise Forbidden(f"{community.name} is archived: it is read-only.")
+
+
+def check_can_post(user: User | None, community: Community) -> None:
+    """Raise Forbidden unless `user` may post in `community`: open, a member, not
+    suspended."""
+    check_may_post(user, community, membership(user, community))
+
+
+def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
+    """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
+    check_open(community)
+    # Suspension next: a suspended User reports is_authenticated False (flask-login's
+    # is_active), and "please sign in" would be the wrong answer for them.
+    if user is not None and getattr(user, "suspended_at", None) is not None:
+        raise Forbidden("Your account is suspended.")
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Please sign in first.")
+    if member is None:
+        raise Forbidden(f"Join {community.name} to take part.")

@@ -1,65 +1,30 @@
-"""Communities: who may read them, joining and leaving, and their moderators."""
+"""Communities: joining and leaving, their moderators, creating them (who may read, post
+and moderate: access.py)."""
 
 import re
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
-from ..admin.actions import record
+from ..admin.actions import require_admin
+from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from .access import can_read, membership
+from ..moderation.audit import record
+from .access import access_community, membership
+
+# The access rules live in access.py; views and tests ask them here too (re-exported).
+from .access import can_read as can_read
+from .access import check_can_post as check_can_post
+from .access import check_may_post as check_may_post
+from .access import check_open as check_open
+from .access import is_moderator as is_moderator
+from .access import may_read as may_read
+from .access import moderates as moderates
 from .models import VISIBILITIES, Community, Membership
-
-
-def is_moderator(user: User | None, community: Community) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or moderates(user, membership(user, community))
-
-
-def moderates(user: User | None, member: Membership | None) -> bool:
-    """`is_moderator`, for a caller that loaded the user's membership (or None) already."""
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_admin or (member is not None and member.role == "moderator")
-
-
-def access_community(user: User | None, slug: str, *, need: str = "read") -> Community:
-    """Load a community by slug and check `need` ("read", "post" or "moderate").
-
-    A community the user may not read does not exist for them (404), so members-only
-    communities never leak their names.
-    """
-    community = db.session.scalar(
-        select(Community).where(Community.slug == slug, Community.archived_at.is_(None))
-    )
-    if community is None or not can_read(user, community):
-        raise NotFound(f"We could not find the community “{slug[:80]}”.")
-    if need == "post":
-        check_can_post(user, community)
-    elif need == "moderate" and not is_moderator(user, community):
-        raise Forbidden("Only this community's moderators can do that.")
-    return community
-
-
-def check_can_post(user: User | None, community: Community) -> None:
-    """Raise Forbidden unless `user` may post in `community`: a member, not suspended."""
-    check_may_post(user, community, membership(user, community))
-
-
-def check_may_post(user: User | None, community: Community, member: Membership | None) -> None:
-    """`check_can_post`, for a caller that loaded the user's membership (or None) already."""
-    # Suspension first: a suspended User reports is_authenticated False (flask-login's
-    # is_active), and "please sign in" would be the wrong answer for them.
-    if user is not None and getattr(user, "suspended_at", None) is not None:
-        raise Forbidden("Your account is suspended.")
-    if user is None or not user.is_authenticated:
-        raise Forbidden("Please sign in first.")
-    if member is None:
-        raise Forbidden(f"Join {community.name} to take part.")
 
 
 def _check_can_join(user: User) -> None:
@@ -75,6 +40,7 @@ def join_community(user: User, slug: str) -> Membership:
     Joining a community one already belongs to changes nothing.
     """
     community = access_community(user, slug)
+    check_open(community)
     _check_can_join(user)
     existing = membership(user, community)
     if existing is not None:
@@ -122,13 +88,8 @@ def leave_community(user: User, slug: str) -> Community:
     if not removed:
         raise Invalid(f"You are not a member of {community.name}.")
     _count_members(community, -1)
-    if not community.is_public:
-        # Their open thread pages must stop receiving live posts of this community.
-        from ..chat.actions import recheck_live_room
-        from ..threads.actions import recheck_live_readers_of
-
-        recheck_live_readers_of(community.id)
-        recheck_live_room("community", community.id)
+    # Their open thread pages and chat must stop receiving live posts of a members-only one.
+    signals.membership_lost.emit(user=user, community=community)
     return community
 
 
@@ -150,14 +111,19 @@ def _user_by_email(email: str) -> User:
     return user
 
 
+def _target(community: Community) -> tuple[str, int]:
+    return ("community", community.id)
+
+
 def add_member(actor: User, slug: str, *, email: str) -> Membership:
     """Add a member to a community. Its moderators and admins may."""
     community = access_community(actor, slug, need="moderate")
+    check_open(community)
     user = _user_by_email(email)
     if membership(user, community) is not None:
         raise Invalid(f"{user.display_name} is already a member.", field="email")
     m = _add_membership(user, community, "member")
-    record(actor, "community.add_member", community, user_id=user.id)
+    record(actor, "community.add_member", _target(community), community=community, user_id=user.id)
     return m
 
 
@@ -175,12 +141,15 @@ def add_moderator(actor: User, slug: str, *, email: str) -> Membership:
     """Make a member (joining them if needed) a moderator of a community. Admins only."""
     check_assigns_moderators(actor)
     community = access_community(actor, slug)
+    check_open(community)
     user = _user_by_email(email)
     m = membership(user, community) or _add_membership(user, community, "member")
     if m.role == "moderator":
         raise Invalid(f"{user.display_name} is already a moderator.", field="email")
     m.role = "moderator"
-    record(actor, "community.add_moderator", community, user_id=user.id)
+    record(
+        actor, "community.add_moderator", _target(community), community=community, user_id=user.id
+    )
     return m
 
 
@@ -196,8 +165,49 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
     if m is None or m.role != "moderator":
         raise NotFound("That member is not a moderator here.")
     m.role = "member"
-    record(actor, "community.remove_moderator", community, user_id=user_id)
+    record(
+        actor,
+        "community.remove_moderator",
+        _target(community),
+        community=community,
+        user_id=user_id,
+    )
     return m
+
+
+# --- the community's state: admins -----------------------------------------------------------
+
+
+def change_visibility(actor: User, slug: str, visibility: str) -> Community:
+    """Make a community public or members-only. Admins only. Made members-only, its open
+    pages and live rooms are checked again, so readers who are not members stop receiving
+    its posts and chat at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if visibility not in VISIBILITIES:
+        raise Invalid("Visibility is public or members.", field="visibility")
+    if visibility == community.visibility:
+        return community
+    community.visibility = visibility
+    record(actor, "community.visibility", _target(community), community=community,
+           visibility=visibility)  # fmt: skip
+    if not community.is_public:
+        signals.community_access_changed.emit(community=community)
+    return community
+
+
+def archive_community(actor: User, slug: str, *, archived: bool = True) -> Community:
+    """Archive a community (read-only: it stays readable, nothing new can be added) or
+    reopen it. Admins only. Its open pages are checked again, so composers close at once."""
+    require_admin(actor)
+    community = access_community(actor, slug)
+    if archived == (community.archived_at is not None):
+        return community
+    community.archived_at = utcnow() if archived else None
+    action = "community.archive" if archived else "community.unarchive"
+    record(actor, action, _target(community), community=community)
+    signals.community_access_changed.emit(community=community)
+    return community
 
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -208,7 +218,8 @@ RESERVED_SLUG_PREFIXES = ("event-",)
 def create_community(
     *, slug: str, name: str, description: str = "", visibility: str = "public", position: int = 0
 ) -> Community:
-    """Create a community (the seed step and, later, admins), with its chat room."""
+    """Create a community (the seed step and, later, admins); its chat room is made by the
+    community_created receiver (rooms.py), in this transaction."""
     if visibility not in VISIBILITIES:
         raise Invalid("Visibility is public or members.", field="visibility")
     if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
@@ -231,8 +242,6 @@ def create_community(
         slug=slug, name=name, description=description, visibility=visibility, position=position
     )
     db.session.add(community)
-    db.session.flush()  # its id, for the room
-    from ..chat.access import create_room
-
-    create_room("community", community.id)
+    db.session.flush()  # its id, for its room and whatever else receivers make with it
+    signals.community_created.emit(community=community)
     return community

@@ -22,7 +22,7 @@ def _console_actor() -> User:
 @communities_cli.command("list")
 def list_communities() -> None:
     """The communities with their member counts and moderators."""
-    rows = queries.communities_for(_console_actor())
+    rows = queries.communities_for(_console_actor(), archived=True)
     if not rows:
         click.echo("No communities yet: `flask seed` creates them.")
         return
@@ -30,7 +30,11 @@ def list_communities() -> None:
     for community, _role in rows:
         mods = ", ".join(u.email for u in moderators.get(community.id, [])) or "no moderators"
         visibility = "" if community.is_public else " [members only]"
-        click.echo(f"{community.slug:26} {community.member_count:5} members  ({mods}){visibility}")
+        archived = " [archived]" if community.archived_at is not None else ""
+        click.echo(
+            f"{community.slug:26} {community.member_count:5} members  ({mods})"
+            f"{visibility}{archived}"
+        )
 
 
 @communities_cli.command("add-moderator")

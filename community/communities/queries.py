@@ -11,8 +11,11 @@ from .models import Community, Membership
 MEMBERS_PAGE_SIZE = 50
 
 
-def communities_for(user: User | None) -> list[tuple[Community, str | None]]:
-    """Every live community the user may read, in order, with the user's role in it."""
+def communities_for(
+    user: User | None, *, archived: bool = False
+) -> list[tuple[Community, str | None]]:
+    """Every open community the user may read, in order, with the user's role in it (with
+    `archived`, the archived ones too, after the others: they are read-only)."""
     user_id = user.id if user is not None and user.is_authenticated else -1
     stmt = (
         select(Community, Membership.role)
@@ -20,14 +23,16 @@ def communities_for(user: User | None) -> list[tuple[Community, str | None]]:
             Membership,
             (Membership.community_id == Community.id) & (Membership.user_id == user_id),
         )
-        .where(Community.archived_at.is_(None), readable_filter(user))
-        .order_by(Community.position, Community.name)
+        .where(readable_filter(user))
+        .order_by(Community.archived_at.is_not(None), Community.position, Community.name)
     )
+    if not archived:
+        stmt = stmt.where(Community.archived_at.is_(None))
     return list(db.session.execute(stmt))
 
 
 def _listed(stmt):
-    """Only people whose profiles others can open (User.is_listed)."""
+    """Only people whose profiles others can open: confirmed and not suspended."""
     return stmt.where(User.is_listed)
 
 
@@ -86,7 +91,6 @@ def memberships_visible_to(user: User, viewer: User) -> list[tuple[Community, st
         .join(Membership, Membership.community_id == Community.id)
         .where(
             Membership.user_id == user.id,
-            Community.archived_at.is_(None),
             readable_filter(viewer),
         )
         .order_by(Community.position)

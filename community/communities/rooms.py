@@ -5,12 +5,13 @@ everyone signed in; members-only: their members and admins) read it; its members
 suspended write in it (unless muted there); its moderators and the admins moderate it.
 """
 
-from flask import url_for
+from flask import Flask, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from .. import signals
 from ..accounts.models import User
-from ..chat.access import Decision, Header, register_room_kind
+from ..chat.access import Decision, Header, create_room, register_room_kind
 from ..errors import Forbidden
 from ..extensions import db
 from . import access, actions
@@ -31,7 +32,7 @@ class CommunityRooms:
                 Membership,
                 (Membership.community_id == Community.id) & (Membership.user_id == user.id),
             )
-            .where(Community.slug == key, Community.archived_at.is_(None))
+            .where(Community.slug == key)
             .options(lazyload(Membership.user))
         )
         return stmt, Community.id
@@ -78,3 +79,12 @@ class CommunityRooms:
 
 
 register_room_kind(KIND, CommunityRooms())
+
+
+def _create_room(_app, *, community: Community, **_) -> None:
+    """community_created: a community has its room from the start (a read never makes one)."""
+    create_room(KIND, community.id)
+
+
+def connect(app: Flask) -> None:
+    signals.connect(app, (signals.community_created, _create_room))

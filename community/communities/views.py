@@ -20,7 +20,7 @@ def home():
     reader = _reader()
     return render_template(
         "communities/home.html",
-        communities=queries.communities_for(current_user),
+        communities=queries.communities_for(current_user, archived=True),
         unread=thread_queries.unread_by_community(reader),
         latest=thread_queries.latest_threads(reader),
         featured=resource_queries.featured(reader),
@@ -41,9 +41,18 @@ def _community_context(slug: str) -> dict:
         "community": community,
         "membership": membership,
         "can_manage": actions.is_moderator(user, community),
+        "can_post": _may_post(user, community, membership),
         "moderators": queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
     }
+
+
+def _may_post(user, community, membership) -> bool:
+    try:
+        actions.check_may_post(user, community, membership)
+    except DomainError:
+        return False
+    return True
 
 
 @bp.get("/c/<slug>")
@@ -116,6 +125,7 @@ def _manage_page(slug: str, status: int = 200, **forms):
             moderators=queries.moderators_of(community, everyone=True),
             can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
+            can_administer=actor().is_admin,
             **{**blank, **forms},
         ),
         status,
@@ -175,4 +185,33 @@ def remove_moderator(slug: str, user_id: int):
     with atomic():
         actions.remove_moderator(actor(), slug, user_id=user_id)
     flash("The moderator role is removed.", "info")
+    return redirect(url_for("communities.manage", slug=slug))
+
+
+# --- the community's state: admins ----------------------------------------------------------
+
+
+@bp.post("/c/<slug>/manage/visibility")
+@login_required
+def change_visibility(slug: str):
+    if not ConfirmForm().validate_on_submit():
+        return _manage_page(slug, 400)
+    with atomic():
+        community = actions.change_visibility(actor(), slug, request.form.get("visibility", ""))
+        public = community.is_public
+    flash("The community is public now." if public else "The community is members-only now.",
+          "success")  # fmt: skip
+    return redirect(url_for("communities.manage", slug=slug))
+
+
+@bp.post("/c/<slug>/manage/archive")
+@login_required
+def archive(slug: str):
+    if not ConfirmForm().validate_on_submit():
+        return _manage_page(slug, 400)
+    archived = request.form.get("archived") == "1"
+    with atomic():
+        actions.archive_community(actor(), slug, archived=archived)
+    flash("The community is archived: it is read-only now." if archived
+          else "The community is open again.", "success")  # fmt: skip
     return redirect(url_for("communities.manage", slug=slug))

@@ -8,26 +8,19 @@ communities, and admins). Everyone else gets "not found", never "forbidden".
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from .. import markup, storage
+from .. import markup, signals, storage
 from ..accounts.models import Organisation, User
-from ..admin.actions import record
 from ..communities import access as community_access
-from ..communities import actions as community_actions
-from ..communities import queries as community_queries
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
-from ..links import absolute_url
-from ..mail import queue_mail
-from ..notifications import actions as notify
+from ..moderation.audit import record
 from ..rules import check_body, check_client_token, tag_slug
-from ..search import actions as search
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
 from ..uploads import Upload, count_upload
@@ -63,7 +56,15 @@ def _signed_in(user: User | None) -> bool:
 
 
 def live_communities(resource: Resource) -> list[Community]:
+    """The resource's communities that are not archived: where it is curated and announced
+    (an archived community is read-only: its resources stay readable, see `can_view`)."""
     return [c for c in resource.communities if c.archived_at is None]
+
+
+def home_community(resource: Resource) -> Community | None:
+    """The community a notification or an audit entry about the resource belongs to."""
+    communities = live_communities(resource)
+    return communities[0] if communities else None
 
 
 def can_curate(user: User | None, resource: Resource) -> bool:
@@ -72,7 +73,7 @@ def can_curate(user: User | None, resource: Resource) -> bool:
         return False
     if user.is_admin:
         return True
-    return any(community_actions.is_moderator(user, c) for c in live_communities(resource))
+    return any(community_access.is_moderator(user, c) for c in live_communities(resource))
 
 
 def skips_review(user: User | None) -> bool:
@@ -83,7 +84,7 @@ def skips_review(user: User | None) -> bool:
 def curates_all(user: User, communities: list[Community]) -> bool:
     """Admins, and moderators of every one of these communities: their own submissions
     publish directly (a moderator of one community never self-publishes into another)."""
-    return skips_review(user) or all(community_actions.is_moderator(user, c) for c in communities)
+    return skips_review(user) or all(community_access.is_moderator(user, c) for c in communities)
 
 
 def is_submitter(user: User | None, resource: Resource) -> bool:
@@ -91,8 +92,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 
 
 def can_view(user: User | None, resource: Resource) -> bool:
-    communities = live_communities(resource)
-    if not any(community_access.can_read(user, c) for c in communities):
+    if not any(community_access.can_read(user, c) for c in resource.communities):
         return False
     if resource.status in VISIBLE_TO_READERS:
         return True
@@ -126,11 +126,12 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
 
 
 def check_can_submit_to(user: User | None, community: Community) -> None:
-    """Raise Forbidden unless `user` may share resources into `community`: its members who
-    may post there, and the admins (not suspended)."""
+    """Raise Forbidden unless `user` may share resources into `community` (open): its
+    members who may post there, and the admins (not suspended)."""
+    community_access.check_open(community)
     if user is not None and user.is_admin and user.suspended_at is None:
         return
-    community_actions.check_can_post(user, community)
+    community_access.check_can_post(user, community)
 
 
 def _communities(user: User, slugs: list[str], *, already: list[Community] = ()) -> list:
@@ -148,7 +149,7 @@ def _communities(user: User, slugs: list[str], *, already: list[Community] = ())
             chosen.append(kept[slug])
             continue
         try:
-            community = community_actions.access_community(user, slug)
+            community = community_access.access_community(user, slug)
             check_can_submit_to(user, community)
         except (NotFound, Forbidden) as exc:
             raise Invalid(
@@ -230,7 +231,7 @@ def submit_resource(
         _publish(resource, author, "published")
     else:
         _log(resource, author, "submitted")
-        _tell_curators(resource, author)
+        signals.resource_submitted.emit(resource=resource, actor=author)
     return resource
 
 
@@ -250,12 +251,12 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
     if resubmit and resource.status == "changes_requested":
         resource.status = "pending"
         _log(resource, actor, "resubmitted")
-        _tell_curators(resource, actor)
+        signals.resource_submitted.emit(resource=resource, actor=actor)
     else:
         _log(resource, actor, "edited")
         if can_curate(actor, resource) and not is_submitter(actor, resource):
-            record(actor, "resource.edit", resource)
-    _reindex(resource)
+            _audit(actor, "resource.edit", resource)
+    signals.resource_changed.emit(resource=resource)
     return resource
 
 
@@ -311,8 +312,8 @@ def approve_resource(actor: User, resource_id: int) -> Resource:
     if resource.status not in ("pending", "changes_requested", "rejected"):
         raise Invalid("Only a resource awaiting review can be approved.")
     _publish(resource, actor, "approved")
-    record(actor, "resource.approve", resource)
-    _tell_submitter(resource, actor, "approved")
+    _audit(actor, "resource.approve", resource)
+    signals.resource_decided.emit(resource=resource, actor=actor, decision="approved", reason="")
     return resource
 
 
@@ -339,8 +340,8 @@ def _decide(actor, resource_id, reason, status: str, *, allowed, refusal: str) -
     resource.status = status
     _log(resource, actor, status, reason)
     audit = "resource.reject" if status == "rejected" else "resource.request_changes"
-    record(actor, audit, resource, reason=reason)
-    _tell_submitter(resource, actor, status, reason)
+    _audit(actor, audit, resource, reason=reason)
+    signals.resource_decided.emit(resource=resource, actor=actor, decision=status, reason=reason)
     return resource
 
 
@@ -351,7 +352,7 @@ def set_featured(actor: User, resource_id: int, featured: bool) -> Resource:
     if resource.featured != featured:
         resource.featured = featured
         _log(resource, actor, "featured" if featured else "unfeatured")
-        record(actor, "resource.feature" if featured else "resource.unfeature", resource)
+        _audit(actor, "resource.feature" if featured else "resource.unfeature", resource)
     return resource
 
 
@@ -367,16 +368,21 @@ def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str =
             raise Invalid("That resource is not archived.")
         resource.status = "published"
     _log(resource, actor, "archived" if archived else "unarchived", reason)
-    record(actor, "resource.archive" if archived else "resource.unarchive", resource)
-    _reindex(resource)
+    _audit(actor, "resource.archive" if archived else "resource.unarchive", resource)
+    signals.resource_changed.emit(resource=resource)
     return resource
+
+
+def _audit(actor: User, action: str, resource: Resource, **detail) -> None:
+    record(actor, action, ("resource", resource.id), community=home_community(resource),
+           **detail)  # fmt: skip
 
 
 def _publish(resource: Resource, actor: User, action: str) -> None:
     resource.status = "published"
     resource.published_at = resource.published_at or utcnow()
     _log(resource, actor, action)
-    _reindex(resource)
+    signals.resource_changed.emit(resource=resource)
 
 
 def _log(resource: Resource, actor: User | None, action: str, reason: str = "") -> None:
@@ -392,108 +398,6 @@ def history(resource: Resource) -> list[ResourceEvent]:
             .where(ResourceEvent.resource_id == resource.id)
             .order_by(ResourceEvent.id.desc())
         )
-    )
-
-
-# --- telling people -------------------------------------------------------------------------
-
-DECISIONS = {  # decision: (notification kind, email subject)
-    "approved": ("resource_approved", "Your resource is published"),
-    "rejected": ("resource_rejected", "Your resource was not accepted"),
-    "changes_requested": ("resource_changes", "Your resource needs changes"),
-}
-
-
-def _home_community(resource: Resource) -> Community | None:
-    """The community a notification about the resource belongs to."""
-    communities = live_communities(resource)
-    return communities[0] if communities else None
-
-
-def _latest_event_id(resource: Resource) -> str:
-    """The occurrence a notice is about: the resource's latest event (each submission and
-    decision records one), so a second round of review notifies again, a repeat does not."""
-    db.session.flush()
-    latest = db.session.scalar(
-        select(func.max(ResourceEvent.id)).where(ResourceEvent.resource_id == resource.id)
-    )
-    return str(latest or 0)
-
-
-def _tell_submitter(resource: Resource, actor: User, decision: str, reason: str = "") -> None:
-    submitter = resource.submitter
-    if submitter is None or submitter.id == actor.id:
-        return
-    kind, wording = DECISIONS[decision]
-    subject = f"{wording}: {resource.title}"
-    home = _home_community(resource)
-    notify.notify(
-        submitter.id, kind, actor=actor, community_id=home.id if home else None,
-        target=("resource", resource.id), subject=resource.title, excerpt=reason,
-        occurrence=_latest_event_id(resource),
-    )  # fmt: skip
-    notify.publish_counts({submitter.id})
-    if submitter.is_verified and submitter.suspended_at is None:
-        queue_mail(
-            submitter.email, subject, "resource_decision", user=submitter, resource=resource,
-            decision=decision, reason=reason, moderator=actor,
-            url=absolute_url("resources.show", resource_id=resource.id),
-        )  # fmt: skip
-
-
-def _tell_curators(resource: Resource, actor: User) -> None:
-    """Tell the moderators of its communities (or, when there are none, the admins) that a
-    resource awaits review."""
-    ids = [c.id for c in live_communities(resource)]
-    moderators = community_queries.moderators_by_community(ids)
-    recipients = {u.id for users in moderators.values() for u in users}
-    if not recipients:
-        recipients = set(
-            db.session.scalars(
-                select(User.id).where(User.site_role == "admin", User.suspended_at.is_(None))
-            )
-        )
-    recipients.discard(actor.id)
-    home = _home_community(resource)
-    occurrence = _latest_event_id(resource)
-    for user_id in sorted(recipients):
-        notify.notify(
-            user_id, "resource_review", actor=actor, community_id=home.id if home else None,
-            target=("resource", resource.id), subject=resource.title, occurrence=occurrence,
-        )  # fmt: skip
-    notify.publish_counts(recipients)
-
-
-# --- search ---------------------------------------------------------------------------------
-
-
-def _search_community(resource: Resource) -> Community | None:
-    """The one community a resource's search entry is filed under: a public one when it has
-    one (then everyone who may see the resource can find it)."""
-    communities = live_communities(resource)
-    public = [c for c in communities if c.is_public]
-    return (public or communities or [None])[0]
-
-
-def _reindex(resource: Resource) -> None:
-    community = _search_community(resource)
-    if resource.status not in LISTED or community is None:
-        search.remove_document("resource", resource.id)
-        return
-    words = [resource.summary, resource.kind_label]
-    if resource.organisation:
-        words.append(resource.organisation.name)
-    words += [t.name for t in resource.tags]
-    when = resource.published_on
-    search.index_document(
-        "resource",
-        resource.id,
-        title=resource.title,
-        body="\n".join(w for w in words if w),
-        url=f"/resources/{resource.id}",
-        community_id=community.id,
-        author_id=resource.submitter_id,
-        created_at=datetime.combine(when, time()) if when else resource.created_at,
     )
 
 
@@ -601,7 +505,7 @@ def add_archive_entry(actor: User | None, details: Details, *, note: str) -> Res
     Used by `make demo` and by admins importing the network's history; no file, no link.
     """
     _validate(details)
-    communities = [community_actions.access_community(actor, s) for s in details.communities]
+    communities = [community_access.access_community(actor, s) for s in details.communities]
     resource = Resource(
         submitter=actor, status="pending", download_count=0, version_count=0,
         availability_note=note[:200],

@@ -1,10 +1,18 @@
-"""What resource notifications point at (resources) and how they read."""
+"""What resource notifications point at (resources) and how they read; who hears of a
+submission or a decision."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..accounts.models import User
+from ..communities import queries as community_queries
+from ..extensions import db
+from ..links import absolute_url
+from ..mail import queue_mail
+from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..notifications.targets import register_target, register_wording
-from .models import Resource
+from .actions import home_community, live_communities
+from .models import Resource, ResourceEvent
 
 
 def _resource_visible():
@@ -19,3 +27,67 @@ register_wording("resource_approved", "published your resource")
 register_wording("resource_rejected", "did not accept your resource")
 register_wording("resource_changes", "asked for changes to your resource")
 register_wording("resource_review", "sent a resource for review:")
+
+
+# --- receivers (connected in resources/receivers.py) ----------------------------------------
+
+DECISIONS = {  # decision: (notification kind, email subject)
+    "approved": ("resource_approved", "Your resource is published"),
+    "rejected": ("resource_rejected", "Your resource was not accepted"),
+    "changes_requested": ("resource_changes", "Your resource needs changes"),
+}
+
+
+def _latest_event_id(resource: Resource) -> str:
+    """The occurrence a notice is about: the resource's latest event (each submission and
+    decision records one), so a second round of review notifies again, a repeat does not."""
+    db.session.flush()
+    latest = db.session.scalar(
+        select(func.max(ResourceEvent.id)).where(ResourceEvent.resource_id == resource.id)
+    )
+    return str(latest or 0)
+
+
+def tell_submitter(_app, *, resource: Resource, actor: User, decision: str, reason: str, **_):
+    """resource_decided: the submitter hears of the decision, in the site and by mail."""
+    submitter = resource.submitter
+    if submitter is None or submitter.id == actor.id:
+        return
+    kind, wording = DECISIONS[decision]
+    subject = f"{wording}: {resource.title}"
+    home = home_community(resource)
+    notify.notify(
+        submitter.id, kind, actor=actor, community_id=home.id if home else None,
+        target=("resource", resource.id), subject=resource.title, excerpt=reason,
+        occurrence=_latest_event_id(resource),
+    )  # fmt: skip
+    notify.publish_counts({submitter.id})
+    if submitter.is_verified and submitter.suspended_at is None:
+        queue_mail(
+            submitter.email, subject, "resource_decision", user=submitter, resource=resource,
+            decision=decision, reason=reason, moderator=actor,
+            url=absolute_url("resources.show", resource_id=resource.id),
+        )  # fmt: skip
+
+
+def tell_curators(_app, *, resource: Resource, actor: User, **_) -> None:
+    """resource_submitted: the moderators of its communities (or, when there are none, the
+    admins) hear that a resource awaits review."""
+    ids = [c.id for c in live_communities(resource)]
+    moderators = community_queries.moderators_by_community(ids)
+    recipients = {u.id for users in moderators.values() for u in users}
+    if not recipients:
+        recipients = set(
+            db.session.scalars(
+                select(User.id).where(User.site_role == "admin", User.suspended_at.is_(None))
+            )
+        )
+    recipients.discard(actor.id)
+    home = home_community(resource)
+    occurrence = _latest_event_id(resource)
+    for user_id in sorted(recipients):
+        notify.notify(
+            user_id, "resource_review", actor=actor, community_id=home.id if home else None,
+            target=("resource", resource.id), subject=resource.title, occurrence=occurrence,
+        )  # fmt: skip
+    notify.publish_counts(recipients)

@@ -31,14 +31,13 @@ class Filters:
 
 
 def _in_readable_community(user: User | None, community_id: int | None = None):
-    """A WHERE clause: the resource is in a live community the user may read (and in
-    `community_id`, when given)."""
+    """A WHERE clause: the resource is in a community the user may read (and in
+    `community_id`, when given). Archived communities are read-only, still readable."""
     stmt = (
         select(ResourceCommunity.resource_id)
         .join(Community, Community.id == ResourceCommunity.community_id)
         .where(
             ResourceCommunity.resource_id == Resource.id,
-            Community.archived_at.is_(None),
             readable_filter(user),
         )
     )
@@ -175,7 +174,6 @@ def discussed_in(user: User | None, resource: Resource, *, limit: int = 20) -> l
         .where(
             Thread.id.in_(linking),
             Thread.deleted_at.is_(None),
-            Community.archived_at.is_(None),
             readable_filter(user),
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())

@@ -21,7 +21,8 @@ def index_document(
     created_at: datetime,
     thread_id: int | None = None,
 ) -> SearchDocument:
-    """Add or replace the searchable text of one object."""
+    """Add or replace the searchable text of one object. With `community_id` None it belongs
+    to no community and is found through its kind's rule (kinds.py)."""
     doc = db.session.scalar(
         select(SearchDocument).where(
             SearchDocument.kind == kind, SearchDocument.object_id == object_id

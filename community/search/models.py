@@ -1,4 +1,7 @@
-"""One row per searchable thing (thread, post; resources and events later).
+"""One row per searchable thing (thread, post, resource; events later).
+
+A document's community decides who finds it; one with no community (community_id NULL: a
+network-wide event) is found through its kind's rule (kinds.py).
 
 The full-text index lives beside this table and is made by the migrations: on SQLite an FTS5
 table (`search_fts`) kept in step by triggers, on PostgreSQL a generated tsvector column

@@ -5,13 +5,14 @@ operators and quotes included, is only a separator), and a result holds every wo
 (porter on SQLite, the english configuration on PostgreSQL). User input never reaches either
 backend's query syntax.
 
-Results are ranked, filtered to what the reader may see, keyset-paginated on (rank, id), and
-carry a highlighted snippet that is safe to put in a page: the text is escaped here and only
-our own <mark> tags are added.
+Results are ranked, filtered to what the reader may see (a document's community's readers;
+for one with no community, its kind's rule: see kinds.py), keyset-paginated on (rank, id),
+and carry a highlighted title and snippet that are safe to put in a page: the text is
+escaped here and only our own <mark> tags are added.
 
 Cost: the full-text index finds the matches; only they are ranked, and the page's rows
-(LIMIT PAGE_SIZE + 1, in a subquery) are the only ones that get a snippet, which is the
-expensive part (ts_headline re-parses the whole text).
+(LIMIT PAGE_SIZE + 1, in a subquery) are the only ones that get a snippet and a highlighted
+title, which is the expensive part (ts_headline re-parses the whole text).
 """
 
 import math
@@ -21,11 +22,13 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    ColumnElement,
     Float,
     and_,
     bindparam,
     case,
     column,
+    false,
     func,
     literal_column,
     or_,
@@ -39,6 +42,7 @@ from ..communities.models import Community
 from ..extensions import db
 from ..ids import is_id
 from ..pagination import Page, decode_cursor, encode_cursor
+from .kinds import document_kinds
 from .models import SearchDocument
 
 PAGE_SIZE = 20
@@ -74,10 +78,12 @@ class Filters:
 @dataclass
 class Result:
     kind: str
+    label: str  # the kind in words ("Thread", "Reply")
     url: str
     title: str
+    title_html: Markup  # the title with the matched words highlighted
     snippet: Markup
-    community: Community
+    community: Community | None  # None: a document of the whole network
     author: User | None
     created_at: datetime
 
@@ -105,11 +111,12 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
     backend = _PostgreSQL(terms) if db.engine.dialect.name == "postgresql" else _SQLite(terms)
 
     # The page's ids and ranks: only the matches are read, ranked and sorted.
+    kinds = document_kinds()
     ranked = (
         select(SearchDocument.id.label("id"), backend.rank.label("rank"))
         .select_from(backend.source)
-        .join(Community, Community.id == SearchDocument.community_id)
-        .where(backend.match, readable_filter(user), Community.archived_at.is_(None))
+        .outerjoin(Community, Community.id == SearchDocument.community_id)
+        .where(backend.match, _visible_to(user, kinds))
         .where(*_filter_clauses(filters))
     )
     cursor = _cursor(after)
@@ -125,12 +132,19 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
         .subquery("ranked")
     )
 
-    # Then the rows themselves, and a snippet for those only.
+    # Then the rows themselves, and a snippet and highlighted title for those only.
     stmt = (
-        select(SearchDocument, Community, User, ranked.c.rank, backend.snippet().label("snippet"))
+        select(
+            SearchDocument,
+            Community,
+            User,
+            ranked.c.rank,
+            backend.snippet().label("snippet"),
+            backend.title().label("title"),
+        )
         .select_from(ranked)
         .join(SearchDocument, SearchDocument.id == ranked.c.id)
-        .join(Community, Community.id == SearchDocument.community_id)
+        .outerjoin(Community, Community.id == SearchDocument.community_id)
         .outerjoin(User, User.id == SearchDocument.author_id)
     )
     stmt = backend.snippet_source(stmt, ranked)
@@ -138,20 +152,31 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
     items = [
         Result(
             kind=doc.kind,
+            label=kinds[doc.kind].label if doc.kind in kinds else doc.kind.capitalize(),
             url=doc.url,
             title=doc.title,
-            snippet=_highlight(backend.snippet_text(snip or "")),
+            title_html=_highlight(backend.marked_text(title or "")),
+            snippet=_highlight(backend.marked_text(snip or "")),
             community=community,
             author=author,
             created_at=doc.created_at,
         )  # fmt: skip
-        for doc, community, author, _rank, snip in rows[:PAGE_SIZE]
+        for doc, community, author, _rank, snip, title in rows[:PAGE_SIZE]
     ]
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         last = rows[PAGE_SIZE - 1]
         next_cursor = encode_cursor([float(last.rank), last[0].id])
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _visible_to(user: User | None, kinds: dict) -> ColumnElement[bool]:
+    """Documents `user` may find: in a community they may read (archived ones too), or in
+    none and let through by their kind's rule (a kind with no rule: by nobody)."""
+    reader = user if user is not None and user.is_authenticated else None
+    in_community = and_(SearchDocument.community_id.is_not(None), readable_filter(user))
+    by_kind = [and_(SearchDocument.kind == k, kind.visible(reader)) for k, kind in kinds.items()]
+    return or_(in_community, and_(SearchDocument.community_id.is_(None), or_(false(), *by_kind)))
 
 
 def _cursor(after: str | None) -> tuple[float, int] | None:
@@ -220,6 +245,9 @@ class _SQLite:
     def snippet(self):
         return func.snippet(self.fts, 1, START, STOP, "…", 16)
 
+    def title(self):
+        return func.highlight(self.fts, 0, START, STOP)
+
     def snippet_source(self, stmt, ranked):
         # snippet() needs the row of a MATCH query: the same query, held to the page's ids.
         return stmt.join(_FTS, _FTS.c.rowid == ranked.c.id).where(
@@ -227,7 +255,7 @@ class _SQLite:
         )
 
     @staticmethod
-    def snippet_text(raw: str) -> str:
+    def marked_text(raw: str) -> str:
         return raw
 
 
@@ -253,17 +281,22 @@ class _PostgreSQL:
         self.source = SearchDocument.__table__
 
     def snippet(self):
+        return self._headline(
+            SearchDocument.body,
+            'MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
+        )
+
+    def title(self):
+        return self._headline(SearchDocument.title, "HighlightAll=true")  # the whole title
+
+    def _headline(self, text, options: str):
         # ts_headline's parser drops anything that looks like an HTML tag: give it the text
         # escaped, so that "<div>" in a post stays in the snippet (unescaped in Python).
-        body = func.replace(
-            func.replace(func.replace(SearchDocument.body, "&", "&amp;"), "<", "&lt;"), ">", "&gt;"
+        escaped = func.replace(
+            func.replace(func.replace(text, "&", "&amp;"), "<", "&lt;"), ">", "&gt;"
         )
         return func.ts_headline(
-            _ENGLISH,
-            body,
-            self.query,
-            f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
-            'FragmentDelimiter=" … "',
+            _ENGLISH, escaped, self.query, f"StartSel={START}, StopSel={STOP}, {options}"
         )
 
     @staticmethod
@@ -271,6 +304,6 @@ class _PostgreSQL:
         return stmt
 
     @staticmethod
-    def snippet_text(raw: str) -> str:
+    def marked_text(raw: str) -> str:
         # Exactly the inverse of the escaping above (no other entity is decoded).
         return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -57,7 +57,7 @@ WHAT = {"": None, "discussions": ("thread", "post"), "resources": ("resource",)}
 def index():
     reader = current_user if current_user.is_authenticated else None
     q = _arg("q", QUERY_MAX)
-    communities = [c for c, _role in community_queries.communities_for(reader)]
+    communities = [c for c, _role in community_queries.communities_for(reader, archived=True)]
     errors = []
     slug = _arg("community", 80)
     community = next((c for c in communities if c.slug == slug), None)

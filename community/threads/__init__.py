@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("threads", __name__)
 
-from . import feeds, notices, sockets, views  # noqa: E402, F401  (routes and handlers register on import)
+from . import audited, feeds, notices, searchable, sockets, views  # noqa: E402, F401  (routes and handlers register on import)

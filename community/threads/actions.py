@@ -1,31 +1,24 @@
 """Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
 
-import re
-
-from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import realtime
+from .. import realtime, signals
 from ..accounts.models import User
-from ..admin.actions import record
 from ..communities import access as community_access
-from ..communities import actions as community_actions
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
-from ..notifications import actions as notify
+from ..moderation.audit import record
 from ..rooms import thread_room
 from ..rules import check_body, check_client_token, check_tags, tag_slug
-from ..search import actions as search
 from . import mentions, rules
 from .models import (
     REACTIONS,
     CommunityRead,
     Post,
-    PostLink,
     PostRevision,
     Reaction,
     Subscription,
@@ -60,9 +53,9 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     if thread is None:
         raise NotFound()
     community = thread.community
-    if community.archived_at is not None or not community_access.can_read(user, community):
+    if not community_access.can_read(user, community):
         raise NotFound()
-    moderator = community_actions.is_moderator(user, community)
+    moderator = community_access.is_moderator(user, community)
     if thread.deleted_at is not None:
         if not moderator:
             # Only someone who could read the community learns why: the thread was there.
@@ -70,7 +63,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
         if need == "reply":
             raise Forbidden(DELETED_MESSAGE)
     if need == "reply":
-        community_actions.check_can_post(user, community)
+        community_access.check_can_post(user, community)
         if thread.locked and not moderator:
             raise Forbidden(LOCKED_MESSAGE)
     elif need == "moderate" and not moderator:
@@ -86,14 +79,14 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     if post is None:
         raise NotFound()
     thread = access_thread(user, post.thread_id)
-    moderator = community_actions.is_moderator(user, thread.community)
+    moderator = community_access.is_moderator(user, thread.community)
     if need == "edit":
         if post.deleted_at is not None:
             raise Forbidden("This post was deleted.")
         if not moderator:
             if user is None or post.author_id != user.id:
                 raise Forbidden("You can only change your own posts.")
-            community_actions.check_can_post(user, thread.community)
+            community_access.check_can_post(user, thread.community)
             if thread.locked:
                 raise Forbidden("This thread is locked: its posts can no longer be changed.")
     return post
@@ -126,7 +119,7 @@ def start_thread(
     client_token: str | None = None,
 ) -> Thread:
     """Start a thread with its first post. Members of the community who are not suspended."""
-    community = community_actions.access_community(author, slug, need="post")
+    community = community_access.access_community(author, slug, need="post")
     title = rules.check_title(title)
     body = check_body(body)
     tag_names = check_tags(tags)
@@ -204,11 +197,9 @@ def _add_post(
         .where(Community.id == thread.community_id)
         .values(post_count=Community.post_count + 1, last_activity_at=now)
     )
-    index_post(post)
-    record_links(post)
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
-    _notify_about_post(post, mentioned)
+    signals.post_published.emit(post=post, mentioned=mentioned)
     realtime.publish("thread.reply", post_event(post), room=thread_room(thread.id))
     return post
 
@@ -226,108 +217,17 @@ def post_event(post: Post) -> dict:
     }
 
 
-def index_post(post: Post) -> None:
-    """Put a post (the thread itself, for its first post) in the search index."""
-    thread = post.thread
-    if thread.deleted_at is not None or post.deleted_at is not None:
-        return  # out of the index for good (a moderator may still edit inside a deleted thread)
-    first = post.number == 1
-    search.index_document(
-        "thread" if first else "post",
-        thread.id if first else post.id,
-        title=thread.title,
-        body=post.source,
-        url=f"/t/{thread.id}" if first else f"/p/{post.id}",
-        community_id=thread.community_id,
-        author_id=post.author_id,
-        created_at=post.created_at,
-        thread_id=thread.id,
-    )
-
-
-def _site_link(kind_path: str) -> re.Pattern:
-    """`/<kind_path>/<id>` on this site: a relative path, or an absolute URL on SITE_URL."""
-    site = re.escape(current_app.config["SITE_URL"].rstrip("/"))
-    return re.compile(rf"(?:{site}|(?<![\w.:/-]))/{kind_path}/(\d{{1,10}})\b")
-
-
-def record_links(post: Post) -> None:
-    """Keep the post's links to resources (the resource page's "discussed in")."""
-    ids = {int(n) for n in _site_link("resources").findall(post.source)}
-    ids = {i for i in ids if as_id(i) is not None}
-    db.session.execute(delete(PostLink).where(PostLink.post_id == post.id))
-    for target_id in sorted(ids)[:20]:
-        db.session.add(
-            PostLink(post_id=post.id, thread_id=post.thread_id, target_kind="resource",
-                     target_id=target_id)
-        )  # fmt: skip
-
-
 def _slugify(title: str) -> str:
     from ..accounts.actions import slugify
 
     return slugify(title)[:80]
 
 
-# --- notifications and watching -------------------------------------------------------------
-
-
-def _notify_about_post(post: Post, mentioned: list[User]) -> None:
-    thread = post.thread
-    author_id = post.author_id
-    readers = [u for u in mentioned if u.id != author_id]
-    mentioned_ids = set(_readers_among(thread.community, [u.id for u in readers]))
-    excerpt = mentions.excerpt(post.source)
-    for user_id in sorted(mentioned_ids):
-        notify.notify(
-            user_id, "mention", actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=excerpt,
-        )  # fmt: skip
-    # Watchers of the community hear of new threads too; a thread's first post says so.
-    kind = "thread" if post.number == 1 else "reply"
-    watcher_ids = set(watchers_of(thread)) - mentioned_ids - {author_id}
-    for user_id in sorted(watcher_ids):
-        notify.notify(
-            user_id, kind, actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=excerpt,
-        )  # fmt: skip
-    notify.publish_counts(mentioned_ids | watcher_ids)
-
-
-def watchers_of(thread: Thread) -> list[int]:
-    """Members watching the thread, or its community without having unwatched the thread."""
-    thread_rows = db.session.execute(
-        select(Subscription.user_id, Subscription.watching).where(
-            Subscription.thread_id == thread.id
-        )
-    ).all()
-    unwatched = {uid for uid, watching in thread_rows if not watching}
-    watching = {uid for uid, w in thread_rows if w}
-    watching |= set(
-        db.session.scalars(
-            select(Subscription.user_id).where(
-                Subscription.community_id == thread.community_id, Subscription.watching
-            )
-        )
-    )
-    return _readers_among(thread.community, watching - unwatched)
-
-
-def _readers_among(community: Community, user_ids) -> list[int]:
-    """Those of `user_ids` who may read `community` (and are not suspended), in one query."""
-    if not user_ids:
-        return []
-    stmt = select(User.id).where(User.id.in_(sorted(user_ids)), User.suspended_at.is_(None))
-    if not community.is_public:
-        readable = select(Community.id).where(
-            Community.id == community.id, community_access.readable_by_member_id(User.id)
-        )
-        stmt = stmt.where(readable.exists())
-    return sorted(db.session.scalars(stmt))
+# --- watching -------------------------------------------------------------------------------------
 
 
 def is_watching(user: User | None, thread: Thread) -> bool:
-    """Whether the member hears of new posts in the thread (see watchers_of)."""
+    """Whether the member hears of new posts in the thread (see notices.watchers_of)."""
     if user is None:
         return False
     rows = db.session.execute(
@@ -394,7 +294,7 @@ def watches_community(user: User | None, community: Community) -> bool:
 
 def set_community_watching(user: User, slug: str, *, watching: bool) -> None:
     """Watch every new post in a community, or stop. Anyone who can read it."""
-    community = community_actions.access_community(user, slug)
+    community = community_access.access_community(user, slug)
     mine = select(Subscription).where(
         Subscription.user_id == user.id, Subscription.community_id == community.id
     )
@@ -451,7 +351,7 @@ def mark_read(user: User, thread_id: int, *, up_to: int) -> None:
 
 def mark_community_read(user: User, slug: str) -> None:
     """Mark every thread of a community read ("mark all read")."""
-    community = community_actions.access_community(user, slug)
+    community = community_access.access_community(user, slug)
     now = utcnow()
     existing = select(CommunityRead).where(
         CommunityRead.user_id == user.id, CommunityRead.community_id == community.id
@@ -494,10 +394,8 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     _, before = mentions.resolve(post.source)
     html, mentioned = mentions.render(body)
     post.source, post.html, post.edited_at = body, html, utcnow()
-    index_post(post)
-    record_links(post)
     already = {u.id for u in before}
-    _notify_about_new_mentions(post, [u for u in mentioned if u.id not in already])
+    signals.post_changed.emit(post=post, mentioned=[u for u in mentioned if u.id not in already])
     realtime.publish(
         "thread.edited",
         {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
@@ -506,22 +404,10 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     return post
 
 
-def _notify_about_new_mentions(post: Post, users: list[User]) -> None:
-    thread = post.thread
-    wanted = [u.id for u in users if u.id != post.author_id]
-    ids = _readers_among(thread.community, wanted)
-    for user_id in ids:
-        notify.notify(
-            user_id, "mention", actor=post.author, community_id=thread.community_id,
-            target=("post", post.id), subject=thread.title, excerpt=mentions.excerpt(post.source),
-        )  # fmt: skip
-    notify.publish_counts(set(ids))
-
-
 def revisions_of(viewer: User | None, post_id: int) -> tuple[Post, list[PostRevision]]:
     """A post and its earlier versions, newest first. Anyone who can read the post."""
     post = access_post(viewer, post_id)
-    if post.deleted_at is not None and not community_actions.is_moderator(
+    if post.deleted_at is not None and not community_access.is_moderator(
         viewer, post.thread.community
     ):
         raise NotFound()
@@ -544,12 +430,10 @@ def delete_post(actor: User, post_id: int) -> Post:
             .where(Community.id == thread.community_id)
             .values(post_count=Community.post_count - 1)
         )
-    if post.number == 1:
-        search.remove_document("thread", thread.id)
-    else:
-        search.remove_document("post", post.id)
+    signals.post_hidden.emit(post=post, reason="deleted")
     if post.author_id != actor.id:
-        record(actor, "post.delete", post, thread_id=thread.id)
+        record(actor, "post.delete", ("post", post.id), community=thread.community_id,
+               thread_id=thread.id)  # fmt: skip
     realtime.publish(
         "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=thread_room(thread.id)
     )
@@ -564,7 +448,7 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
     if kind not in REACTIONS:
         raise Invalid("That reaction is not one of the choices.")
     post = access_post(user, post_id)
-    community_actions.check_can_post(user, post.thread.community)
+    community_access.check_can_post(user, post.thread.community)
     if post.deleted_at is not None:
         raise Forbidden("This post was deleted.")
     existing = db.session.scalar(
@@ -601,11 +485,15 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
 # --- moderation -----------------------------------------------------------------------------
 
 
+def _audit(actor: User, action: str, thread: Thread, **detail) -> None:
+    record(actor, action, ("thread", thread.id), community=thread.community_id, **detail)
+
+
 def set_pinned(actor: User, thread_id: int, *, pinned: bool) -> Thread:
     """Pin a thread to the top of its community, or unpin it. Moderators."""
     thread = access_thread(actor, thread_id, need="moderate")
     thread.pinned = pinned
-    record(actor, "thread.pin" if pinned else "thread.unpin", thread)
+    _audit(actor, "thread.pin" if pinned else "thread.unpin", thread)
     return thread
 
 
@@ -613,7 +501,7 @@ def set_locked(actor: User, thread_id: int, *, locked: bool) -> Thread:
     """Lock a thread (no more replies) or reopen it. Moderators."""
     thread = access_thread(actor, thread_id, need="moderate")
     thread.locked = locked
-    record(actor, "thread.lock" if locked else "thread.unlock", thread)
+    _audit(actor, "thread.lock" if locked else "thread.unlock", thread)
     return thread
 
 
@@ -622,7 +510,7 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread = access_thread(actor, thread_id, need="moderate", lock=True)
     if thread.deleted_at is not None:
         raise Invalid("This thread is deleted: it cannot be moved.", field="community")
-    target = community_actions.access_community(actor, to_slug, need="moderate")
+    target = community_access.access_community(actor, to_slug, need="moderate")
     if target.id == thread.community_id:
         raise Invalid("The thread is already in that community.", field="community")
     source_id = thread.community_id
@@ -643,12 +531,8 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, target, names)
-    search.move_thread_documents(thread.id, target.id)
-    # Its notifications follow it: readers who cannot see the new community no longer see them.
-    notify.move_to_community(
-        "post", select(Post.id).where(Post.thread_id == thread.id), community_id=target.id
-    )
-    record(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
+    signals.thread_moved.emit(thread=thread, from_community_id=source_id)
+    _audit(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])
     return thread
 
@@ -683,8 +567,8 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
                 post_count=Community.post_count - thread.post_count,
             )
         )
-        search.remove_thread_documents(thread.id)
-        record(actor, "thread.delete", thread)
+        signals.target_deleted.emit(kind="thread", id=thread.id)
+        _audit(actor, "thread.delete", thread)
         recheck_live_readers([thread.id])
     return thread
 
@@ -715,11 +599,11 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
 def check_can_tag(actor: User | None, thread: Thread) -> None:
     """Raise Forbidden unless `actor` may change the thread's tags: its author (who may
     post there) or a moderator."""
-    if community_actions.is_moderator(actor, thread.community):
+    if community_access.is_moderator(actor, thread.community):
         return
     if actor is None or thread.author_id != actor.id:
         raise Forbidden("Only the thread's author or a moderator can change its tags.")
-    community_actions.check_can_post(actor, thread.community)
+    community_access.check_can_post(actor, thread.community)
 
 
 def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
@@ -735,7 +619,7 @@ def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
 
 def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
     """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
-    community = community_actions.access_community(actor, slug, need="moderate")
+    community = community_access.access_community(actor, slug, need="moderate")
     tag = _community_tag(community, tag_id)
     names = check_tags([name])
     if not names:
@@ -749,13 +633,13 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
         raise Invalid(f"The tag “{clash.name}” exists: merge into it instead.", field="name")
     old = tag.name
     tag.name, tag.slug = new_name, new_slug
-    record(actor, "tag.rename", tag, old=old, new=new_name)
+    record(actor, "tag.rename", ("tag", tag.id), community=community, old=old, new=new_name)
     return tag
 
 
 def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag:
     """Fold one tag into another: its threads get the other tag. Moderators."""
-    community = community_actions.access_community(actor, slug, need="moderate")
+    community = community_access.access_community(actor, slug, need="moderate")
     source, target = _community_tag(community, source_id), _community_tag(community, target_id)
     if source.id == target.id:
         raise Invalid("Choose two different tags.", field="target")
@@ -766,7 +650,7 @@ def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag
         .values(tag_id=target.id)
     )
     db.session.execute(delete(ThreadTag).where(ThreadTag.tag_id == source.id))
-    record(actor, "tag.merge", target, merged=source.name)
+    record(actor, "tag.merge", ("tag", target.id), community=community, merged=source.name)
     db.session.delete(source)
     return target
 

@@ -15,6 +15,7 @@ from ..db import utcnow
 from ..extensions import db
 from . import actions
 from .models import REACTIONS, Post, Thread
+from .receivers import index_post
 
 TOPICS = {
     "business-support": [
@@ -127,7 +128,7 @@ def _spread_in_time(rng: random.Random, community: Community) -> None:
         for post, gap in zip(posts, [timedelta(), *gaps], strict=True):
             at += gap
             post.created_at = at
-            actions.index_post(post)  # the search index carries the date too
+            index_post(post)  # the search index carries the date too
         thread.created_at = start
         thread.last_post_at = posts[-1].created_at
         latest = max(latest or thread.last_post_at, thread.last_post_at)

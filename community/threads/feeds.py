@@ -23,7 +23,6 @@ def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
         .outerjoin(Post, (Post.thread_id == Thread.id) & (Post.number == 1))
         .where(
             Thread.deleted_at.is_(None),
-            Community.archived_at.is_(None),
             readable_filter(None),  # feeds are read anonymously
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())

@@ -195,7 +195,7 @@ def latest_threads(user: User | None, limit: int = 8) -> list[Thread]:
     stmt = (
         select(Thread)
         .join(Community, Community.id == Thread.community_id)
-        .where(Thread.deleted_at.is_(None), Community.archived_at.is_(None), readable_filter(user))
+        .where(Thread.deleted_at.is_(None), readable_filter(user))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(limit)
     )
@@ -272,7 +272,6 @@ def started_by_organisation(
         .where(
             Thread.author_id.in_(members),
             Thread.deleted_at.is_(None),
-            Community.archived_at.is_(None),
             readable_filter(user),
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())

@@ -18,8 +18,12 @@
 //
 // After a dropped connection the client joins again, asks chat.since after the last id it saw
 // (again while `more`), then resends every message that was not acknowledged with the same
-// client_id, so the server never stores one twice.
+// client_id, so the server never stores one twice. The connection may also stay up while
+// events are lost (the site's message queue was down): the server then sends live.resync once
+// the queue is back, and a chat.message whose id is more than one past the last seen shows a
+// gap (ids have none within a room); either way the client asks chat.since for what it missed.
 
+import { liveSocket } from "./live.js";
 import { formatShort } from "./time.js";
 
 const root = document.querySelector("[data-chat-room]");
@@ -56,6 +60,8 @@ let newerElsewhere = 0; // on an older page: messages that arrived since it was 
 let unseenBelow = 0; // messages added while the reader was scrolled up
 let lastTypingSent = 0;
 let jumpButton = null;
+let joinRefused = false; // the last chat.join was answered with an error
+let gapFills = Promise.resolve(); // catch-ups after gaps, one after another
 
 // Messages this tab sent and the server has not acknowledged, in the order they were written:
 // client_id → {clientId, body, li, state: "queued" | "sending" | "failed", direct}.
@@ -365,6 +371,7 @@ async function join() {
   const again = everJoined;
   const after = lastId;
   const ack = await request("chat.join", {});
+  joinRefused = !ack.ok && !ack.offline;
   if (!ack.ok) {
     if (!ack.offline) setStatus(ack.error || "The chat is not available.");
     else if (socket.connected) setTimeout(join, 2000); // no answer: ask again
@@ -388,6 +395,12 @@ async function join() {
   }
   markRead();
   resendAll();
+}
+
+// Events after `after` may not have reached this tab: ask for them (after the catch-ups
+// already asked for, so that each starts where its gap did).
+function fillGap(after) {
+  gapFills = gapFills.then(() => catchUp(after));
 }
 
 async function loadEarlier(event) {
@@ -724,7 +737,7 @@ function connect() {
   if (target && log.contains(target)) target.scrollIntoView({ block: "center" });
   else scrollToBottom();
 
-  socket = window.io({ transports: ["websocket"] });
+  socket = liveSocket(); // the tab's one connection (live.js)
   socket.on("connect", join);
   socket.on("disconnect", () => {
     live = false;
@@ -742,7 +755,14 @@ function connect() {
   });
   socket.on("chat.message", (p) => {
     if (!live) return; // the catch-up after joining brings it, in order
+    if (p.room === room && !olderPage && p.id > lastId + 1) fillGap(lastId);
     showNew([p]);
+  });
+  // The site's message queue is back after an outage: what was sent meanwhile never came.
+  // A join refused while it was down ("Live chat is reconnecting") is asked again.
+  socket.on("live.resync", () => {
+    if (live) fillGap(lastId);
+    else if (joinRefused) join();
   });
   socket.on("chat.edited", (p) => {
     if (p.room !== room) return;
@@ -780,7 +800,7 @@ function connect() {
   });
 }
 
-if (root && log && room && window.io) {
+if (root && log && room && liveSocket()) {
   connect();
 
   if (form && input) {

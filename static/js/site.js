@@ -1,5 +1,7 @@
 // Small enhancements to the server-rendered pages; everything works without them.
 
+import "./notifications.js"; // the header's unread count, live over the tab's one connection
+
 // Disclosure menus (<details class="menu">): Escape closes the open menu and gives focus back
 // to its button; a click or focus outside it closes it.
 function closeMenu(menu, { refocus = false } = {}) {

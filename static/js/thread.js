@@ -4,9 +4,12 @@
 // Socket.IO protocol (README): emit `thread.open` {thread_id} → ack {ok}; then receive
 // `thread.reply` {thread_id, post_id, number, author, html, created_at}, `thread.edited`
 // {post_id, html}, `thread.deleted` {post_id}, `thread.reactions` {post_id, counts}.
-// After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed.
+// After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed,
+// and again on `live.resync` (the site's message queue is back after an outage, during which
+// replies posted through other processes did not reach this connection).
 // `html` always comes from the server's sanitiser (community/markup.py).
 
+import { liveSocket } from "./live.js";
 import { formatMoment } from "./time.js";
 
 const root = document.querySelector("[data-thread]");
@@ -155,7 +158,7 @@ function showCounts(postId, counts, mine) {
 }
 
 function connect() {
-  const socket = window.io({ transports: ["websocket", "polling"] });
+  const socket = liveSocket(); // the tab's one connection (live.js)
   const open = () => {
     socket.emit("thread.open", { thread_id: threadId }, (ack) => {
       root.dataset.live = ack && ack.ok ? "on" : "off";
@@ -172,6 +175,9 @@ function connect() {
     root.dataset.live = "off";
   });
   socket.on("thread.reply", addPost);
+  socket.on("live.resync", () => {
+    if (root.dataset.live === "on") catchUp();
+  });
   socket.on("thread.edited", (p) => {
     const body = document.querySelector(`#p${p.post_id} .post-body`);
     if (p.thread_id === threadId && body) body.innerHTML = p.html; // sanitised by the server
@@ -190,7 +196,7 @@ function connect() {
   });
 }
 
-if (root && postsEl && statusEl && window.io) connect();
+if (root && postsEl && statusEl && liveSocket()) connect();
 
 // Reactions without a page reload; if anything goes wrong the form is sent the ordinary way.
 document.addEventListener("submit", async (event) => {

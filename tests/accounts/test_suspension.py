@@ -7,10 +7,10 @@ import pytest
 from community.accounts import actions, passwords
 from community.accounts.jobs import lift_lapsed_suspensions
 from community.accounts.models import User, UserSession
-from community.admin.models import AuditLog
 from community.db import atomic, utcnow
 from community.errors import Forbidden, Invalid
 from community.extensions import db
+from community.moderation.models import AuditLog
 from tests.accounts.conftest import is_signed_in, reload
 from tests.conftest import Browser
 from tests.factories import PASSWORD, make_user

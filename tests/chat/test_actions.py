@@ -92,15 +92,15 @@ def test_admins_read_and_moderate_members_only_rooms_but_write_only_as_members(a
         run(actions.access_room, ada, "procurement", need="moderate")
 
 
-def test_an_archived_communitys_room_is_gone(ada, communities):
-    from community.db import utcnow
+def test_an_archived_communitys_room_is_read_only(ada, communities):
+    from tests.communities.helpers import archive
 
     send(ada, "Before")
-    with atomic():
-        communities["procurement"] = db.session.merge(communities["procurement"])
-        communities["procurement"].archived_at = utcnow()
-    with pytest.raises(NotFound):
-        actions.recent(live(ada), "procurement")
+    archive("procurement")
+    _, messages = actions.recent(live(ada), "procurement")
+    assert [m.body for m in messages] == ["Before"]
+    with pytest.raises(Forbidden, match="Procurement is archived: it is read-only."):
+        send(ada, "After")
 
 
 def test_suspended_members_cannot_write(ada):

@@ -9,7 +9,7 @@ from html import unescape
 from sqlalchemy import event, select
 
 from community.communities.models import Community, Membership
-from community.db import atomic, utcnow
+from community.db import atomic
 from community.extensions import db
 
 
@@ -54,9 +54,14 @@ def set_visibility(slug: str, visibility: str) -> None:
         db.session.scalar(select(Community).where(Community.slug == slug)).visibility = visibility
 
 
-def archive(slug: str) -> None:
+def archive(slug: str, admin=None) -> None:
+    """Archive the community through the admins' action (an admin is made if none given)."""
+    from community.communities.actions import archive_community
+    from tests.factories import make_user
+
+    admin = admin or make_user(admin=True)
     with atomic():
-        db.session.scalar(select(Community).where(Community.slug == slug)).archived_at = utcnow()
+        archive_community(db.session.merge(admin), slug)
 
 
 def run_concurrently(app, work: Callable[[int], None], items: list[int]) -> list[BaseException]:

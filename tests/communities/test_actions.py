@@ -4,12 +4,12 @@ import pytest
 from sqlalchemy import select
 
 from community.accounts.models import User
-from community.admin.models import AuditLog
 from community.communities import actions, queries
 from community.communities.models import Membership
 from community.db import atomic, utcnow
 from community.errors import Forbidden, Invalid, NotFound
 from community.extensions import db
+from community.moderation.models import AuditLog
 from tests.communities.helpers import (
     archive,
     community,
@@ -31,7 +31,7 @@ def _role(user: User, slug: str) -> str | None:
 
 def _audit() -> list[tuple[str, str, int | None, dict]]:
     return [
-        (a.action, a.target_type, a.actor_id, a.detail)
+        (a.action, a.target_kind, a.actor_id, a.detail)
         for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))
     ]
 
@@ -59,12 +59,14 @@ def test_members_only_community_is_hidden_from_all_but_members_and_admins(commun
     assert actions.access_community(admin, "health").slug == "health"
 
 
-def test_archived_and_unknown_communities_do_not_exist(communities):
-    archive("finance")
+def test_unknown_communities_do_not_exist_and_archived_ones_stay_readable(communities):
     admin = make_user(admin=True)
-    for slug in ("finance", "no-such-community"):
-        with pytest.raises(NotFound):
-            actions.access_community(admin, slug)
+    archive("finance", admin)
+    with pytest.raises(NotFound):
+        actions.access_community(admin, "no-such-community")
+    assert actions.access_community(None, "finance").slug == "finance"
+    with pytest.raises(Forbidden, match="Finance is archived: it is read-only."):
+        actions.access_community(admin, "finance", need="post")
 
 
 def test_communities_for_lists_the_record_in_order_with_the_readers_role(communities):

@@ -150,10 +150,12 @@ def test_members_only_community_is_readable_by_members_and_admins(browser, commu
 
 
 @pytest.mark.parametrize("path", ["/c/finance", "/c/finance/members", "/c/finance/manage"])
-def test_archived_and_unknown_communities_are_404(browser, communities, path):
+def test_unknown_communities_are_404_and_archived_ones_read_only(browser, communities, path):
     archive("finance")
     _signed_in(browser, make_user(admin=True))
-    assert browser.get(path).status_code == 404
+    response = browser.get(path)
+    assert response.status_code == 200
+    assert "archived (read-only)" in text_of(response.get_data(as_text=True))
     assert browser.get(path.replace("finance", "no-such-place")).status_code == 404
 
 

@@ -1,13 +1,15 @@
 """The real production server, started as `make run` starts it, for tests over the network.
 
-`live_server` prepares an instance folder with the same CLI commands `make run` uses (migrate,
-seed, create the first admin), then runs `gunicorn -c gunicorn.conf.py wsgi:app` on a free
-loopback port and waits for /healthz. Every application variable is set (most of them empty)
-so that neither the developer's shell nor a `.env` file changes what is tested.
+`prepared_instance` makes an instance folder with the CLI commands `make run` uses (migrate,
+seed, create the first admin), once per test process; `live_server` copies it, then runs
+`gunicorn -c gunicorn.conf.py wsgi:app` on a free loopback port and waits for /healthz. Every
+application variable is set (most of them empty) so that neither the developer's shell nor a
+`.env` file changes what is tested.
 """
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -121,25 +123,44 @@ def wait_until_healthy(server: LiveServer) -> None:
     pytest.fail(f"the server did not become healthy in {START_TIMEOUT}s:\n{server.log()}")
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    instance_dir = tmp_path_factory.mktemp("live-instance")
-    port = free_port()
-    env = server_env(instance_dir, port)
+@pytest.fixture(scope="session")
+def prepared_instance(tmp_path_factory) -> Path:
+    """An instance folder made once per test process as `make run` makes it (migrate, seed,
+    the first admin); each server copies it, so the migrations and the password hash run once."""
+    instance_dir = tmp_path_factory.mktemp("prepared-instance")
+    env = server_env(instance_dir, free_port())
     flask_cli(env, "db", "upgrade")
     flask_cli(env, "seed")
     flask_cli(env, "users", "create-admin", ADMIN_EMAIL, "--password-stdin", stdin=ADMIN_PASSWORD)
+    return instance_dir
 
-    log_path = instance_dir / "server.log"
+
+def copy_instance(prepared: Path, tmp_path_factory, name: str = "live-instance") -> Path:
+    instance_dir = tmp_path_factory.mktemp(name)
+    shutil.copytree(prepared, instance_dir, dirs_exist_ok=True)
+    return instance_dir
+
+
+def start_server(env: dict, log_path: Path, app: str = "wsgi:app") -> subprocess.Popen:
+    """`make run`'s server (gunicorn with gunicorn.conf.py) in its own process group."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@pytest.fixture(scope="module")
+def live_server(prepared_instance, tmp_path_factory):
+    instance_dir = copy_instance(prepared_instance, tmp_path_factory)
+    port = free_port()
+    env = server_env(instance_dir, port)
+    log_path = instance_dir / "server.log"
+    process = start_server(env, log_path)
     server = LiveServer(f"http://127.0.0.1:{port}", instance_dir, log_path, process)
     try:
         wait_until_healthy(server)

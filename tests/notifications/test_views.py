@@ -27,9 +27,21 @@ def note_ids(html: str) -> list[int]:
 
 
 def header_count(html: str) -> str:
-    match = re.search(r'<a href="/notifications"[^>]*>([^<]*)</a>', html)
+    """The header's notifications link as a screen reader names it: "Notifications, 3 unread
+    notifications", or "Notifications" when there are none; its badge shows the same number
+    and is hidden at 0."""
+    match = re.search(r'<a href="/notifications"[^>]*>(.*?)</a>', html, re.S)
     assert match, "the header links to the notifications"
-    return match.group(1)
+    link = match.group(1)
+    badge = re.search(
+        r'<span class="nav-count" data-unread-count="(\d+)"( hidden)?>(.*)</span>$', link
+    )
+    assert badge, "the link holds the unread count's badge"
+    count, hidden, inner = badge.groups()
+    assert re.search(rf'<span aria-hidden="true" data-unread-number>{count}</span>', inner)
+    assert bool(hidden) == (count == "0"), "the badge is hidden at 0, and only then"
+    said = "" if hidden else re.sub(r'<span aria-hidden="true"[^>]*>.*?</span>', "", inner)
+    return re.sub(r"<[^>]+>", "", link[: badge.start()] + said)
 
 
 def test_the_list_says_who_did_what_newest_first(app, alice, bob, stranger):
@@ -41,7 +53,7 @@ def test_the_list_says_who_did_what_newest_first(app, alice, bob, stranger):
     browser = signed_in(app, stranger)
     page = html_of(browser.get("/notifications"))
     text = text_of(page)
-    assert header_count(page) == "Notifications (3)"
+    assert header_count(page) == "Notifications, 3 unread notifications"
     assert (
         text.index("Alice Author mentioned you in Lots or no lots?")
         < text.index("Bob Reader replied in Lots or no lots?")
@@ -65,7 +77,7 @@ def test_opening_one_marks_it_read_and_goes_to_the_post(app, alice, bob):
     assert response.location == f"/p/{answer}"
     assert browser.get(response.location).location == f"/t/{thread_id}#p{answer}"
     page = html_of(browser.get("/notifications"))
-    assert header_count(page) == "Notifications (1)"
+    assert header_count(page) == "Notifications, 1 unread notification"
     assert text_of(page).count("Unread:") == 1
     # Someone else's, or no such notification: not found.
     other = signed_in(app, bob)
@@ -73,7 +85,10 @@ def test_opening_one_marks_it_read_and_goes_to_the_post(app, alice, bob):
     assert send(other, "/notifications/99999999999/open").status_code == 404
     # Without a valid form it does nothing (back to the list).
     assert browser.client.post(f"/notifications/{newest}/open").status_code in (302, 400)
-    assert header_count(html_of(browser.get("/notifications"))) == "Notifications (1)"
+    assert (
+        header_count(html_of(browser.get("/notifications")))
+        == "Notifications, 1 unread notification"
+    )
 
 
 def test_mark_all_read(app, alice, bob):
@@ -81,7 +96,7 @@ def test_mark_all_read(app, alice, bob):
     for n in range(3):
         reply(bob, thread_id, f"Reply {n}")
     browser = signed_in(app, alice)
-    assert header_count(html_of(browser.get("/"))) == "Notifications (3)"
+    assert header_count(html_of(browser.get("/"))) == "Notifications, 3 unread notifications"
     response = send(browser, "/notifications/read", token_page="/notifications")
     assert response.location == "/notifications"
     page = html_of(browser.get("/notifications"))

@@ -233,11 +233,13 @@ def test_an_admin_reads_a_members_only_feed(browser, mod):
     assert titles(feed) == ["Members' episode"]
 
 
-def test_unknown_and_archived_communities_have_no_feed(client, mod):
+def test_unknown_communities_have_no_feed_and_archived_ones_keep_theirs(client, mod):
     submit(mod, "Episode")
     assert client.get("/c/no-such-place/podcast.xml").status_code == 404
-    archive("procurement")
-    assert client.get("/c/procurement/podcast.xml").status_code == 404
+    archive("procurement")  # read-only: its episodes stay published
+    response = client.get("/c/procurement/podcast.xml")
+    assert response.status_code == 200
+    assert "Episode" in response.get_data(as_text=True)
 
 
 def test_an_episode_shared_into_a_members_only_community_too_stays_in_the_public_feed(

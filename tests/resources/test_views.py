@@ -342,17 +342,19 @@ def test_search_can_be_held_to_resources(client, alice, mod, bob):
     run(actions.approve_resource, mod, submit(alice, title="Tender toolkit"))
     with atomic():
         thread_actions.start_thread(live(bob), "procurement", title="Tender talk", body="Tender")
+    # Results show their titles with the matched word highlighted.
+    toolkit, talk = "<mark>Tender</mark> toolkit", "<mark>Tender</mark> talk"
     everything = page(client.get("/search?q=tender"))
-    assert "Tender toolkit" in everything
-    assert "Tender talk" in everything
+    assert toolkit in everything
+    assert talk in everything
     assert "Resource in Procurement" in everything
     only = page(client.get("/search?q=tender&what=resources"))
-    assert "Tender toolkit" in only
-    assert "Tender talk" not in only
-    talk = page(client.get("/search?q=tender&what=discussions"))
-    assert "Tender toolkit" not in talk
-    assert "Tender talk" in talk
-    assert "Tender toolkit" in page(client.get("/search?q=tender&what=bogus"))
+    assert toolkit in only
+    assert talk not in only
+    discussions = page(client.get("/search?q=tender&what=discussions"))
+    assert toolkit not in discussions
+    assert talk in discussions
+    assert toolkit in page(client.get("/search?q=tender&what=bogus"))
 
 
 def test_the_pages_offer_sharing_as_the_actions_allow(browser, alice, stranger, admin):

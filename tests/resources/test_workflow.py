@@ -4,10 +4,10 @@ feature, archive, versions, edits, discussion — and who may see each state."""
 import pytest
 from sqlalchemy import select
 
-from community.admin.models import AuditLog
 from community.db import atomic
 from community.errors import Forbidden, Invalid, NotFound, TooMany
 from community.extensions import db
+from community.moderation.models import AuditLog
 from community.notifications.models import Notification
 from community.resources import actions, queries
 from community.resources.models import ResourceEvent

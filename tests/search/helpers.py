@@ -9,6 +9,7 @@ from community.extensions import db
 from community.search.queries import Filters, search
 from community.threads import actions
 from community.threads.models import Post
+from community.threads.receivers import index_post
 from tests.threads.helpers import fresh, live
 
 
@@ -60,7 +61,7 @@ def backdate(post_id: int, when) -> None:
     with atomic():
         post = db.session.get(Post, post_id)
         post.created_at = when
-        actions.index_post(post)
+        index_post(post)
 
 
 def result_urls(html: str) -> list[str]:

@@ -262,12 +262,12 @@ def test_a_thread_moved_into_a_members_only_community_goes_out_of_sight(ada, bob
     assert len(urls(ada, "sixty")) == 2
 
 
-def test_archived_communities_are_not_searched(ada, admin):
-    start(ada, title="Procurement rules", body="Rules for buying things.")
+def test_archived_communities_are_still_searched(ada, admin):
+    thread_id = start(ada, title="Procurement rules", body="Rules for buying things.")
 
-    archive("procurement")
+    archive("procurement", admin)  # read-only, not hidden
 
-    assert urls(admin, "procurement") == []
+    assert urls(None, "procurement") == [f"/t/{thread_id}"]
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -299,6 +299,41 @@ def test_snippets_highlight_the_matched_words(ada):
 
     assert "<mark>procurement</mark>" in result.snippet
     assert str(result.snippet).count("<mark>") == 1
+
+
+def test_titles_highlight_the_matched_words(ada, bob):
+    thread_id = start(ada, title="Procurement rules for councils", body="Read this first.")
+    reply(bob, thread_id, "Councils should read the rules.")
+
+    results = {r.kind: r for r in find(None, "procure").items}
+
+    assert set(results) == {"thread"}  # the reply has none of the words in its own body
+    assert str(results["thread"].title_html) == "<mark>Procurement</mark> rules for councils"
+    assert results["thread"].title == "Procurement rules for councils"
+    found = {r.kind: r for r in find(None, "council rules").items}
+    assert str(found["thread"].title_html) == (
+        "Procurement <mark>rules</mark> for <mark>councils</mark>"
+    )
+    assert str(found["post"].title_html) == str(found["thread"].title_html)
+
+
+def test_a_title_that_does_not_match_is_shown_whole_and_plain(ada):
+    start(ada, title="Budget notes & <b>more</b>", body="A word about procurement.")
+
+    [result] = find(None, "procurement").items
+
+    assert str(result.title_html) == "Budget notes &amp; &lt;b&gt;more&lt;/b&gt;"
+    assert "<mark>procurement</mark>" in result.snippet
+
+
+def test_titles_escape_what_members_wrote_and_mark_only_matches(ada):
+    start(ada, title="<script>alert(1)</script> tender & <b>bids</b>", body="Nothing here.")
+
+    [result] = find(None, "tender").items
+
+    assert str(result.title_html) == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; <mark>tender</mark> &amp; &lt;b&gt;bids&lt;/b&gt;"
+    )
 
 
 def test_snippets_escape_what_members_wrote(ada):
@@ -334,6 +369,7 @@ def test_the_highlight_markers_in_member_text_cannot_forge_a_highlight(ada):
     assert "<mark>procurement</mark>" in result.snippet
     assert "&amp;#xe000;x&amp;#xe001" in result.snippet  # text, not a character reference
     assert result.title == "Fake title"
+    assert str(result.title_html) == "Fake title"
 
 
 # --- pagination -----------------------------------------------------------------------------

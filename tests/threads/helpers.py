@@ -6,10 +6,10 @@ from html import unescape
 from sqlalchemy import func, select
 
 from community.accounts.models import User
-from community.admin.models import AuditLog
 from community.communities.models import Community
 from community.db import atomic, utcnow
 from community.extensions import db
+from community.moderation.models import AuditLog
 from community.notifications.models import Notification
 from community.threads import actions
 from community.threads.models import Post, Thread

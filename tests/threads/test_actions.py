@@ -415,7 +415,7 @@ def test_moderators_pin_lock_and_each_change_is_audited(alice, mod):
     assert not t.locked
     for action in ("thread.pin", "thread.unpin", "thread.lock", "thread.unlock"):
         [row] = audit(action)
-        assert (row.actor_id, row.target_type, row.target_id) == (mod.id, "thread", thread_id)
+        assert (row.actor_id, row.target_kind, row.target_id) == (mod.id, "thread", thread_id)
 
 
 def test_pinned_threads_come_first_in_the_community(alice, mod):

@@ -220,13 +220,13 @@ def test_an_empty_feed_is_valid_too(client, communities):
     assert feed.entries == []
 
 
-def test_unknown_and_archived_communities_have_no_feed(client, alice):
-    start(alice, title="Procurement thread", body="Here.")
+def test_unknown_communities_have_no_feed_and_archived_ones_keep_theirs(client, alice):
+    thread_id = start(alice, title="Procurement thread", body="Here.")
 
     assert client.get("/c/no-such-place/feed.atom").status_code == 404
-    archive("procurement")
-    assert client.get("/c/procurement/feed.atom").status_code == 404
-    assert links(fetch(client, "/feeds/latest.atom")[0]) == []
+    archive("procurement")  # read-only: what it holds is still published
+    assert links(fetch(client, "/c/procurement/feed.atom")[0]) == [f"{SITE}/t/{thread_id}"]
+    assert links(fetch(client, "/feeds/latest.atom")[0]) == [f"{SITE}/t/{thread_id}"]
 
 
 def test_the_feed_holds_the_latest_thirty(client, alice):
