@@ -1,18 +1,16 @@
 """Who is acting: helpers shared by views and socket handlers."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_login import current_user
 
-if TYPE_CHECKING:  # a type only: accounts' views import this module
+if TYPE_CHECKING:  # core imports no domain at run time (accounts' views import this module)
     from .accounts.models import User
 
 
-def actor() -> User:
+def actor() -> "User":
     """The signed-in member as a real User (actions never get the LocalProxy)."""
     return current_user._get_current_object()
 

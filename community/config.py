@@ -34,6 +34,14 @@ VARIABLES = (
 )
 
 
+def default_timezone() -> str:
+    """The zone of visitors and new accounts (DEFAULT_TIMEZONE): the one place it is read,
+    by the User model's default, the settings form and rendering."""
+    from flask import current_app
+
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
 class ConfigError(RuntimeError):
     """A setting has a value the application cannot use; the message says which and why."""
 
@@ -177,8 +185,12 @@ DEFAULTS = {
         "register_account": "3 per hour",
         "reset_ip": "10 per hour",
         "reset_account": "3 per hour",
-        # Uploads per signed-in member: resources, their versions, images and pictures.
+        # Uploads per signed-in member: resources, their versions, images and pictures,
+        # counted by the actions that store them (every path).
         "upload_account": "60 per hour",
+        # Upload requests per member, refused ones too: a coarser guard on the routes, as the
+        # file is read and checked before an action counts it.
+        "upload_requests": "120 per hour",
         # Chat messages per member (a resend of the same message does not count).
         "chat_send": "5 per 3 seconds",
         "chat_typing": "10 per 10 seconds",

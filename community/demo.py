@@ -8,7 +8,6 @@ STEPS (threads, resources, chat, events…), all driven through the real actions
 import random
 from collections.abc import Callable
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from .accounts import passwords
@@ -16,6 +15,7 @@ from .accounts.actions import create_organisation, update_profile
 from .accounts.models import User
 from .communities.actions import add_moderator, join_community
 from .communities.models import Community, Membership
+from .config import default_timezone
 from .db import atomic, utcnow
 from .extensions import db
 
@@ -135,7 +135,7 @@ def demo_members(rng: random.Random) -> str:
             organisation=str(user.organisation.id),
             bio=f"{user.display_name.split()[0]} works at **{user.organisation.name}**. "
             "_(A fictional demo member.)_",
-            timezone=current_app.config["DEFAULT_TIMEZONE"],
+            timezone=default_timezone(),
         )
     communities = list(
         db.session.scalars(

@@ -36,3 +36,19 @@ class Unavailable(DomainError):
     and the same request may succeed in a moment."""
 
     status = 503
+
+
+class TooMany(DomainError):
+    """Over a rate limit (community/ratelimits.py)."""
+
+    status = 429
+
+
+def allowed(check) -> bool:
+    """Whether `check()`, an action's permission check, passes: how a view tells its
+    template what the member may do (`can_*`) without the template checking roles."""
+    try:
+        check()
+    except DomainError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
 from .errors import DomainError, Invalid
@@ -28,3 +29,7 @@ def attach_error(form, exc: DomainError) -> None:
         )
     else:
         form.form_errors.append(exc.message)
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token: for POST buttons (log out, join, delete…)."""

@@ -4,6 +4,8 @@ import base64
 import json
 from dataclasses import dataclass, field
 
+from .ids import MAX_ID
+
 
 def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
@@ -27,7 +29,7 @@ def decode_cursor(cursor: str | None, types: tuple[type, ...]) -> list | None:
     return values
 
 
-MAX_CURSOR_INT = 2**31 - 1  # ids and small ranks: what the database's INTEGER columns hold
+MAX_CURSOR_INT = MAX_ID  # ids and small ranks: what the database's INTEGER columns hold
 
 
 def _sane(value) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from .db import AFTER_ATOMIC
 from .extensions import db, socketio
+from .rooms import session_room
 
 log = logging.getLogger(__name__)
 PENDING = "pending_emits"
@@ -44,7 +45,7 @@ DISCONNECT_SESSION = "__disconnect_session__"
 
 def disconnect_session(session_id: int) -> None:
     """After commit, disconnect every live connection of this (ended) sign-in session."""
-    publish(DISCONNECT_SESSION, {"session_id": session_id}, room=f"session:{session_id}")
+    publish(DISCONNECT_SESSION, {"session_id": session_id}, room=session_room(session_id))
 
 
 def _emit(event_name: str, room: str, payload: dict) -> None:

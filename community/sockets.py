@@ -23,18 +23,11 @@ from flask_socketio import join_room
 
 from .extensions import socketio
 from .queue import is_outage
+from .rooms import session_room, user_room
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/"
 RESYNC = "live.resync"
-
-
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-def session_room(session_id: int) -> str:
-    return f"session:{session_id}"
 
 
 def _redis():

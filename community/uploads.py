@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 import filetype
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import Invalid
+from . import ratelimits, storage
+from .errors import Invalid, NotFound
 
 MAX_IMAGE_PIXELS = 40_000_000
 # Pillow refuses anything over twice this outright and warns above it; the warning is turned
@@ -339,3 +342,58 @@ def check_upload(
         display_name=clean_display_name(filename or "", kind.extension, kind.aliases),
         kind=kind.kind,
     )
+
+
+TOO_OFTEN = "You are uploading too often. Please wait a little and try again."
+
+
+def count_upload(user_id: int) -> None:
+    """Count one upload of a member (a resource file, a version, an image, a picture)
+    against RATE_LIMITS["upload_account"]: called by every action that stores one, before
+    the work, so every path is limited. TooMany (429) when over it."""
+    ratelimits.check(
+        "upload_account",
+        user_id,
+        "You are uploading too often. Please wait a little and try again.",
+    )
+
+
+# --- a file held while its form is corrected -----------------------------------------------
+
+HELD_FILE_MAX_AGE = 24 * 60 * 60
+
+
+def _held_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="held-upload")
+
+
+def hold(upload: Upload, owner_id: int) -> str:
+    """Keep a checked file while the form it came with is corrected: stored, and named in a
+    signed token (the form's hidden field) that only `owner_id` can redeem, for a day."""
+    stored = storage.store(upload.data)
+    return _held_serializer().dumps(
+        [owner_id, stored.sha256, upload.display_name, upload.content_type,
+         upload.extension, upload.kind]
+    )  # fmt: skip
+
+
+def held(token: str | None, owner_id: int) -> Upload | None:
+    """The file a `hold` token names, for its owner; None for anyone else, or when the token
+    is forged, expired or its file gone."""
+    if not token:
+        return None
+    try:
+        owner, sha256, name, content_type, extension, kind = _held_serializer().loads(
+            token, max_age=HELD_FILE_MAX_AGE
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if owner != owner_id:  # only the member who uploaded it may attach it
+        return None
+    try:
+        with storage.open(sha256) as f:
+            data = f.read()
+    except NotFound:
+        return None
+    return Upload(data=data, content_type=content_type, extension=extension,
+                  display_name=name, kind=kind)  # fmt: skip

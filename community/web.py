@@ -5,13 +5,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .config import default_timezone
 from .errors import DomainError
+from .ids import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:…>` in URLs, capped at the largest id the database's INTEGER columns hold:
     a larger number is a 404 here instead of an overflow error deep inside a query."""
 
-    MAX = 2**31 - 1
+    MAX = MAX_ID
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", self.MAX)
@@ -120,7 +122,7 @@ TIME_FORMAT = "%-d %b %Y, %H:%M %Z"
 
 def reader_timezone() -> str:
     """The zone times are shown in: the member's setting, else the site's default."""
-    return getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
+    return getattr(current_user, "timezone", None) or default_timezone()
 
 
 def to_local(value: datetime, tz_name: str | None = None) -> datetime:

@@ -10,7 +10,7 @@ from community.accounts.actions import create_organisation
 from community.accounts.models import Organisation
 from community.db import atomic
 from community.extensions import db, socketio
-from community.sockets import user_room
+from community.rooms import user_room
 from tests.factories import make_user
 
 

@@ -4,7 +4,11 @@ from datetime import UTC, datetime
 
 from flask import render_template_string
 
+from community.accounts.forms import ProfileForm
+from community.accounts.models import User
+from community.extensions import db
 from community.web import TIME_FORMAT, to_local, zone_names
+from tests.factories import make_user
 
 
 def test_zone_names_are_the_tz_database_names_by_offset():
@@ -37,3 +41,13 @@ def test_every_page_tells_its_scripts_the_zone(client):
     page = client.get("/").get_data(as_text=True)
     assert 'data-timezone="Europe/London"' in page
     assert 'data-zone-names="{&#34;0&#34;: &#34;GMT&#34;, &#34;60&#34;: &#34;BST&#34;}"' in page
+
+
+def test_new_accounts_and_the_settings_form_take_the_default_zone(app):
+    """DEFAULT_TIMEZONE is read in one place (config.default_timezone): the User model's
+    default for new accounts (registration, admins, factories) and the settings form's."""
+    app.config["DEFAULT_TIMEZONE"] = "Asia/Kolkata"
+    user = make_user("Zed Zone", email="zed@example.org")
+    assert db.session.get(User, user.id).timezone == "Asia/Kolkata"
+    with app.test_request_context("/settings"):
+        assert ProfileForm(formdata=None).timezone.data == "Asia/Kolkata"

@@ -502,3 +502,16 @@ def test_check_upload_cleans_the_name():
     upload = check_upload("../../../secret/\x07notes.txt", b"hello\n", max_bytes=LIMIT)
     assert upload.display_name == "notes.txt"
     assert "/" not in upload.display_name
+
+
+def test_a_held_file_comes_back_only_to_its_owner_and_only_untampered(app, tmp_path):
+    """uploads.hold/held: the file kept while a form is corrected (the resource forms)."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    with app.app_context():
+        upload = check_upload("Report.pdf", pdf_bytes(), max_bytes=10**7)
+        token = uploads.hold(upload, 7)
+        back = uploads.held(token, 7)
+        assert back == upload
+        assert uploads.held(token, 8) is None  # someone else's token
+        assert uploads.held(token[:-2] + "xx", 7) is None  # forged
+        assert uploads.held("", 7) is None

@@ -14,6 +14,7 @@ from .. import markup, realtime, signals
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
 from . import passwords, rules
@@ -28,7 +29,6 @@ CONFIRM_FIRST = (
 )
 # Ids come from URLs and forms; anything beyond the database's integer range matches nothing
 # (and would make the database driver raise instead).
-MAX_ID = 2**31 - 1
 
 
 class NotVerified(Invalid):
@@ -43,17 +43,6 @@ class NotVerified(Invalid):
         self.user_id = user_id
 
 
-def valid_id(value: object) -> int | None:
-    """An id typed into a form or a URL as an int, or None when it cannot be one."""
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
-        number = int(value)
-    else:
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 # --- look-ups -------------------------------------------------------------------------------
 
 
@@ -66,11 +55,11 @@ def find_user_by_email(email: str) -> User | None:
 
 def access_user(viewer: User, user_id: int) -> User:
     """A member's profile: signed-in members see verified, active members; admins see all."""
-    user_id = valid_id(user_id)
+    user_id = as_id(user_id)
     user = db.session.get(User, user_id) if user_id else None
     if user is None or not viewer.is_authenticated:
         raise NotFound()
-    if not viewer.is_admin and (not user.is_verified or user.is_suspended):
+    if not viewer.is_admin and not user.is_listed:
         raise NotFound()
     return user
 
@@ -85,7 +74,7 @@ def resolve_organisation(choice: str | None, other: str) -> tuple[int | None, st
         return None, rules.check_organisation_other(other)
     if not choice:
         raise Invalid("Choose your organisation, or choose Other.", field="organisation")
-    org_id = valid_id(choice)
+    org_id = as_id(choice)
     org = db.session.get(Organisation, org_id) if org_id else None
     if org is None:
         raise Invalid("That organisation is not on the list.", field="organisation")
@@ -142,7 +131,6 @@ def register(
         password_hash=password_hash,
         organisation_id=org_id,
         organisation_other=org_other,
-        timezone=current_app.config["DEFAULT_TIMEZONE"],
     )
     try:
         with db.session.begin_nested():  # flushes: user.id goes into the token
@@ -179,7 +167,7 @@ def resend_verification(user_id: int) -> None:
 def user_for_verify_token(token: str) -> User:
     """The account a verification link was sent for, or Invalid when the link is no good."""
     data = read_token("verify", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
-    user_id = valid_id(data.get("uid"))
+    user_id = as_id(data.get("uid"))
     user = db.session.get(User, user_id) if user_id else None
     if user is None or user.email != data.get("email"):
         raise Invalid(BROKEN)
@@ -408,7 +396,7 @@ def request_password_reset(email: str) -> None:
 def user_for_reset_token(token: str) -> User:
     """The account a reset link was sent for, while the link is still good."""
     data = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
-    user_id = valid_id(data.get("uid"))
+    user_id = as_id(data.get("uid"))
     user = db.session.get(User, user_id) if user_id else None
     if user is None or user.is_suspended:
         raise Invalid(BROKEN)
@@ -514,7 +502,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
 def user_for_email_token(token: str) -> User:
     """The account whose change of address a mailed link confirms, while it is still good."""
     data = read_token("email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
-    user_id = valid_id(data.get("uid"))
+    user_id = as_id(data.get("uid"))
     user = db.session.get(User, user_id) if user_id else None
     if user is None or user.pending_email is None or user.pending_email != data.get("email"):
         raise Invalid("This link has already been used or is no longer valid.")
@@ -566,7 +554,6 @@ def create_admin(email: str, password: str | None, display_name: str | None = No
             email=email,
             display_name=rules.check_display_name(display_name or email.split("@")[0]),
             password_hash=passwords.hash_password(rules.check_password(password)),
-            timezone=current_app.config["DEFAULT_TIMEZONE"],
         )
         db.session.add(user)
     elif password is not None:

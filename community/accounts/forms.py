@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
+from ..config import default_timezone
 from ..errors import Invalid
 from ..forms import rule
 from . import rules
@@ -102,7 +103,10 @@ class ProfileForm(FlaskForm, OrganisationMixin):
     organisation_other = StringField("Organisation name, if not listed")
     bio = TextAreaField("About you (Markdown)", validators=[rule(rules.check_bio)])
     timezone = SelectField(
-        "Time zone", validators=[rule(rules.check_timezone)], validate_choice=False
+        "Time zone",
+        validators=[rule(rules.check_timezone)],
+        validate_choice=False,
+        default=default_timezone,
     )
 
     def __init__(self, *args, **kwargs):
@@ -140,7 +144,3 @@ class AvatarForm(FlaskForm):
     """A profile picture to upload (cut to a square by community.media.actions)."""
 
     picture = FileField("New picture")
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token: for buttons such as log out."""

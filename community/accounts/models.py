@@ -4,8 +4,10 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..config import default_timezone
 from ..db import utcnow
 from ..extensions import db
 
@@ -43,7 +45,7 @@ class User(UserMixin, db.Model):
     bio_html: Mapped[str] = mapped_column(Text, default="")
     # An uploaded profile picture (a media file's hash), or None for the initials.
     avatar_sha256: Mapped[str | None] = mapped_column(String(64))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone)
     site_role: Mapped[str] = mapped_column(String(20), default="member")
     verified_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
@@ -87,16 +89,37 @@ class User(UserMixin, db.Model):
     def suspension_lapsed(self, now: datetime | None = None) -> bool:
         return self.suspended_until is not None and self.suspended_until <= (now or utcnow())
 
-    @property
+    # Each rule below is a hybrid: `user.is_listed` answers for one member, `User.is_listed`
+    # is the same rule as SQL (a WHERE clause over many). Change both halves together.
+
+    @hybrid_property
     def is_suspended(self) -> bool:
         """Suspended now: a suspension with an end date lapses by itself at that date."""
         return self.suspended_at is not None and not self.suspension_lapsed()
+
+    @is_suspended.inplace.expression
+    @classmethod
+    def _is_suspended_sql(cls):
+        return cls.suspended_at.is_not(None) & (
+            cls.suspended_until.is_(None) | (cls.suspended_until > utcnow())
+        )
+
+    @hybrid_property
+    def is_listed(self) -> bool:
+        """Shown to other members (directories, member lists, mentions, profiles):
+        confirmed and not suspended."""
+        return self.verified_at is not None and not self.is_suspended
+
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_sql(cls):
+        return cls.verified_at.is_not(None) & ~cls.is_suspended
 
     @property
     def is_active(self) -> bool:
         return not self.is_suspended
 
-    @property
+    @hybrid_property
     def is_admin(self) -> bool:
         return self.site_role == "admin"
 

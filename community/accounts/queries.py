@@ -7,6 +7,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound
 from ..extensions import db
+from ..ids import is_id
 from ..pagination import Page, decode_cursor, page_of
 from .models import Organisation, User
 from .rules import one_line
@@ -17,8 +18,8 @@ PAGE_SIZE = 50
 
 
 def listed_members():
-    """Members who appear in directories: confirmed and not suspended."""
-    return select(User).where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+    """Members who appear in directories (User.is_listed)."""
+    return select(User).where(User.is_listed)
 
 
 def member_directory(
@@ -56,13 +57,13 @@ def member_directory(
 def _cursor_is_sane(name: str, user_id: int) -> bool:
     """A cursor from a URL could hold anything: ours never hold NUL bytes (PostgreSQL refuses
     them) or ids beyond the integer column's range."""
-    return "\x00" not in name and len(name) <= 80 and 0 < user_id < 2**31
+    return "\x00" not in name and len(name) <= 80 and is_id(user_id)
 
 
 def organisations_with_counts() -> list:
     members = (
         select(User.organisation_id, func.count().label("n"))
-        .where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+        .where(User.is_listed)
         .group_by(User.organisation_id)
         .subquery()
     )

@@ -8,12 +8,12 @@ from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Invalid
 from ..extensions import db, limiter, login_manager
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
+from ..ids import as_id
 from ..media import actions as media_actions
 from . import actions, bp, queries
 from .forms import (
     AvatarForm,
-    ConfirmForm,
     EmailForm,
     LoginForm,
     PasswordForm,
@@ -36,7 +36,7 @@ def load_user(session_id: str) -> User | None:
     sign-out ends it) and the generation current (a password change bumps it)."""
     user_id, _, rest = session_id.partition(":")
     generation, _, key = rest.partition(":")
-    user_id = actions.valid_id(user_id)
+    user_id = as_id(user_id)
     if user_id is None or not key:
         return None
     user = db.session.get(User, user_id)
@@ -298,7 +298,7 @@ def update_profile():
 
 @bp.post("/settings/avatar")
 @login_required
-@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), key_func=member_key)
 def upload_avatar():
     form = AvatarForm()
     sent = form.picture.data

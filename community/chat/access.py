@@ -20,6 +20,7 @@ from sqlalchemy import Select, select
 from ..accounts.models import User
 from ..errors import NotFound
 from ..extensions import db
+from ..rooms import chat_room
 from .models import ChatMute, ChatRoom
 
 NOT_FOUND = "We could not find that chat room."
@@ -159,6 +160,11 @@ def create_room(kind: str, target_id: int) -> ChatRoom:
     room = ChatRoom(kind=kind, target_id=target_id, last_number=0)
     db.session.add(room)
     return room
+
+
+def socket_room(room: ChatRoom) -> str:
+    """The Socket.IO room of a chat room's members who joined it."""
+    return chat_room(room.id)
 
 
 def room_of(kind: str, target_id: int) -> ChatRoom | None:

@@ -9,18 +9,20 @@ delete any message and mute members.
 import re
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, queue, ratelimits, realtime, signals
+from .. import ratelimits, realtime, signals
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Forbidden, Invalid, NotFound, Unavailable
+from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import is_id
 from ..moderation.audit import record
+from ..rooms import user_room
 from ..threads import mentions
 from . import access
+from .access import socket_room
 from .models import ChatMessage, ChatMute, ChatRead, ChatRoom
 
 BODY_MAX = 2000
@@ -28,15 +30,10 @@ PAGE = 50  # messages on opening a room, and per scroll-back
 CATCH_UP_MAX = 500  # per chat.since call; `more` says when to ask again
 MUTE_MAX_MINUTES = 7 * 24 * 60
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
-MAX_NUMBER = 2**31 - 1
 # Rate-limit counts live in Redis when scaled out: while it is down nothing can be counted.
 NOT_SENT = "Live chat is reconnecting; your message was not sent. Try again in a moment."
 NOT_SAVED = "Live chat is reconnecting; your change was not saved. Try again in a moment."
 RECONNECTING = "Live chat is reconnecting. Try again in a moment."
-
-
-def socket_room(room: ChatRoom) -> str:
-    return f"chat:{room.id}"
 
 
 # --- rooms and access -----------------------------------------------------------------------
@@ -130,16 +127,8 @@ def _check_rate(user: User, name: str = "chat_send", *, unavailable: str = NOT_S
     """At most RATE_LIMITS[name] per member: "chat_send" for messages and edits (a resend
     does not count), "chat_typing" for typing notices. When the counts cannot be reached
     (Redis down), the operation is refused with `unavailable`."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    try:
-        allowed = ratelimits.hit(current_app.config["RATE_LIMITS"][name], name, str(user.id))
-    except Exception as exc:
-        if not queue.is_outage(exc):
-            raise
-        raise Unavailable(unavailable) from exc
-    if not allowed:
-        raise Invalid("You are sending messages too fast. Wait a moment and try again.")
+    message = "You are sending messages too fast. Wait a moment and try again."
+    ratelimits.check(name, user.id, message, error=Invalid, unavailable=unavailable)
 
 
 def typing(user: User, name: str) -> ChatRoom:
@@ -180,13 +169,13 @@ def send_message(
         return earlier, False
     if rate_limited:
         _check_rate(user)
-    linked, mentioned = mentions.resolve(body)
+    html, mentioned = mentions.render(body)
     now = utcnow()
     room.last_number += 1
     room.last_message_at = now
     message = ChatMessage(
         room_id=room.id, number=room.last_number, author=user, client_id=client_id,
-        body=body, html=markup.render(linked), created_at=now,
+        body=body, html=html, created_at=now,
     )  # fmt: skip
     db.session.add(message)
     db.session.flush()
@@ -198,7 +187,7 @@ def send_message(
 
 
 def _message(room: ChatRoom, number) -> ChatMessage:
-    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= MAX_NUMBER:
+    if not is_id(number):
         raise Invalid("Malformed request: id must be a message number.")
     message = db.session.scalar(
         select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.number == number)
@@ -217,8 +206,8 @@ def edit_message(user: User, name: str, number, *, body) -> ChatMessage:
         raise Forbidden("You can only edit your own messages.")
     if body != message.body:
         _check_rate(user, unavailable=NOT_SAVED)  # edits count with sends: each is broadcast
-        linked, mentioned = mentions.resolve(body)
-        message.body, message.html, message.edited_at = body, markup.render(linked), utcnow()
+        html, mentioned = mentions.render(body)
+        message.body, message.html, message.edited_at = body, html, utcnow()
         others = [u for u in mentioned if u.id != message.author_id]
         signals.chat_message_edited.emit(message=message, room=room, mentioned=others)
         realtime.publish("chat.edited", message_payload(message, room), room=socket_room(room))
@@ -266,8 +255,7 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
 
 
 def _as_number(value, *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
+    if not is_id(value, allow_zero=allow_zero):
         raise Invalid("Malformed request: give a message id (a whole number).")
     return value
 
@@ -408,7 +396,7 @@ def mute(actor: User, name: str, *, user_id, minutes) -> ChatMute:
     realtime.publish(
         "chat.muted",
         {"room": room.name, "until": until.isoformat() + "Z"},
-        room=f"user:{target.id}",
+        room=user_room(target.id),
     )
     return existing
 

@@ -24,6 +24,7 @@ from ..db import atomic
 from ..errors import DomainError
 from ..extensions import db, socketio
 from ..queue import is_outage
+from ..rooms import chat_room
 from . import access, actions
 from .models import ChatRoom
 from .presence import MemoryPresence, PresenceChanges, RedisPresence
@@ -60,7 +61,9 @@ def presence_changes() -> PresenceChanges:
         changes = PresenceChanges(
             app.config["CHAT_PRESENCE_BATCH_SECONDS"],
             present=presence().members,
-            send=lambda room_id, batch: socketio.emit("chat.presence", batch, to=f"chat:{room_id}"),
+            send=lambda room_id, batch: socketio.emit(
+                "chat.presence", batch, to=chat_room(room_id)
+            ),
             schedule=lambda flush, delay: socketio.start_background_task(_later, flush, delay),
         )
         app.extensions["chat_presence_changes"] = changes
@@ -116,7 +119,7 @@ def on_join(data=None):
         store = presence()
         newly = store.join(chat_room.id, user.id, request.sid)
         _remember(request.sid, chat_room.id, user.id)
-        join_room(actions.socket_room(chat_room))
+        join_room(access.socket_room(chat_room))
         if newly:
             presence_changes().add(chat_room.id, room, _member(user))
         present = _members(store.members(chat_room.id))
@@ -143,7 +146,7 @@ def _members(user_ids: list[int]) -> list[dict]:
 def on_leave(data=None):
     def work(user, room):
         chat_room = actions.access_room(user, room)
-        leave_room(actions.socket_room(chat_room))
+        leave_room(access.socket_room(chat_room))
         _leave(request.sid, chat_room.id, user.id, room)
         return {}
 
@@ -209,7 +212,7 @@ def on_typing(data=None):
     def work(user, room):
         chat_room = actions.typing(user, room)
         emit("chat.typing", {"room": room, "member": _member(user)},
-             to=actions.socket_room(chat_room), include_self=False)  # fmt: skip
+             to=access.socket_room(chat_room), include_self=False)  # fmt: skip
         return {}
 
     return _handle(data, ("room",), work, writes=False)

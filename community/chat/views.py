@@ -9,12 +9,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 
-from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
-from ..forms import attach_error
-from ..threads.rules import as_id
+from ..forms import ConfirmForm, attach_error
+from ..ids import as_id
 from . import actions, bp
 
 

@@ -1,10 +1,12 @@
 """Who may read, post in and moderate a community: the rules every domain asks.
 
-Reads only (no writes), so any domain's actions may ask them; `communities.queries` holds
-their SQL form (`readable_filter`, `readable_by_member_id`).
+Reads only (no writes), so any domain's actions may ask them. Who may read is here in its
+Python form (`may_read`, `can_read`) and, side by side, its SQL form (`readable_filter` for one
+user, `readable_by_member_id` for many members at once): change one, change the others.
 """
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..errors import Forbidden, NotFound
@@ -36,6 +38,37 @@ def may_read(user: User | None, community: Community, member: Membership | None)
     if user is None or not user.is_authenticated:
         return False
     return user.is_admin or member is not None
+
+
+def readable_filter(user: User | None):
+    """`may_read` as a WHERE clause on Community: the communities `user` may read."""
+    public = Community.visibility == "public"
+    if user is None or not user.is_authenticated:
+        return public
+    if user.is_admin:
+        return Community.id.is_not(None)
+    # Correlate only Community: callers may join Membership in the outer query too.
+    is_member = (
+        exists()
+        .where(Membership.community_id == Community.id, Membership.user_id == user.id)
+        .correlate(Community)
+    )
+    return or_(public, is_member)
+
+
+def readable_by_member_id(user_id):
+    """`may_read` as a WHERE clause on Community for the member whose id is `user_id`, a
+    column (a notification's recipient, or User.id itself): many members at once."""
+    member = aliased(Membership)
+    admin = aliased(User)
+    return or_(
+        Community.visibility == "public",
+        # Correlate all but the alias, at whatever depth the member's id column comes from.
+        exists()
+        .where(member.community_id == Community.id, member.user_id == user_id)
+        .correlate_except(member),
+        exists().where(admin.id == user_id, admin.is_admin).correlate_except(admin),
+    )
 
 
 def is_moderator(user: User | None, community: Community) -> bool:

@@ -127,9 +127,13 @@ def add_member(actor: User, slug: str, *, email: str) -> Membership:
     return m
 
 
+def assigns_moderators(actor: User | None) -> bool:
+    """Only the site's admins assign and remove moderators (and see the emails they go by)."""
+    return actor is not None and actor.is_authenticated and actor.is_admin
+
+
 def check_assigns_moderators(actor: User | None) -> None:
-    """Only the site's admins assign and remove moderators."""
-    if actor is None or not actor.is_authenticated or not actor.is_admin:
+    if not assigns_moderators(actor):
         raise Forbidden("Only the site's admins assign and remove moderators.")
 
 

@@ -1,41 +1,14 @@
 """Reads for the home page and community pages."""
 
-from sqlalchemy import case, exists, or_, select, tuple_
+from sqlalchemy import case, select, tuple_
 
 from ..accounts.models import User
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
+from .access import readable_filter
 from .models import Community, Membership
 
 MEMBERS_PAGE_SIZE = 50
-
-
-def readable_filter(user: User | None):
-    """A WHERE clause: the communities `user` may read (see access.can_read)."""
-    clause = Community.visibility == "public"
-    if user is None or not user.is_authenticated:
-        return clause
-    if user.is_admin:
-        return Community.id.is_not(None)
-    # Correlate only Community: callers may join Membership in the outer query too.
-    is_member = (
-        exists()
-        .where(Membership.community_id == Community.id, Membership.user_id == user.id)
-        .correlate(Community)
-    )
-    return or_(clause, is_member)
-
-
-def readable_by_member_id(user_id):
-    """A WHERE clause on Community: readable by the member whose id is `user_id` (a column,
-    such as a notification's recipient): `readable_filter` for many members at once."""
-    return or_(
-        Community.visibility == "public",
-        exists()
-        .where(Membership.community_id == Community.id, Membership.user_id == user_id)
-        .correlate_except(Membership),
-        exists().where(User.id == user_id, User.site_role == "admin").correlate_except(User),
-    )
 
 
 def communities_for(
@@ -60,7 +33,7 @@ def communities_for(
 
 def _listed(stmt):
     """Only people whose profiles others can open: confirmed and not suspended."""
-    return stmt.where(User.verified_at.is_not(None), User.suspended_at.is_(None))
+    return stmt.where(User.is_listed)
 
 
 def moderators_of(community: Community, *, everyone: bool = False) -> list[User]:

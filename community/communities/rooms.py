@@ -14,7 +14,7 @@ from ..accounts.models import User
 from ..chat.access import Decision, Header, create_room, register_room_kind
 from ..errors import Forbidden
 from ..extensions import db
-from . import actions
+from . import access, actions
 from .models import Community, Membership
 
 KIND = "community"
@@ -39,7 +39,7 @@ class CommunityRooms:
 
     def decide(self, user: User, row) -> Decision | None:
         community, member = row
-        if not actions.may_read(user, community, member):
+        if not access.may_read(user, community, member):
             return None
         try:
             actions.check_may_post(user, community, member)
@@ -61,7 +61,7 @@ class CommunityRooms:
             template="communities/_header.html",
             context={
                 "community": community,
-                "membership": actions.membership(user, community),
+                "membership": access.membership(user, community),
                 "moderators": moderators_of(community),
                 "can_manage": actions.is_moderator(user, community),
             },

@@ -3,16 +3,15 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries
-from . import actions, bp, queries
+from . import access, actions, bp, queries
 from .forms import MemberEmailForm
 
 
@@ -36,7 +35,7 @@ def _reader():
 def _community_context(slug: str) -> dict:
     user = _reader()
     community = actions.access_community(user, slug)
-    membership = actions.membership(user, community)
+    membership = access.membership(user, community)
     return {
         "reader": user,
         "community": community,
@@ -124,6 +123,7 @@ def _manage_page(slug: str, status: int = 200, **forms):
             "communities/manage.html",
             community=community,
             moderators=queries.moderators_of(community, everyone=True),
+            can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
             can_administer=actor().is_admin,
             **{**blank, **forms},

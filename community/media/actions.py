@@ -27,7 +27,7 @@ from ..accounts.models import User
 from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..offload import off_the_event_loop  # CPU-heavy work: a real thread under gevent
-from ..uploads import NOT_ACCEPTED, check_upload, clean_display_name
+from ..uploads import NOT_ACCEPTED, check_upload, clean_display_name, count_upload
 from .models import MediaFile
 
 MB = 1024 * 1024
@@ -159,6 +159,7 @@ def save_image(user: User, filename: str, data: bytes, *, purpose: str) -> Media
     check_uploader(user)
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
+    count_upload(user.id)
     image = off_the_event_loop(_prepare, filename or "", data or b"", max_image_bytes(), purpose)
     stored = storage.store(image.data)
     return _record(user, stored, image)

@@ -58,7 +58,7 @@ def too_large(_exc):
 
 
 @bp.post("/media")
-@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), key_func=member_key)
 def upload():
     """The composer's upload: one image in the field `image`, answered in JSON.
 
@@ -84,7 +84,7 @@ def upload():
 
 @bp.route("/media/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(rate_limit("upload_account"), methods=["POST"], key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), methods=["POST"], key_func=member_key)
 def new():
     """Upload an image without JavaScript; the page shows the Markdown to copy."""
     actions.check_uploader(actor())

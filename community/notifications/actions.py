@@ -4,17 +4,18 @@ from sqlalchemy import func, or_, select, update
 
 from .. import realtime
 from ..accounts.models import User
+from ..communities.access import readable_by_member_id
 from ..communities.models import Community
-from ..communities.queries import readable_by_member_id
 from ..db import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..ids import is_id
 from ..pagination import Page, decode_cursor, page_of
+from ..rooms import user_room
 from .models import Notification
 from .targets import target_kinds
 
 PAGE_SIZE = 30
-MAX_ID = 2**31 - 1  # an INTEGER id: a larger cursor from a URL is ignored, not an error
 
 
 def notify(
@@ -104,14 +105,14 @@ def publish_counts(user_ids: set[int]) -> None:
     """Send each member's new unread count to their open tabs, after commit."""
     db.session.flush()
     for user_id, count in unread_counts(user_ids).items():
-        realtime.publish("notification.count", {"unread": count}, room=f"user:{user_id}")
+        realtime.publish("notification.count", {"unread": count}, room=user_room(user_id))
 
 
 def list_for(user: User, *, after: str | None = None) -> Page:
     """The member's notifications, newest first, keyset-paginated."""
     stmt = _visible(user)
     cursor = decode_cursor(after, (int,))
-    if cursor is not None and 0 < cursor[0] <= MAX_ID:
+    if cursor is not None and is_id(cursor[0]):  # else ignored, not an error
         stmt = stmt.where(Notification.id < cursor[0])
     rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(PAGE_SIZE + 1)))
     return page_of(rows, PAGE_SIZE, lambda n: [n.id])
@@ -119,7 +120,7 @@ def list_for(user: User, *, after: str | None = None) -> Page:
 
 def open_notification(user: User, notification_id: int) -> Notification:
     """Mark one notification read and return it (its url is where to go). Its recipient."""
-    if not 0 < notification_id <= MAX_ID:
+    if not is_id(notification_id):
         raise NotFound()
     note = db.session.scalar(_visible(user).where(Notification.id == notification_id))
     if note is None:
@@ -148,4 +149,4 @@ def mark_all_read(user: User) -> None:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    realtime.publish("notification.count", {"unread": 0}, room=f"user:{user.id}")
+    realtime.publish("notification.count", {"unread": 0}, room=user_room(user.id))

@@ -3,9 +3,9 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..accounts.forms import ConfirmForm
 from ..auth import actor, is_safe_next
 from ..db import atomic
+from ..forms import ConfirmForm
 from . import actions, bp
 
 

@@ -18,11 +18,12 @@ from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..moderation.audit import record
+from ..rules import check_body, check_client_token, tag_slug
 from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
-from ..threads.rules import as_id, check_body, check_client_token, tag_slug
-from ..uploads import Upload
+from ..uploads import Upload, count_upload
 from . import rules
 from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion
 
@@ -75,10 +76,15 @@ def can_curate(user: User | None, resource: Resource) -> bool:
     return any(community_access.is_moderator(user, c) for c in live_communities(resource))
 
 
+def skips_review(user: User | None) -> bool:
+    """Whose submissions publish directly into any communities: the admins."""
+    return _signed_in(user) and user.is_admin
+
+
 def curates_all(user: User, communities: list[Community]) -> bool:
     """Admins, and moderators of every one of these communities: their own submissions
     publish directly (a moderator of one community never self-publishes into another)."""
-    return user.is_admin or all(community_access.is_moderator(user, c) for c in communities)
+    return skips_review(user) or all(community_access.is_moderator(user, c) for c in communities)
 
 
 def is_submitter(user: User | None, resource: Resource) -> bool:
@@ -119,9 +125,11 @@ def access_resource(user: User | None, resource_id, *, need: str = "read") -> Re
     return resource
 
 
-def _check_can_submit_to(user: User, community: Community) -> None:
+def check_can_submit_to(user: User | None, community: Community) -> None:
+    """Raise Forbidden unless `user` may share resources into `community` (open): its
+    members who may post there, and the admins (not suspended)."""
     community_access.check_open(community)
-    if user.is_admin and user.suspended_at is None:
+    if user is not None and user.is_admin and user.suspended_at is None:
         return
     community_access.check_can_post(user, community)
 
@@ -142,7 +150,7 @@ def _communities(user: User, slugs: list[str], *, already: list[Community] = ())
             continue
         try:
             community = community_access.access_community(user, slug)
-            _check_can_submit_to(user, community)
+            check_can_submit_to(user, community)
         except (NotFound, Forbidden) as exc:
             raise Invalid(
                 "You can share resources only into communities you belong to.",
@@ -211,6 +219,8 @@ def submit_resource(
     communities = _communities(author, details.communities)
     if upload is None and not rules.check_link(details.link):
         raise Invalid("Attach a file or give the web address where it can be found.", field="file")
+    if upload is not None:
+        count_upload(author.id)
     resource = Resource(submitter=author, status="pending", download_count=0, version_count=0)
     _apply_details(resource, details, communities)
     db.session.add(resource)
@@ -253,6 +263,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
 def add_version(actor: User, resource_id: int, upload: Upload, *, note: str = ""):
     """Upload a new file for a resource; earlier versions stay listed and downloadable."""
     resource = access_resource(actor, resource_id, need="edit")
+    count_upload(actor.id)
     version = _add_version(resource, actor, upload, rules.check_note(note))
     _log(resource, actor, "new_version", f"Version {version.number}: {version.filename}")
     resource.updated_at = utcnow()

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..auth import actor
 from ..communities import actions as community_actions
+from ..communities.access import can_read
 from ..db import utcnow
 from ..links import absolute_url
 from . import bp, queries
@@ -35,7 +36,7 @@ def podcast(slug: str):
         plain_summary=plain_summary,
     )
     response = Response(body, mimetype="application/rss+xml")
-    if not community.is_public:
+    if not can_read(None, community):  # not for shared caches
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

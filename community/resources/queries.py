@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import exists, func, select, tuple_
 
 from ..accounts.models import Organisation, User
+from ..communities.access import readable_filter
 from ..communities.models import Community, Membership
-from ..communities.queries import readable_filter
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
 from ..threads.models import Post, PostLink, Thread

@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from .. import signals
 from ..communities.models import Community
 from ..extensions import db
+from ..ids import as_id
 from ..search import actions as search
 from ..threads.models import Post, PostLink
-from ..threads.rules import as_id
 from . import notices
 from .actions import LISTED, live_communities
 from .models import Resource

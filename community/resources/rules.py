@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from ..db import utcnow
 from ..errors import Invalid
-from ..threads.rules import check_tags  # noqa: F401 (the same rule for resource tags)
+from ..rules import check_tags  # noqa: F401 (the same rule for resource tags)
 from .models import KINDS, LICENCES
 
 TITLE_MAX = 200

@@ -2,27 +2,26 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import markup, ratelimits, storage
+from .. import ratelimits, storage
 from ..accounts.actions import organisation_choices
-from ..accounts.forms import ConfirmForm
 from ..auth import actor, member_key, rate_limit
+from ..communities import access as community_access
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
+from ..ids import as_id
+from ..threads import mentions
 from ..threads.forms import ReplyForm
-from ..threads.rules import as_id
-from ..uploads import Upload, check_upload
+from ..uploads import Upload, check_upload, held, hold
 from . import actions, bp, queries
 from .forms import ArchiveForm, BrowseForm, ReasonForm, ResourceForm, VersionForm
 from .models import Resource
 from .rules import EARLIEST_YEAR
 
-HELD_FILE_MAX_AGE = 24 * 60 * 60
 # A resource's downloads count each member (or address) once in this window, so reloading
 # or scripting a download link does not push it up "most downloaded".
 DOWNLOAD_WINDOW = "1 per 1 hour"
@@ -114,8 +113,9 @@ def _community_header(reader, community) -> dict:
     return {
         "reader": reader,
         "community": community,
-        "membership": community_actions.membership(reader, community),
+        "membership": community_access.membership(reader, community),
         "can_manage": community_actions.is_moderator(reader, community),
+        "can_share": allowed(lambda: actions.check_can_submit_to(reader, community)),
         "moderators": community_queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
     }
@@ -166,39 +166,6 @@ def _max_upload_bytes() -> int:
     return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="held-upload")
-
-
-def _hold(upload: Upload) -> str:
-    """Keep a checked file while the form is corrected: stored, and named in a signed token."""
-    stored = storage.store(upload.data)
-    return _serializer().dumps(
-        [current_user.id, stored.sha256, upload.display_name, upload.content_type,
-         upload.extension, upload.kind]
-    )  # fmt: skip
-
-
-def _held(token: str | None) -> Upload | None:
-    if not token:
-        return None
-    try:
-        owner, sha256, name, content_type, extension, kind = _serializer().loads(
-            token, max_age=HELD_FILE_MAX_AGE
-        )
-    except (BadSignature, ValueError, TypeError):
-        return None
-    if owner != current_user.id:  # only the member who uploaded it may attach it
-        return None
-    try:
-        with storage.open(sha256) as f:
-            data = f.read()
-    except NotFound:
-        return None
-    return Upload(data=data, content_type=content_type, extension=extension,
-                  display_name=name, kind=kind)  # fmt: skip
-
-
 def _upload(form) -> Upload | None:
     """The file sent with the form (checked), or the one held from an earlier try."""
     sent = request.files.get("file")
@@ -206,7 +173,7 @@ def _upload(form) -> Upload | None:
         return check_upload(sent.filename, sent.read(), max_bytes=_max_upload_bytes())
     if getattr(form, "discard_file", None) is not None and form.discard_file.data:
         return None
-    return _held(getattr(form, "held_file", None) and form.held_file.data)
+    return held(getattr(form, "held_file", None) and form.held_file.data, current_user.id)
 
 
 def _form_problem(template: str, form, exc: DomainError | None, upload: Upload | None, **ctx):
@@ -214,7 +181,7 @@ def _form_problem(template: str, form, exc: DomainError | None, upload: Upload |
     if exc is not None:
         attach_error(form, exc)
     if upload is not None and hasattr(form, "held_file"):
-        form.held_file.data = _hold(upload)
+        form.held_file.data = hold(upload, current_user.id)
         ctx["held"] = upload
     elif hasattr(form, "held_file"):
         form.held_file.data = ""
@@ -222,9 +189,13 @@ def _form_problem(template: str, form, exc: DomainError | None, upload: Upload |
     return render_template(template, form=form, **ctx), status
 
 
+def _new_context(reader) -> dict:
+    return {"skips_review": actions.skips_review(reader)}
+
+
 @bp.route("/resources/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(rate_limit("upload_account"), methods=["POST"], key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), methods=["POST"], key_func=member_key)
 def new():
     reader = actor()
     form = ResourceForm()
@@ -233,12 +204,12 @@ def new():
         wanted = request.args.get("community", "")
         if wanted in dict(form.communities.choices):
             form.communities.data = [wanted]
-        return render_template("resources/new.html", form=form)
+        return render_template("resources/new.html", form=form, **_new_context(reader))
     upload = None
     try:
         upload = _upload(form)
         if not form.validate():
-            return _form_problem("resources/new.html", form, None, upload)
+            return _form_problem("resources/new.html", form, None, upload, **_new_context(reader))
         with atomic():
             resource = actions.submit_resource(
                 reader, _details(form), upload=upload, note=form.note.data or ""
@@ -247,7 +218,7 @@ def new():
     except DomainError as exc:
         if exc.status != 400:
             raise
-        return _form_problem("resources/new.html", form, exc, upload)
+        return _form_problem("resources/new.html", form, exc, upload, **_new_context(reader))
     if status == "published":
         flash("Your resource is published.", "success")
     else:
@@ -301,7 +272,7 @@ def _prefilled(resource: Resource) -> ResourceForm:
 
 @bp.post("/resources/<int:resource_id>/versions")
 @login_required
-@limiter.limit(rate_limit("upload_account"), key_func=member_key)
+@limiter.limit(rate_limit("upload_requests"), key_func=member_key)
 def add_version(resource_id: int):
     reader = actor()
     resource = actions.access_resource(reader, resource_id, need="edit")
@@ -355,7 +326,7 @@ def _page_context(reader, resource: Resource, reply_form=None) -> dict:
         "discussed_in": queries.discussed_in(reader, resource),
         "communities": [
             c for c in actions.live_communities(resource)
-            if community_actions.can_read(reader, c)
+            if community_access.can_read(reader, c)
         ],
         "reply_form": reply_form,
         "action_form": ConfirmForm(formdata=None),
@@ -382,7 +353,7 @@ def discuss(resource_id: int):
     form = ReplyForm()
     if form.preview.data:
         context = _page_context(reader, resource, reply_form=form)
-        context["preview"] = markup.render(form.body.data or "")
+        context["preview"] = mentions.render(form.body.data or "")[0]
         return render_template("resources/show.html", **context)
     try:
         with atomic():

@@ -37,9 +37,10 @@ from sqlalchemy import (
 )
 
 from ..accounts.models import User
+from ..communities.access import readable_filter
 from ..communities.models import Community
-from ..communities.queries import readable_filter
 from ..extensions import db
+from ..ids import is_id
 from ..pagination import Page, decode_cursor, encode_cursor
 from .kinds import document_kinds
 from .models import SearchDocument
@@ -63,7 +64,6 @@ STOP_WORDS = frozenset(
 )
 MAX_TERMS = 12
 MAX_TERM_LENGTH = 60  # no real word is longer; PostgreSQL ignores lexemes over 2 KB anyway
-_MAX_ID = 2**63 - 1  # a cursor's id must fit the databases' integers
 
 
 @dataclass
@@ -184,7 +184,7 @@ def _cursor(after: str | None) -> tuple[float, int] | None:
     if values is None:
         return None
     rank, last_id = values
-    if not math.isfinite(rank) or not 0 <= last_id <= _MAX_ID:
+    if not math.isfinite(rank) or not is_id(last_id):
         return None
     return rank, last_id
 

@@ -3,12 +3,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..communities import queries as community_queries
+from ..config import default_timezone
 from ..extensions import db
 from . import bp
 from .queries import Filters, search
@@ -43,9 +44,9 @@ def _start_of_day(day: date | None, tz: ZoneInfo) -> datetime | None:
 
 def _reader_timezone(reader) -> ZoneInfo:
     try:
-        return ZoneInfo(getattr(reader, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"])
+        return ZoneInfo(getattr(reader, "timezone", None) or default_timezone())
     except (ValueError, KeyError):
-        return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
+        return ZoneInfo(default_timezone())
 
 
 # The "what" filter: its value in the URL, and the kinds of search documents it means.

@@ -3,14 +3,17 @@
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import markup, realtime, signals
+from .. import realtime, signals
 from ..accounts.models import User
 from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..moderation.audit import record
+from ..rooms import thread_room
+from ..rules import check_body, check_client_token, check_tags, tag_slug
 from . import mentions, rules
 from .models import (
     REACTIONS,
@@ -39,7 +42,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     A thread the user may not read does not exist for them (404). Deleted threads exist only
     for moderators. `lock` takes the thread's row lock (PostgreSQL) for counter updates.
     """
-    if rules.as_id(thread_id) is None:
+    if as_id(thread_id) is None:
         raise NotFound()
     stmt = select(Thread).where(Thread.id == thread_id)
     if lock:
@@ -70,7 +73,7 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
 
 def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     """Load a post through its thread (see access_thread); `need` is "read" or "edit"."""
-    if rules.as_id(post_id) is None:
+    if as_id(post_id) is None:
         raise NotFound()
     post = db.session.get(Post, post_id)
     if post is None:
@@ -118,9 +121,9 @@ def start_thread(
     """Start a thread with its first post. Members of the community who are not suspended."""
     community = community_access.access_community(author, slug, need="post")
     title = rules.check_title(title)
-    body = rules.check_body(body)
-    tag_names = rules.check_tags(tags)
-    client_token = rules.check_client_token(client_token)
+    body = check_body(body)
+    tag_names = check_tags(tags)
+    client_token = check_client_token(client_token)
     _serialise_author(author)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier.thread
@@ -150,11 +153,11 @@ def post_reply(
 ) -> Post:
     """Reply to a thread. Community members, not suspended; not in a locked thread."""
     thread = access_thread(author, thread_id, need="reply", lock=True)
-    body = rules.check_body(body)
-    client_token = rules.check_client_token(client_token)
+    body = check_body(body)
+    client_token = check_client_token(client_token)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier
-    reply_to_id = rules.as_id(reply_to_id)
+    reply_to_id = as_id(reply_to_id)
     if reply_to_id is not None:
         target = db.session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
@@ -172,14 +175,14 @@ def _add_post(
     now=None,
 ) -> Post:
     now = now or utcnow()
-    linked_source, mentioned = mentions.resolve(body)
+    html, mentioned = mentions.render(body)
     thread.last_number += 1
     post = Post(
         thread=thread,
         number=thread.last_number,
         author=author,
         source=body,
-        html=markup.render(linked_source),
+        html=html,
         reply_to_id=reply_to_id,
         client_token=client_token or None,
         created_at=now,
@@ -197,7 +200,7 @@ def _add_post(
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
     signals.post_published.emit(post=post, mentioned=mentioned)
-    realtime.publish("thread.reply", post_event(post), room=f"thread:{thread.id}")
+    realtime.publish("thread.reply", post_event(post), room=thread_room(thread.id))
     return post
 
 
@@ -383,20 +386,20 @@ def _post_for_change(actor: User, post_id: int) -> Post:
 
 def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     """Change a post's text, keeping the old text as a revision. Its author or a moderator."""
-    body = rules.check_body(body)
+    body = check_body(body)
     post = _post_for_change(actor, post_id)
     if body == post.source:
         return post
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, html=post.html))
     _, before = mentions.resolve(post.source)
-    linked_source, mentioned = mentions.resolve(body)
-    post.source, post.html, post.edited_at = body, markup.render(linked_source), utcnow()
+    html, mentioned = mentions.render(body)
+    post.source, post.html, post.edited_at = body, html, utcnow()
     already = {u.id for u in before}
     signals.post_changed.emit(post=post, mentioned=[u for u in mentioned if u.id not in already])
     realtime.publish(
         "thread.edited",
         {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
-        room=f"thread:{post.thread_id}",
+        room=thread_room(post.thread_id),
     )
     return post
 
@@ -432,7 +435,7 @@ def delete_post(actor: User, post_id: int) -> Post:
         record(actor, "post.delete", ("post", post.id), community=thread.community_id,
                thread_id=thread.id)  # fmt: skip
     realtime.publish(
-        "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=f"thread:{thread.id}"
+        "thread.deleted", {"thread_id": thread.id, "post_id": post.id}, room=thread_room(thread.id)
     )
     return post
 
@@ -474,7 +477,7 @@ def toggle_reaction(user: User, post_id: int, kind: str) -> dict[str, int]:
     realtime.publish(
         "thread.reactions",
         {"thread_id": post.thread_id, "post_id": post.id, "counts": counts},
-        room=f"thread:{post.thread_id}",
+        room=thread_room(post.thread_id),
     )
     return counts
 
@@ -539,7 +542,7 @@ def recheck_live_readers(thread_ids: list[int]) -> None:
     open pages to ask again, so access is checked anew (and refused to outsiders)."""
     for thread_id in thread_ids:
         realtime.close_room(
-            f"thread:{thread_id}", notice="thread.recheck", payload={"thread_id": thread_id}
+            thread_room(thread_id), notice="thread.recheck", payload={"thread_id": thread_id}
         )
 
 
@@ -576,7 +579,7 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
 def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
     if not names:
         return
-    slugs = {rules.tag_slug(n): n for n in names}
+    slugs = {tag_slug(n): n for n in names}
     existing = {
         t.slug: t
         for t in db.session.scalars(
@@ -593,14 +596,21 @@ def _apply_tags(thread: Thread, community: Community, names: list[str]) -> None:
     thread.tags = tags
 
 
+def check_can_tag(actor: User | None, thread: Thread) -> None:
+    """Raise Forbidden unless `actor` may change the thread's tags: its author (who may
+    post there) or a moderator."""
+    if community_access.is_moderator(actor, thread.community):
+        return
+    if actor is None or thread.author_id != actor.id:
+        raise Forbidden("Only the thread's author or a moderator can change its tags.")
+    community_access.check_can_post(actor, thread.community)
+
+
 def set_tags(actor: User, thread_id: int, *, tags: str | list[str]) -> Thread:
     """Replace a thread's tags. Its author or a moderator."""
     thread = access_thread(actor, thread_id)
-    if not community_access.is_moderator(actor, thread.community):
-        if thread.author_id != actor.id:
-            raise Forbidden("Only the thread's author or a moderator can change its tags.")
-        community_access.check_can_post(actor, thread.community)
-    names = rules.check_tags(tags)
+    check_can_tag(actor, thread)
+    names = check_tags(tags)
     thread.tags = []
     db.session.flush()
     _apply_tags(thread, thread.community, names)
@@ -611,11 +621,11 @@ def rename_tag(actor: User, slug: str, tag_id: int, *, name: str) -> Tag:
     """Rename a community's tag. Moderators; use merge_tags when the name is taken."""
     community = community_access.access_community(actor, slug, need="moderate")
     tag = _community_tag(community, tag_id)
-    names = rules.check_tags([name])
+    names = check_tags([name])
     if not names:
         raise Invalid("Give the tag a new name.", field="name")
     new_name = names[0]
-    new_slug = rules.tag_slug(new_name)
+    new_slug = tag_slug(new_name)
     clash = db.session.scalar(
         select(Tag).where(Tag.community_id == community.id, Tag.slug == new_slug, Tag.id != tag.id)
     )
@@ -646,7 +656,7 @@ def merge_tags(actor: User, slug: str, *, source_id: int, target_id: int) -> Tag
 
 
 def _community_tag(community: Community, tag_id: int) -> Tag:
-    tag = db.session.get(Tag, tag_id) if rules.as_id(tag_id) else None
+    tag = db.session.get(Tag, tag_id) if as_id(tag_id) else None
     if tag is None or tag.community_id != community.id:
         raise NotFound("That tag is not in this community.")
     return tag

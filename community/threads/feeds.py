@@ -6,6 +6,7 @@ from flask import Response, current_app, render_template
 from sqlalchemy import select
 
 from ..communities import actions as community_actions
+from ..communities.access import readable_filter
 from ..communities.models import Community
 from ..extensions import db
 from ..links import absolute_url
@@ -22,7 +23,7 @@ def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
         .outerjoin(Post, (Post.thread_id == Thread.id) & (Post.number == 1))
         .where(
             Thread.deleted_at.is_(None),
-            Community.visibility == "public",  # feeds are read anonymously
+            readable_filter(None),  # feeds are read anonymously
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(FEED_SIZE)

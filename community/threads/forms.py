@@ -6,11 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..forms import rule
+from ..rules import check_body, check_tags
 from . import rules
 
 
 class _Composer(FlaskForm):
-    body = TextAreaField("Message", validators=[rule(rules.check_body)])
+    body = TextAreaField("Message", validators=[rule(check_body)])
     # A fresh token per rendered form: submitting the same form twice makes one post.
     client_token = HiddenField()
     preview = SubmitField("Preview")
@@ -22,24 +23,24 @@ class _Composer(FlaskForm):
 
 class NewThreadForm(_Composer):
     title = StringField("Title", validators=[rule(rules.check_title)])
-    tags = StringField("Tags (optional)", validators=[rule(rules.check_tags)])
+    tags = StringField("Tags (optional)", validators=[rule(check_tags)])
     submit = SubmitField("Start the thread")
 
 
 class ReplyForm(_Composer):
-    body = TextAreaField("Your reply", validators=[rule(rules.check_body)])
+    body = TextAreaField("Your reply", validators=[rule(check_body)])
     reply_to = HiddenField()
     submit = SubmitField("Post reply")
 
 
 class EditForm(FlaskForm):
-    body = TextAreaField("Message", validators=[rule(rules.check_body)])
+    body = TextAreaField("Message", validators=[rule(check_body)])
     preview = SubmitField("Preview")
     submit = SubmitField("Save changes")
 
 
 class TagsForm(FlaskForm):
-    tags = StringField("Tags", validators=[rule(rules.check_tags)])
+    tags = StringField("Tags", validators=[rule(check_tags)])
 
 
 class MoveForm(FlaskForm):
@@ -47,7 +48,7 @@ class MoveForm(FlaskForm):
 
 
 class RenameTagForm(FlaskForm):
-    name = StringField("New name", validators=[rule(lambda v: rules.check_tags([v]))])
+    name = StringField("New name", validators=[rule(lambda v: check_tags([v]))])
 
 
 class MergeTagForm(FlaskForm):

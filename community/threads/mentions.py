@@ -43,11 +43,7 @@ def resolve(source: str) -> tuple[str, list[User]]:
     if not wanted:
         return source, []
     names = {name.lower() for name, _ in wanted}
-    rows = db.session.scalars(
-        select(User).where(
-            User.sort_name.in_(names), User.verified_at.is_not(None), User.suspended_at.is_(None)
-        )
-    )
+    rows = db.session.scalars(select(User).where(User.sort_name.in_(names), User.is_listed))
     by_name: dict[str, list[User]] = {}
     for user in rows:
         by_name.setdefault(user.sort_name, []).append(user)
@@ -67,6 +63,16 @@ def resolve(source: str) -> tuple[str, list[User]]:
 
     linked = _outside_code(source, lambda part: MENTION.sub(link, part))
     return linked, list(mentioned.values())
+
+
+def render(source: str) -> tuple[str, list[User]]:
+    """A post's or message's HTML, its mentions resolved to profile links first, and the
+    members mentioned: the one "resolve, then render" step of posts, chat messages and
+    every preview of them."""
+    from .. import markup
+
+    linked, mentioned = resolve(source)
+    return markup.render(linked), mentioned
 
 
 def excerpt(source: str, length: int = 280) -> str:

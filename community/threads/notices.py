@@ -3,7 +3,8 @@
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..communities.models import Community, Membership
+from ..communities.access import readable_by_member_id
+from ..communities.models import Community
 from ..extensions import db
 from ..notifications import actions as notify
 from ..notifications.models import Notification
@@ -107,6 +108,8 @@ def _readers_among(community: Community, user_ids) -> list[int]:
         return []
     stmt = select(User.id).where(User.id.in_(sorted(user_ids)), User.suspended_at.is_(None))
     if not community.is_public:
-        member = select(Membership.user_id).where(Membership.community_id == community.id)
-        stmt = stmt.where(User.id.in_(member) | (User.site_role == "admin"))
+        readable = select(Community.id).where(
+            Community.id == community.id, readable_by_member_id(User.id)
+        )
+        stmt = stmt.where(readable.exists())
     return sorted(db.session.scalars(stmt))

@@ -7,12 +7,12 @@ from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..communities.access import readable_filter
 from ..communities.models import Community
-from ..communities.queries import readable_filter
 from ..db import utcnow
 from ..extensions import db
+from ..ids import as_id
 from ..pagination import Page, decode_cursor, page_of
-from . import rules
 from .models import REACTIONS, CommunityRead, Post, Reaction, Tag, Thread, ThreadRead, ThreadTag
 
 THREADS_PAGE_SIZE = 30
@@ -75,7 +75,7 @@ def community_threads(
             Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag.id))
         )
     cursor = decode_cursor(after, (bool, str, int))
-    if cursor is not None and rules.as_id(cursor[2]) is not None:
+    if cursor is not None and as_id(cursor[2]) is not None:
         pinned, at, thread_id = cursor
         stmt = stmt.where(
             tuple_(Thread.pinned, Thread.last_post_at, Thread.id)

@@ -1,18 +1,9 @@
-"""The rules for thread and post fields, shared by actions and forms."""
-
-import re
+"""The rules for a thread's own fields (its title); those shared with other domains (bodies,
+tags, composer tokens) are in community/rules.py."""
 
 from ..errors import Invalid
 
 TITLE_MAX = 200
-BODY_MAX_BYTES = 64 * 1024
-TAG_MAX_LENGTH = 30
-TAGS_PER_THREAD = 5
-CLIENT_TOKEN_MAX = 64
-# The largest id an INTEGER column holds: ids from query strings and forms are checked
-# against it, so a huge number is "not found" rather than an overflow inside the database.
-MAX_ID = 2**31 - 1
-_TAG_CHARS = re.compile(r"^[\w][\w \-]*$")
 
 
 def check_title(value: str) -> str:
@@ -22,60 +13,3 @@ def check_title(value: str) -> str:
     if len(title) > TITLE_MAX:
         raise Invalid(f"A title has at most {TITLE_MAX} characters.", field="title")
     return title
-
-
-def check_body(value: str) -> str:
-    body = (value or "").replace("\r\n", "\n")
-    if not body.strip():
-        raise Invalid("Write something first: the message is empty.", field="body")
-    if len(body.encode("utf-8")) > BODY_MAX_BYTES:
-        raise Invalid("That message is longer than 64 KB. Please split it up.", field="body")
-    return body.rstrip()
-
-
-def tag_slug(name: str) -> str:
-    return re.sub(r"[\s_]+", "-", name.strip().lower())
-
-
-def check_tags(value: str | list[str]) -> list[str]:
-    """Tags from a comma-separated field (or a list): trimmed, de-duplicated, at most five."""
-    raw = value.split(",") if isinstance(value, str) else list(value or [])
-    names: list[str] = []
-    seen: set[str] = set()
-    for item in raw:
-        name = " ".join(item.split())
-        if not name:
-            continue
-        if len(name) > TAG_MAX_LENGTH or not _TAG_CHARS.match(name):
-            raise Invalid(
-                f"Tags use letters, digits, spaces and hyphens, up to {TAG_MAX_LENGTH} characters.",
-                field="tags",
-            )
-        if tag_slug(name) not in seen:
-            seen.add(tag_slug(name))
-            names.append(name)
-    if len(names) > TAGS_PER_THREAD:
-        raise Invalid(f"Use at most {TAGS_PER_THREAD} tags.", field="tags")
-    return names
-
-
-def as_id(value) -> int | None:
-    """An id from a query string or form (text or int), or None when it is not a valid one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isascii() or not value.isdigit() or len(value) > 10:
-            return None
-        value = int(value)
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
-        return None
-    return value
-
-
-def check_client_token(value: str | None) -> str | None:
-    """The composer's one-time token, or None when missing or not one we could have made."""
-    value = (value or "").strip()
-    if not value or len(value) > CLIENT_TOKEN_MAX:
-        return None
-    return value

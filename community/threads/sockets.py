@@ -15,7 +15,9 @@ from flask_socketio import join_room, leave_room
 from ..auth import actor
 from ..errors import DomainError
 from ..extensions import db, socketio
-from . import actions, rules
+from ..ids import as_id
+from ..rooms import thread_room
+from . import actions
 
 MALFORMED = {"ok": False, "error": "Malformed request: send {thread_id: <number>}."}
 
@@ -24,15 +26,11 @@ def thread_id_of(data) -> int | None:
     """The thread id of a payload, or None when the payload is not `{thread_id: <id>}`.
 
     A positive integer, or its decimal text (what a page's data attribute holds); never a
-    bool, a float, a list or a number no id column could hold (rules.as_id).
+    bool, a float, a list or a number no id column could hold (ids.as_id).
     """
     if not isinstance(data, dict):
         return None
-    return rules.as_id(data.get("thread_id"))
-
-
-def room_of(thread_id: int) -> str:
-    return f"thread:{thread_id}"
+    return as_id(data.get("thread_id"))
 
 
 @socketio.on("thread.open")
@@ -50,7 +48,7 @@ def on_thread_open(data=None):
     finally:
         db.session.rollback()  # a read: end its transaction before the connection idles
     try:
-        join_room(room_of(thread_id))
+        join_room(thread_room(thread_id))
     except (KeyError, ValueError):
         # The tab went away while its access was checked (events run in their own greenlet):
         # nothing to join, and nobody left to tell.
@@ -64,5 +62,5 @@ def on_thread_close(data=None):
     thread_id = thread_id_of(data)
     if thread_id is None:
         return MALFORMED
-    leave_room(room_of(thread_id))
+    leave_room(thread_room(thread_id))
     return {"ok": True}

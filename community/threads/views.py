@@ -4,16 +4,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import markup
-from ..accounts.forms import ConfirmForm
 from ..auth import actor
 from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError, Forbidden, NotFound, allowed
 from ..extensions import db
-from ..forms import attach_error
-from . import actions, bp, mentions, queries, rules
+from ..forms import ConfirmForm, attach_error
+from ..ids import as_id
+from . import actions, bp, mentions, queries
 from .forms import (
     EditForm,
     MergeTagForm,
@@ -31,8 +30,7 @@ def _reader():
 
 
 def _preview(body: str) -> str:
-    linked, _ = mentions.resolve(body or "")
-    return markup.render(linked)
+    return mentions.render(body or "")[0]
 
 
 # --- starting a thread ----------------------------------------------------------------------
@@ -94,7 +92,7 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
     page = queries.page_of_number(posts[0].number) if posts else 1
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.fill_token()
-    quote_id = rules.as_id(request.args.get("quote", ""))
+    quote_id = as_id(request.args.get("quote", ""))
     if quote_id and not reply_form.body.data:
         reply_form.body.data = _quote(reader, quote_id, thread)
         if reply_form.body.data:
@@ -114,6 +112,9 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         "pages": pages,
         "moderator": moderator,
         "can_reply": _can_reply(reader, thread),
+        "replies_closed": thread.locked and not moderator,
+        "can_tag": allowed(lambda: actions.check_can_tag(reader, thread)),
+        "editable": _editable(reader, posts, moderator),
         "can_react": _can_react(reader, thread),
         "watching": actions.is_watching(reader, thread),
         "reactions": queries.reactions_for(posts, reader),
@@ -138,14 +139,22 @@ def _discussed_resource(reader, thread: Thread):
     return resource
 
 
+def _editable(reader, posts: list[Post], moderator: bool) -> set[int]:
+    """The ids of the posts on the page the reader may edit and delete (access_post's
+    "edit" rule: a moderator any post; an author their own, on the same terms for each)."""
+    live = [p for p in posts if p.deleted_at is None]
+    if moderator:
+        return {p.id for p in live}
+    own = [p for p in live if reader is not None and p.author_id == reader.id]
+    if not own or not allowed(lambda: actions.access_post(reader, own[0].id, need="edit")):
+        return set()
+    return {p.id for p in own}
+
+
 def _can_reply(reader, thread: Thread) -> bool:
-    if reader is None:
-        return False
-    try:
-        actions.access_thread(reader, thread.id, need="reply")
-    except DomainError:
-        return False
-    return True
+    return reader is not None and allowed(
+        lambda: actions.access_thread(reader, thread.id, need="reply")
+    )
 
 
 def _can_react(reader, thread: Thread) -> bool:
@@ -222,7 +231,7 @@ def reply(thread_id: int):
         with atomic():
             new = actions.post_reply(
                 actor(), thread_id, body=form.body.data,
-                reply_to_id=rules.as_id(form.reply_to.data or ""),
+                reply_to_id=as_id(form.reply_to.data or ""),
                 client_token=form.client_token.data,
             )  # fmt: skip
             post_id = new.id

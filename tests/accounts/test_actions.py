@@ -496,27 +496,6 @@ def test_profiles_of_unconfirmed_or_suspended_members_are_hidden_except_from_adm
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("12", 12),
-        (12, 12),
-        ("0", None),
-        ("-3", None),
-        ("abc", None),
-        ("²", None),
-        ("١٢", None),
-        ("2147483647", 2147483647),
-        ("2147483648", None),
-        ("9" * 30, None),
-        (None, None),
-        (["1"], None),
-    ],
-)
-def test_valid_id(value, expected):
-    assert actions.valid_id(value) == expected
-
-
-@pytest.mark.parametrize(
     ("seconds", "words"),
     [
         (3600, "an hour"),

@@ -359,6 +359,23 @@ def test_plain_members_get_403_on_manage(browser, communities):
     assert _role(other, "finance") is None
 
 
+def test_only_admins_are_offered_moderator_assignment_on_manage(browser, communities):
+    """The page shows what `assigns_moderators` allows: a moderator manages members but
+    neither sees moderators' emails nor the forms to add or remove one."""
+    moderator = make_moderator("finance")
+    client = _signed_in(browser, moderator)
+    page = _html(client.get("/c/finance/manage"))
+    assert "The site's admins assign and remove moderators." in page
+    assert 'for="moderator-email"' not in page
+    assert moderator.email not in page
+    browser.logout()
+    _signed_in(browser, make_user(admin=True))
+    page = _html(client.get("/c/finance/manage"))
+    assert 'for="moderator-email"' in page
+    assert moderator.email in page
+    assert f"Remove {moderator.display_name} as moderator" in page
+
+
 def test_adding_an_existing_member_keeps_the_input_with_a_message(browser, communities):
     moderator = make_moderator("finance")
     client = _signed_in(browser, moderator)

@@ -10,7 +10,7 @@ from PIL import ExifTags, Image
 
 from community import storage
 from community.db import atomic
-from community.errors import Forbidden, Invalid
+from community.errors import Forbidden, Invalid, TooMany
 from community.media import actions
 from community.media.models import MediaFile
 from tests.factories import make_user
@@ -321,3 +321,19 @@ def test_an_rgb_png_with_a_transparent_colour_keeps_it_when_scaled(member):
     assert scaled.mode == "RGBA"
     assert scaled.getpixel((2500, 40))[3] == 0
     assert scaled.getpixel((100, 40)) == (255, 255, 255, 255)
+
+
+def test_uploads_are_limited_in_the_action_whatever_the_path(app, member, upload_dir):
+    """The limit is counted by the action, so a caller that is no view is limited too; post
+    images and profile pictures share one count, and nothing is stored once over it."""
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATE_LIMITS"] = {**app.config["RATE_LIMITS"], "upload_account": "2 per hour"}
+    save(member, "one.png", image_bytes(size=(10, 10)))
+    with atomic():
+        actions.set_avatar(fresh_user(member), "me.png", image_bytes(size=(12, 12)))
+    kept = stored_files(upload_dir)
+    with pytest.raises(TooMany, match="too often"):
+        save(member, "three.png", image_bytes(size=(14, 14)))
+    assert stored_files(upload_dir) == kept
+    assert len(media_rows()) == 2
+    save(make_user("Bea Other", email="bea@example.org"), "bea.png")  # a count per member

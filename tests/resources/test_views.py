@@ -298,6 +298,23 @@ def test_discussing_from_the_resource_page(browser, alice, bob, mod):
     assert "the message is empty" in page(empty)
 
 
+def test_the_discussion_preview_resolves_mentions_as_the_post_will(browser, alice, bob, mod):
+    """The preview goes through the same "resolve mentions, then render" as the post."""
+    run(actions.approve_resource, mod, resource_id := submit(alice))
+    browser.login(bob.email)
+    response = browser.submit(
+        f"/resources/{resource_id}",
+        {"body": "*Useful*, @**Alice Author**", "preview": "Preview", "client_token": "t2"},
+        action=f"/resources/{resource_id}/discuss",
+    )
+    assert response.status_code == 200
+    preview = re.search(r'<section class="preview"[^>]*>(.*?)</section>', page(response), re.S)
+    assert preview, "the preview is shown"
+    assert "<em>Useful</em>" in preview.group(1)
+    assert f'<a href="/u/{alice.id}">@Alice Author</a>' in preview.group(1)
+    assert reload(resource_id).thread_id is None  # nothing posted
+
+
 def test_edit_page_keeps_input_on_error_and_saves(browser, alice, mod):
     run(actions.approve_resource, mod, resource_id := submit(alice))
     browser.login(mod.email)
@@ -338,3 +355,19 @@ def test_search_can_be_held_to_resources(client, alice, mod, bob):
     assert toolkit not in discussions
     assert talk in discussions
     assert toolkit in page(client.get("/search?q=tender&what=bogus"))
+
+
+def test_the_pages_offer_sharing_as_the_actions_allow(browser, alice, stranger, admin):
+    """`can_share` and `skips_review` come from the actions (check_can_submit_to,
+    skips_review): the templates check no roles."""
+    share_button = 'href="/resources/new?community=procurement"'
+    browser.login(alice.email)
+    assert share_button in page(browser.get("/c/procurement/resources"))
+    assert "A moderator of each community reviews it" in page(browser.get("/resources/new"))
+    browser.logout()
+    browser.login(stranger.email)
+    assert share_button not in page(browser.get("/c/procurement/resources"))
+    browser.logout()
+    browser.login(admin.email)
+    assert share_button in page(browser.get("/c/procurement/resources"))
+    assert "A moderator of each community reviews it" not in page(browser.get("/resources/new"))

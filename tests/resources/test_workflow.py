@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from community.db import atomic
-from community.errors import Forbidden, Invalid, NotFound
+from community.errors import Forbidden, Invalid, NotFound, TooMany
 from community.extensions import db
 from community.moderation.models import AuditLog
 from community.notifications.models import Notification
@@ -433,3 +433,18 @@ def test_a_second_member_of_the_community_is_a_reader_too(communities, alice, mo
     resource_id = published(alice, mod)
     newcomer = make_user(communities=("procurement",))
     assert visible(newcomer, resource_id)
+
+
+def test_files_count_against_the_upload_limit_in_the_actions(app, alice):
+    """Submitting with a file and adding a version are limited by the actions themselves
+    (every path: pages, CLI, tests); a link needs no upload and is not counted."""
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATE_LIMITS"] = {**app.config["RATE_LIMITS"], "upload_account": "2 per hour"}
+    resource_id = submit(alice)
+    run(actions.add_version, alice, resource_id, pdf_upload("second.pdf"))
+    with pytest.raises(TooMany, match="too often"):
+        run(actions.add_version, alice, resource_id, pdf_upload("third.pdf"))
+    with pytest.raises(TooMany):
+        submit(alice, title="Another file")
+    submit(alice, upload=None, link="https://example.org/guide", title="A link only")
+    assert sorted(v.filename for v in reload(resource_id).versions) == ["report.pdf", "second.pdf"]

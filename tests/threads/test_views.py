@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from community.communities import actions as community_actions
 from community.db import atomic
 from community.extensions import db
 from community.threads import actions
@@ -907,3 +908,27 @@ def test_mention_suggestions_name_each_person_s_organisation(app, browser):
     assert sorted(m["mention"][:13] for m in members) == ["@**Una Byrne|"] * 2 + ["@**Una Kelly*"]
     # the organisations in one query, not one per person
     assert len([s for s in statements if "FROM organisation" in s]) == 1
+
+
+def edit_links(html: str) -> int:
+    return len(re.findall(r'href="/p/\d+/edit"', html))
+
+
+def test_the_page_offers_only_what_the_actions_allow(app, alice, bob, mod):
+    """Edit links, tag editing and the closed-replies notice come from the actions' rules
+    (the view's can_* answers), not from role checks in the template."""
+    thread_id = start(alice, tags="one")
+    reply(bob, thread_id, "Bob's reply")
+    assert edit_links(html_of(signed_in(app, alice).get(f"/t/{thread_id}"))) == 1
+    assert edit_links(html_of(signed_in(app, mod).get(f"/t/{thread_id}"))) == 2
+    with atomic():
+        actions.set_locked(live(mod), thread_id, locked=True)
+    page = html_of(signed_in(app, alice).get(f"/t/{thread_id}"))
+    assert "Replies are closed" in page
+    assert edit_links(page) == 0  # a locked thread's posts no longer change
+    assert "Edit tags" in page
+    assert "Replies are closed" not in html_of(signed_in(app, mod).get(f"/t/{thread_id}"))
+    with atomic():
+        community_actions.leave_community(live(alice), "procurement")
+    page = html_of(signed_in(app, alice).get(f"/t/{thread_id}"))
+    assert "Edit tags" not in page  # set_tags would refuse: she may no longer post there
