@@ -248,6 +248,8 @@ def axe_violations(page) -> list[str]:
     Pages from `open_page` already carry axe (and this waits for their own check to finish:
     axe runs one at a time); any other page's context must bypass CSP for the script tag.
     """
+    # A click that submits a form may return before the next page has loaded: wait for it.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => Boolean(window.axe)"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(

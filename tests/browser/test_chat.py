@@ -631,8 +631,9 @@ def test_the_chat_page_has_no_axe_violations_and_fits(open_page, people, viewpor
     message(ada, edited).get_by_role("button", name=re.compile("^Edit")).click()
     check("editing a message")
     message(ada, edited).get_by_role("button", name="Cancel").click()
-    say(people.bob, "A new one while scrolled up", "a6")
-    log(ada).evaluate("l => { l.scrollTop = 0; }")
+    # The scroll must come after a6 is shown: before it the log may not yet overflow its box.
+    expect(message(ada, say(people.bob, "A new one while scrolled up", "a6"))).to_be_visible()
+    assert log(ada).evaluate("l => { l.scrollTop = 0; return l.scrollHeight > l.clientHeight; }")
     say(people.bob, "Another while scrolled up", "a7")
     expect(ada.get_by_role("button", name=re.compile("new message"))).to_be_visible()
     check("new messages below")

@@ -165,6 +165,7 @@ def test_image_pages_have_no_axe_violations_and_fit_a_phone(open_page, thread, v
         files=[{"name": "a.png", "mimeType": "image/png", "buffer": png()}]
     )
     page.get_by_role("button", name="Upload the image").click()
+    expect(page.get_by_role("img", name="The image you uploaded")).to_be_visible()
     found["/media/new uploaded"] = axe_violations(page)
     page.goto("/media/new")
     page.get_by_label("Image").set_input_files(
@@ -178,6 +179,7 @@ def test_image_pages_have_no_axe_violations_and_fit_a_phone(open_page, thread, v
         files=[{"name": "me.png", "mimeType": "image/png", "buffer": png((400, 300))}]
     )
     page.get_by_role("button", name="Upload picture").click()
+    expect(page.get_by_role("status")).to_contain_text("Your profile picture is saved.")
     found["/settings with a picture"] = axe_violations(page)
     page.goto(url)
     found["thread with the composer"] = axe_violations(page)
