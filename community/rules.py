@@ -1,8 +1,9 @@
 """Field rules shared by several domains: a Markdown message body (posts, resource
-discussions), a composer's one-time token, and tags (threads' and resources').
+discussions), a composer's one-time token, tags (threads' and resources') and web addresses.
 """
 
 import re
+from urllib.parse import urlsplit
 
 from .errors import Invalid
 
@@ -55,3 +56,23 @@ def check_client_token(value: str | None) -> str | None:
     if not value or len(value) > CLIENT_TOKEN_MAX:
         return None
     return value
+
+
+def check_web_address(value: str | None, *, field: str, max_length: int = 500) -> str | None:
+    """An optional web address (a resource's link, an event's join link): http or https,
+    with a host, no spaces; None when left empty."""
+    link = (value if isinstance(value, str) else "").strip()
+    if not link:
+        return None
+    if len(link) > max_length:
+        raise Invalid(f"A web address has at most {max_length} characters.", field=field)
+    try:
+        parts = urlsplit(link)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        usable = False
+    if not usable:
+        raise Invalid("Give a web address starting with http:// or https://.", field=field)
+    if any(c.isspace() or ord(c) < 32 for c in link):
+        raise Invalid("A web address cannot contain spaces.", field=field)
+    return link

@@ -166,6 +166,28 @@ resource_decided = _signal(
     reason="str",
 )
 
+# --- events ----------------------------------------------------------------------------------
+
+event_created = _signal(
+    "event-created",
+    "An event was created (flushed, with its id): its chat room and search entry come with it.",
+    event="events.models.Event",
+)
+event_changed = _signal(
+    "event-changed",
+    "An event changed: its search entry follows; for a change of time or place, or a "
+    "cancellation, everyone who answered its RSVP is told once (per change: `sequence`).",
+    event="events.models.Event (its sequence already raised when calendars must update)",
+    changes="frozenset[str]: of 'time', 'place', 'details', 'capacity', 'cancelled'",
+    actor="User: who changed it",
+)
+event_room_changed = _signal(
+    "event-room-changed",
+    "An event's room opened ('open') or closed ('closed'), moved on by the rooms job.",
+    event="events.models.Event",
+    state="str",
+)
+
 # --- communities and members -----------------------------------------------------------------
 
 community_created = _signal(

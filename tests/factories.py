@@ -1,6 +1,7 @@
 """Test data, made through the real actions so counters and memberships stay right."""
 
 import itertools
+from datetime import timedelta
 
 from community.accounts import actions as account_actions
 from community.accounts.models import User
@@ -55,3 +56,42 @@ def make_moderator(slug: str, user: User | None = None) -> User:
     with atomic():
         community_actions.add_moderator(admin, slug, email=user.email)
     return db.session.get(User, user.id)
+
+
+def make_event(
+    organiser: User,
+    *,
+    community: str | None = "procurement",
+    title: str = "Networking day",
+    starts_in: timedelta = timedelta(days=7),
+    length: timedelta = timedelta(hours=2),
+    timezone: str = "Europe/London",
+    location: str = "Civic Centre, Newport",
+    join_url: str | None = None,
+    capacity: int | None = None,
+    description: str = "",
+    allow_past: bool = False,
+):
+    """An event through `create_event`, starting `starts_in` from now (UTC wall clock given
+    in `timezone`)."""
+    from community.events import actions as event_actions
+    from community.events.rules import to_local
+
+    starts = to_local(utcnow() + starts_in, timezone).replace(tzinfo=None, microsecond=0)
+    with atomic():
+        event = event_actions.create_event(
+            db.session.get(User, organiser.id),
+            event_actions.EventDetails(
+                title=title,
+                starts=starts,
+                ends=starts + length,
+                timezone=timezone,
+                description=description,
+                community=community,
+                location=location,
+                join_url=join_url,
+                capacity=capacity,
+            ),
+            allow_past=allow_past,
+        )
+        return event.id

@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
     digest_frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    # Event reminders and changes by email (the email issue folds this into its choices).
+    event_emails: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session and remember-me cookie (password change, log out everywhere).
     session_generation: Mapped[int] = mapped_column(default=1)
     pending_email: Mapped[str | None] = mapped_column(String(254))

@@ -2,11 +2,13 @@
 
 import re
 from datetime import date
-from urllib.parse import urlsplit
 
 from ..db import utcnow
 from ..errors import Invalid
-from ..rules import check_tags  # noqa: F401 (the same rule for resource tags)
+from ..rules import (
+    check_tags,  # noqa: F401 (the same rule for resource tags)
+    check_web_address,
+)
 from .models import KINDS, LICENCES
 
 TITLE_MAX = 200
@@ -53,20 +55,7 @@ def check_licence(value: str) -> str:
 
 def check_link(value: str | None) -> str | None:
     """An optional web address: http or https, with a host."""
-    link = (value or "").strip()
-    if not link:
-        return None
-    if len(link) > LINK_MAX:
-        raise Invalid(f"A web address has at most {LINK_MAX} characters.", field="link")
-    parts = urlsplit(link)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise Invalid(
-            "Give a web address starting with http:// or https://.",
-            field="link",
-        )
-    if any(c.isspace() or ord(c) < 32 for c in link):
-        raise Invalid("A web address cannot contain spaces.", field="link")
-    return link
+    return check_web_address(value, field="link", max_length=LINK_MAX)
 
 
 def check_date(value: str | None, *, today: date | None = None) -> tuple[date | None, str]:

@@ -1,0 +1,67 @@
+"""Who may see an event and who may organise it: the rules every part of events asks
+(lists, the event page, feeds, search, iCal, notifications, the room).
+
+An event of a community is seen by whoever may read that community (communities/access.py);
+a network-wide event by everyone (it is public, like a public community's). Moderators of
+the community and the admins organise a community's events; only admins organise
+network-wide ones. Reads only: any part of events may ask.
+"""
+
+from sqlalchemy import ColumnElement, or_, select
+
+from ..accounts.models import User
+from ..communities import access as community_access
+from ..communities.models import Community
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from .models import Event
+
+NOT_FOUND = "We could not find that event."
+
+
+def can_see(user: User | None, event: Event) -> bool:
+    if event.community is None:
+        return True
+    return community_access.can_read(user, event.community)
+
+
+def visible_filter(user: User | None) -> ColumnElement[bool]:
+    """`can_see` as a WHERE clause on Event (correlated; no join needed)."""
+    readable = select(Community.id).where(community_access.readable_filter(user))
+    return or_(Event.community_id.is_(None), Event.community_id.in_(readable))
+
+
+def visible_to_member_id(user_id) -> ColumnElement[bool]:
+    """`can_see` as a WHERE clause on Event for the member whose id is the column `user_id`
+    (a notification's recipient, or User.id): many members at once."""
+    readable = select(Community.id).where(community_access.readable_by_member_id(user_id))
+    return or_(Event.community_id.is_(None), Event.community_id.in_(readable))
+
+
+def can_organise(user: User | None, community: Community | None) -> bool:
+    """May `user` create, edit and cancel events of `community` (None: network-wide)?"""
+    if user is None or not user.is_authenticated:
+        return False
+    if community is None:
+        return user.is_admin
+    return community_access.is_moderator(user, community)
+
+
+def communities_organised_by(user: User | None) -> list[Community]:
+    """The communities `user` may create events in (admins: all), in the site's order."""
+    if user is None or not user.is_authenticated:
+        return []
+    stmt = select(Community).order_by(Community.position, Community.name)
+    communities = db.session.scalars(stmt).all()
+    return [c for c in communities if can_organise(user, c)]
+
+
+def access_event(user: User | None, event_id: int, *, need: str = "read") -> Event:
+    """Load an event and check `need` ("read" or "organise"). An event the user may not
+    see does not exist for them (404), as for members-only communities."""
+    event = db.session.get(Event, event_id)
+    if event is None or not can_see(user, event):
+        raise NotFound(NOT_FOUND)
+    if need == "organise" and not can_organise(user, event.community):
+        raise Forbidden("Only this event's organisers can do that.")
+    return event
