@@ -177,6 +177,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis unreachable: count in this process's memory until it is back (limits still hold,
+    # per process) instead of failing every sign-in, registration and reset with a 500.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Per client IP, and per account (keyed by the email typed); login counts only failures.
     "RATE_LIMITS": {
         "login_ip": "30 per minute",

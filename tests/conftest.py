@@ -261,9 +261,11 @@ class KeptApp:
             path = self.instance_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         self.bind()  # the test may have made an app of its own
+        from limits.storage import MemoryStorage
+
         from community.extensions import limiter
 
-        if getattr(limiter, "_storage", None) is not None:
+        if isinstance(getattr(limiter, "_storage", None), MemoryStorage):
             limiter.reset()  # Flask-Limiter's counts (memory storage) start again at zero
 
     def dispose(self) -> None:

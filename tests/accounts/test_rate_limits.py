@@ -138,3 +138,44 @@ def test_rate_limited_requests_change_nothing(app):
     assert_too_many(response)
     assert "commons_remember" not in response.headers.get("Set-Cookie", "")
     assert not is_signed_in(browser.client)
+
+
+class TestWhenTheCountsCannotBeReached:
+    """Redis down (nothing listens at the storage's address): sign-in, registration and
+    resets keep working, limited per process in memory until the storage is back."""
+
+    @pytest.fixture
+    def app_settings(self):
+        return {
+            "RATELIMIT_ENABLED": True,
+            "RATE_LIMITS": LIMITS,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",
+        }
+
+    def test_sign_in_still_works_and_is_still_limited(self, browser, app):
+        member = make_user(email="target@example.org")
+        assert login(browser, member.email, PASSWORD, "10.5.0.1").status_code == 302
+        browser.logout()
+        for n in range(6):
+            response = login(browser, f"nobody{n}@example.org", "wrong password", "10.5.0.2")
+            assert response.status_code == 400
+        assert_too_many(login(browser, "nobody9@example.org", "wrong password", "10.5.0.2"))
+
+    def test_registration_and_reset_still_answer(self, browser, app):
+        response = browser.submit(
+            "/auth/register",
+            {
+                "email": "new@example.org",
+                "display_name": "New Member",
+                "password": PASSWORD,
+                "organisation": "other",
+                "organisation_other": "Somewhere",
+                "accept": "y",
+            },
+            **from_ip("10.5.0.3"),
+        )
+        assert response.status_code < 500
+        response = browser.submit(
+            "/auth/reset", {"email": "new@example.org"}, **from_ip("10.5.0.3")
+        )
+        assert response.status_code < 500
