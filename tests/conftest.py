@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -305,23 +306,49 @@ def client(app):
     return app.test_client()
 
 
-_SEEDS: dict[str, list[tuple]] = {}  # per database: (table, rows) as `flask seed` left them
+@dataclass
+class Recording:
+    """What a command wrote the first time it ran on one database: the rows it added to each
+    table, the uploaded files it stored, and what it returned."""
+
+    rows: list[tuple]  # (table, [row, ...])
+    files: dict[str, bytes]  # path under UPLOAD_DIR -> content
+    result: object
 
 
-def seed_database() -> None:
-    """`flask seed` on an empty database: run for real the first time on each database, then
-    replayed from the rows it wrote (the seed is the same every time)."""
+_RECORDINGS: dict[tuple[str, str], Recording] = {}
+
+
+def _uploads() -> Path:
+    from flask import current_app
+
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _stored_files() -> set[str]:
+    root = _uploads()
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def recorded(name: str, run, *, for_real: bool = False):
+    """`run()` (a command that commits: the seed, the demo) on an empty database: run for
+    real the first time on each database (and whenever `for_real`), then replayed from the
+    rows and files it wrote (it writes the same every time); returns what `run` returned."""
     url = db.engine.url.render_as_string(hide_password=False)
-    if url not in _SEEDS:
-        from community.seed import seed
-
+    key = (name, url)
+    if for_real or key not in _RECORDINGS:
         tables = db.metadata.sorted_tables
         before = {t: set(db.session.execute(select(*t.primary_key)).all()) for t in tables}
-        seed()
-        # Only the seed's own rows: the test may have written some before asking for it.
-        _SEEDS[url] = [(t, _rows_not_in(t, before[t])) for t in tables]
-        return
-    written = [(table, rows) for table, rows in _SEEDS[url] if rows]
+        files_before = _stored_files()
+        result = run()
+        db.session.rollback()  # see what it committed
+        # Only its own rows: the test may have written some before asking for it.
+        rows = [(t, _rows_not_in(t, before[t])) for t in tables]
+        files = {f: (_uploads() / f).read_bytes() for f in _stored_files() - files_before}
+        _RECORDINGS[key] = Recording(rows, files, result)
+        return result
+    recording = _RECORDINGS[key]
+    written = [(table, rows) for table, rows in recording.rows if rows]
     for table, rows in written:
         db.session.execute(table.insert(), rows)
     if db.engine.dialect.name == "postgresql":
@@ -333,6 +360,29 @@ def seed_database() -> None:
         )
         db.session.execute(text(f"SELECT {restarts}"))
     db.session.commit()
+    for relative, content in recording.files.items():
+        path = _uploads() / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return recording.result
+
+
+def seed_database() -> None:
+    """`flask seed` on an empty database (the real communities and organisations)."""
+    from community.seed import seed
+
+    recorded("seed", seed)
+
+
+def load_demo(app, *, for_real: bool = False) -> str:
+    """`flask demo load` on an empty database; returns what the command printed."""
+
+    def run() -> str:
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return recorded("demo", run, for_real=for_real)
 
 
 def _rows_not_in(table, keys: set) -> list[dict]:

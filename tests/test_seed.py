@@ -10,7 +10,7 @@ from community.db import atomic
 from community.demo import ADMIN_EMAIL, DEMO_DOMAIN, DEMO_PASSWORD
 from community.extensions import db
 from community.seed import load_record
-from tests.conftest import Browser
+from tests.conftest import Browser, load_demo
 from tests.factories import make_user
 
 
@@ -86,13 +86,12 @@ def test_seed_does_not_duplicate_an_organisation_an_admin_already_added(cli):
 # --- the demo -------------------------------------------------------------------------------
 
 
-def test_demo_load_on_a_fresh_database(cli):
-    result = cli("demo", "load")  # runs the seed step itself
-    assert result.exit_code == 0, result.output
-    assert "60 members" in result.output
-    assert "7 moderators" in result.output
-    assert ADMIN_EMAIL in result.output
-    assert DEMO_PASSWORD in result.output
+def test_demo_load_on_a_fresh_database(app):
+    output = load_demo(app, for_real=True)  # runs the seed step itself
+    assert "60 members" in output
+    assert "7 moderators" in output
+    assert ADMIN_EMAIL in output
+    assert DEMO_PASSWORD in output
 
     assert _count(Community) == 7
     members = db.session.scalars(select(User).where(User.site_role == "member")).all()
@@ -109,7 +108,7 @@ def test_demo_load_on_a_fresh_database(cli):
 
     memberships = _count(Membership)
     assert memberships >= 60
-    assert f"60 members with {memberships} memberships" in result.output
+    assert f"60 members with {memberships} memberships" in output
     moderators = db.session.execute(
         select(Membership.community_id, Membership.user_id).where(Membership.role == "moderator")
     ).all()
@@ -125,8 +124,8 @@ def test_demo_load_on_a_fresh_database(cli):
         )
 
 
-def test_demo_load_twice_says_it_is_already_loaded(cli):
-    assert cli("demo", "load").exit_code == 0
+def test_demo_load_twice_says_it_is_already_loaded(cli, app):
+    load_demo(app)
     before = (_count(User), _count(Membership), _count(Organisation))
     result = cli("demo", "load")
     assert result.exit_code == 0, result.output
@@ -146,8 +145,8 @@ def test_demo_load_refuses_a_database_with_other_accounts(cli):
     assert _count(Membership) == 0
 
 
-def test_a_demo_profile_shows_its_bio(cli, app):
-    assert cli("demo", "load").exit_code == 0
+def test_a_demo_profile_shows_its_bio(app):
+    load_demo(app)
     member = db.session.scalar(
         select(User).where(User.site_role == "member").order_by(User.id).limit(1)
     )

@@ -5,13 +5,11 @@ from sqlalchemy import select
 from community.chat.models import ChatMessage, ChatRoom
 from community.db import utcnow
 from community.extensions import db
+from tests.conftest import load_demo
 
 
 def test_the_demo_has_a_conversation_in_every_room(app):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "chat messages in 7 rooms" in result.output
-    db.session.rollback()
+    assert "chat messages in 7 rooms" in load_demo(app)
     rooms = db.session.scalars(select(ChatRoom).order_by(ChatRoom.id)).all()
     assert len(rooms) == 7
     for room in rooms:

@@ -17,6 +17,7 @@ from community.resources import queries
 from community.resources.demo import NOT_HELD, RECORD_TAG, record_kind
 from community.resources.models import KINDS, Resource, ResourceEvent, ResourceVersion
 from community.seed import load_record
+from tests.conftest import load_demo
 from tests.filesamples import mp3_duration
 
 SITE = "https://commons.example.org"
@@ -29,10 +30,7 @@ def app_settings():
 
 @pytest.fixture
 def demo(app):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    db.session.rollback()  # see what the command committed
-    return result.output
+    return load_demo(app)
 
 
 def _count(model) -> int:

@@ -9,12 +9,11 @@ from community.communities.models import Community
 from community.db import atomic, utcnow
 from community.extensions import db
 from community.threads.models import Post, Thread
+from tests.conftest import load_demo
 
 
 def test_the_demo_has_consistent_discussions_in_every_community(app):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    db.session.rollback()
+    load_demo(app)
     now = utcnow()
     for community in db.session.scalars(select(Community)):
         threads = db.session.scalars(select(Thread).where(Thread.community_id == community.id))
