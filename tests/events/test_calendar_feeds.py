@@ -8,11 +8,12 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from community.accounts.models import User
 from community.db import atomic, utcnow
 from community.events import calendar_feeds
 from community.events.models import CalendarFeed, Event, EventRsvp
 from community.extensions import db
-from tests.communities.helpers import set_visibility
+from tests.communities.helpers import run_concurrently, set_visibility
 from tests.factories import make_event, make_user
 
 FEED_URL = re.compile(r'id="calendar-feed-url" value="([^"]+)"')
@@ -177,3 +178,12 @@ def test_cancelled_events_stay_in_the_private_feed(client, mod, alice):
     cal = Calendar.from_ical(client.get(f"/events/feed/{token}.ics").data)
     (vevent,) = cal.walk("VEVENT")
     assert (str(vevent["STATUS"]), vevent["SEQUENCE"]) == ("CANCELLED", 1)
+
+
+def test_two_clicks_at_once_leave_one_working_link(app, alice):
+    def work(_):
+        with atomic():
+            calendar_feeds.make_feed(db.session.get(User, alice.id))
+
+    assert run_concurrently(app, work, [1, 2, 3]) == []
+    assert feed_count() == 1
