@@ -7,6 +7,7 @@ from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Invalid
+from ..events import calendar_feeds
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
@@ -258,6 +259,8 @@ def _settings_forms(user: User, **bound) -> dict:
         "avatar_form": bound.get("avatar_form") or AvatarForm(formdata=None),
         "avatar_remove_form": ConfirmForm(formdata=None),
         "avatar_limit": f"{media_actions.max_image_bytes() // media_actions.MB} MB",
+        "calendar_feed_url": calendar_feeds.feed_url(user),  # the "Calendar feed" section
+        "calendar_form": ConfirmForm(formdata=None),
     }
 
 

@@ -1,0 +1,139 @@
+"""Events as iCalendar (RFC 5545): the network's public feed, a member's private feed and
+one event's `.ics`, built with the `icalendar` package (which does the text escaping and
+line folding).
+
+Times are written in UTC (`…Z`), which every calendar program reads correctly and shows in
+its own zone; an event typed as 10:00 London time is 09:00Z in July and 10:00Z in January.
+Each event keeps one UID for its whole life (`event-<id>@<site host>`), its SEQUENCE is the
+event's own (raised on every change), and a cancelled event stays in the feed with
+STATUS:CANCELLED so calendars remove it rather than keep a stale copy.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import icalendar
+from flask import current_app
+from sqlalchemy import or_, select
+
+from .. import markup
+from ..accounts.models import User
+from ..communities.models import Membership
+from ..db import utcnow
+from ..extensions import db
+from . import access
+from .models import Event, EventRsvp
+
+PRODID = "-//Commons//Events//EN"
+# How far back a feed reaches: calendars keep what they fetched before, and a feed that
+# grew with the whole history would cost more each time it is fetched.
+PAST_DAYS = 90
+FEED_LIMIT = 500
+# How often calendar programs should fetch a feed again (they may go slower).
+REFRESH = timedelta(hours=1)
+# The answers that put an event in a member's own feed.
+ATTENDING = ("going", "maybe", "waiting")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+def site_host() -> str:
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+
+
+def event_uid(event_id: int) -> str:
+    """The event's UID: the same in every feed and download, across every edit."""
+    return f"event-{event_id}@{site_host()}"
+
+
+def event_url(event_id: int) -> str:
+    """The event page's absolute address (SITE_URL + /events/<id>, as notices link it)."""
+    return f"{current_app.config['SITE_URL'].rstrip('/')}/events/{event_id}"
+
+
+def _description(event: Event) -> str:
+    parts = []
+    if event.is_cancelled:
+        reason = f": {event.cancel_reason}" if event.cancel_reason else "."
+        parts.append(f"Cancelled{reason}")
+    # Paragraph by paragraph, so the breaks survive (plain_text makes one line of its text).
+    for paragraph in re.split(r"\n\s*\n", event.description):
+        text = markup.plain_text(paragraph, length=len(paragraph) + 1)
+        if text:
+            parts.append(text)
+    if event.join_url and event.location:
+        parts.append(f"Join online: {event.join_url}")
+    parts.append(f"Details and RSVP: {event_url(event.id)}")
+    return "\n\n".join(parts)
+
+
+def vevent(event: Event, *, stamp: datetime) -> icalendar.Event:
+    """One event as a VEVENT (`stamp`: naive UTC, when this calendar was made)."""
+    item = icalendar.Event()
+    item.add("uid", event_uid(event.id))
+    item.add("dtstamp", _utc(stamp))
+    item.add("dtstart", _utc(event.starts_at))
+    item.add("dtend", _utc(event.ends_at))
+    item.add("summary", event.title)
+    item.add("description", _description(event))
+    item.add("location", event.location or event.join_url or "")
+    item.add("url", event_url(event.id))
+    item.add("sequence", event.sequence)
+    item.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    item.add("created", _utc(event.created_at))
+    modified = max(filter(None, (event.updated_at, event.cancelled_at, event.created_at)))
+    item.add("last-modified", _utc(modified))
+    if event.community is not None:
+        item.add("categories", [event.community.name])
+    return item
+
+
+def calendar(name: str, events: Iterable[Event], *, feed: bool = True) -> bytes:
+    """A whole VCALENDAR named `name` (X-WR-CALNAME), as the bytes to serve."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    if feed:
+        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    stamp = utcnow()
+    for event in events:
+        cal.add_component(vevent(event, stamp=stamp))
+    return cal.to_ical()
+
+
+def _window(stmt):
+    since = utcnow() - timedelta(days=PAST_DAYS)
+    return stmt.where(Event.ends_at >= since).order_by(Event.starts_at, Event.id).limit(FEED_LIMIT)
+
+
+def public_events() -> list[Event]:
+    """The network's public events: network-wide ones and those of public communities
+    (what an anonymous reader may see), upcoming and of the last `PAST_DAYS` days."""
+    return list(db.session.scalars(_window(select(Event).where(access.visible_filter(None)))))
+
+
+def member_events(user: User) -> list[Event]:
+    """A member's own feed: the events of their communities and the network-wide ones, and
+    whatever they said going, maybe or joined the waiting list for; only what they may
+    see (an event of a community they have left, if members-only, drops out)."""
+    theirs = select(Membership.community_id).where(Membership.user_id == user.id)
+    answered = select(EventRsvp.event_id).where(
+        EventRsvp.user_id == user.id, EventRsvp.status.in_(ATTENDING)
+    )
+    stmt = select(Event).where(
+        access.visible_to_member_id(user.id),
+        or_(
+            Event.community_id.is_(None),
+            Event.community_id.in_(theirs),
+            Event.id.in_(answered),
+        ),
+    )
+    return list(db.session.scalars(_window(stmt)))
