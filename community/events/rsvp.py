@@ -149,27 +149,38 @@ def rsvp(user: User, event_id: int, status: str) -> Answer:
 
 def promote(event: Event, actor: User | None = None) -> list[EventRsvp]:
     """Move the first in line up to the places free (in order of `waiting_since`, then id)
-    and tell each of them. The caller holds the event's lock (`rsvp`, or `_lock` first)."""
+    and tell each of them; a member who may no longer hold a place (suspended, or gone from
+    the event's community) is passed over and stays in line. The caller holds the event's
+    lock (`rsvp`, or `_lock` first)."""
     free = places_left(event)
     if free == 0:
         return []
-    stmt = (
+    line = db.session.scalars(
         select(EventRsvp)
         .where(EventRsvp.event_id == event.id, EventRsvp.status == "waiting")
         .order_by(EventRsvp.waiting_since, EventRsvp.id)
-    )
-    if free is not None:
-        stmt = stmt.limit(free)
-    moved = list(db.session.scalars(stmt))
+    ).all()
+    moved = []
     now = utcnow()
-    for answer in moved:
+    for answer in line:
+        if free is not None and len(moved) == free:
+            break
+        if not _may_hold_place(answer.user, event):
+            continue
         occurrence = answer.waiting_since.isoformat() if answer.waiting_since else ""
         answer.status, answer.waiting_since, answer.updated_at = "going", None, now
         _tell_promoted(event, answer.user, occurrence, actor)
+        moved.append(answer)
     if moved:
         db.session.flush()
         notify.publish_counts({a.user_id for a in moved})
     return moved
+
+
+def _may_hold_place(user: User, event: Event) -> bool:
+    if user.is_suspended:
+        return False
+    return event.community is None or community_access.membership(user, event.community) is not None
 
 
 def _event_url(event_id: int) -> str:

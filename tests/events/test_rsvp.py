@@ -194,6 +194,20 @@ def test_leaving_the_waiting_list_moves_nobody_and_keeps_the_order(mod, alice, b
     assert [status_of(u, event_id) for u in (carol, dave)] == ["going", "waiting"]
 
 
+def test_a_member_who_left_the_community_is_passed_over(mod, alice, bob):
+    from community.communities import actions as community_actions
+
+    event_id = make_event(mod, capacity=1)
+    carol = member("Carol Member")
+    for user in (alice, bob, carol):
+        answer(user, event_id, "going")
+    with atomic():
+        community_actions.leave_community(db.session.get(User, bob.id), "procurement")
+    answer(alice, event_id, "not_going")
+    assert [status_of(u, event_id) for u in (bob, carol)] == ["waiting", "going"]
+    assert promoted_notices(bob) == []
+
+
 def test_a_second_promotion_notifies_again(mod, alice, bob):
     event_id = make_event(mod, capacity=1)
     answer(alice, event_id, "going")
