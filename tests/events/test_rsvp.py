@@ -15,6 +15,7 @@ from community.events import rsvp
 from community.events.models import Event, EventRsvp
 from community.extensions import db
 from community.notifications.models import Notification
+from community.web import TIME_FORMAT, to_local
 from tests.communities.helpers import fresh, run_concurrently, set_visibility
 from tests.factories import make_event, make_user
 
@@ -170,6 +171,8 @@ def test_a_drop_out_lets_the_first_in_line_move_up(mod, alice, bob, outbox):
     assert mail["To"] == "bob@example.org"
     assert mail["Subject"] == "A place for you: Procurement networking day"
     assert "you are now going" in outbox.text(mail)
+    starts = db.session.get(Event, event_id).starts_at
+    assert to_local(starts, "Europe/London").strftime(TIME_FORMAT) in outbox.text(mail)
     assert outbox.link(mail, "/events/") == f"/events/{event_id}"
 
 
