@@ -3,11 +3,14 @@ RSVPs, calendar links, live room, record, feedback), so the page's view names no
 
 A panel is a template and a function giving its context for one event and one reader, or
 None when the panel has nothing to show that reader. The event page shows the panels in
-`order`.
+`order`, each template rendered with its context's keys as its variables (`rendered`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from flask import render_template
+from markupsafe import Markup
 
 from ..accounts.models import User
 from .models import Event
@@ -37,3 +40,8 @@ def shown(event: Event, user: User | None) -> list[tuple[str, dict]]:
         if context is not None:
             out.append((panel.template, context))
     return out
+
+
+def rendered(event: Event, user: User | None) -> list[Markup]:
+    """Each shown panel's HTML, in order, for the event page to place."""
+    return [Markup(render_template(t, **context)) for t, context in shown(event, user)]
