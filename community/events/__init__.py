@@ -2,7 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from . import models, notices, searchable  # noqa: E402, F401
+from . import feeds, models, notices, searchable  # noqa: E402, F401
 
 # Audit wording last: imported first, its models import would start an import cycle.
 # isort: split
