@@ -12,4 +12,5 @@ def connect(app: Flask) -> None:
         app,
         (signals.event_created, searchable.reindex),
         (signals.event_changed, searchable.reindex),
+        (signals.target_deleted, searchable.unindex),
     )

@@ -60,3 +60,9 @@ def index_event(event: Event) -> None:
 def reindex(_app, *, event: Event, **_) -> None:
     """event_created, event_changed: the entry follows the event."""
     index_event(event)
+
+
+def unindex(_app, *, kind: str, id: int, **_) -> None:  # noqa: A002 (the signal's keyword)
+    """target_deleted: an event gone for good leaves the index."""
+    if kind == KIND:
+        search.remove_document(KIND, id)

@@ -6,9 +6,10 @@ and PostgreSQL."""
 from datetime import timedelta
 
 from community import signals
-from community.db import atomic
+from community.db import atomic, utcnow
 from community.events.models import Event
 from community.extensions import db
+from community.search.actions import index_document
 from community.search.queries import Filters
 from tests.factories import make_event
 from tests.search.helpers import find, result_urls, urls
@@ -142,3 +143,30 @@ def test_the_search_page_lists_events_and_filters_to_them(app, mod, alice):
     assert '<option value="events" selected>Events</option>' in page
     page = browser.get("/search?q=networking&what=discussions").text
     assert result_urls(page) == [f"/t/{thread_id}"]
+
+
+def test_a_deleted_event_leaves_the_index(mod, alice, admin):
+    gone = make_event(mod, title="Withdrawn tender day")
+    kept = make_event(admin, community=None, title="Tender day for everyone")
+
+    with atomic():
+        db.session.delete(db.session.get(Event, gone))
+        signals.target_deleted.emit(kind="event", id=gone)
+        signals.target_deleted.emit(kind="thread", id=kept)  # another kind's id: not ours
+
+    assert urls(alice, "tender day") == [url(kept)]
+
+
+def test_a_network_wide_entry_is_found_only_while_its_event_may_be_seen(admin, stranger):
+    """The entry of a network-wide event is let through by its own event's visibility
+    (access.visible_filter): an entry left with no event behind it is found by no one."""
+    everyone = make_event(admin, community=None, title="Regional forum")
+    with atomic():
+        index_document(
+            "event", everyone + 1000, title="Regional forum (orphan)", body="",
+            url=url(everyone + 1000), community_id=None, author_id=None,
+            created_at=utcnow(),
+        )  # fmt: skip
+
+    assert urls(stranger, "regional forum") == [url(everyone)]
+    assert urls(None, "regional forum") == [url(everyone)]
