@@ -25,7 +25,7 @@ FORMAT_DAY = "%A %-d %B %Y"
 
 
 def _span(starts: datetime, ends: datetime, zone_label: str) -> str:
-    """ "Monday 14 December 2026, 10:00 to 12:00 GMT" (the end's day too when it differs)."""
+    """Like "Monday 14 December 2026, 10:00 to 12:00 GMT" (with the end's day when it differs)."""
     if starts.date() == ends.date():
         return f"{starts:{FORMAT_DAY}}, {starts:%H:%M} to {ends:%H:%M} {zone_label}"
     return f"{starts:{FORMAT_DAY}} {starts:%H:%M} to {ends:{FORMAT_DAY}} {ends:%H:%M} {zone_label}"
