@@ -207,12 +207,12 @@ def _connect_receivers(app: Flask) -> None:
     app; within a signal, receivers run in this order."""
     from .chat import receivers as chat_receivers
     from .communities import rooms as communities_receivers
-    from .events import rsvp as events_rsvp
+    from .events import receivers as events_receivers
     from .resources import receivers as resources_receivers
     from .threads import receivers as threads_receivers
 
     for domain in (
         communities_receivers, threads_receivers, resources_receivers, chat_receivers,
-        events_rsvp,
+        events_receivers,
     ):  # fmt: skip
         domain.connect(app)

@@ -177,8 +177,14 @@ def _demo_chat(rng: random.Random) -> str:
     return demo_chat(rng)
 
 
+def _demo_events(rng: random.Random) -> str:
+    from .events.demo import demo_events
+
+    return demo_events(rng)
+
+
 STEPS: list[Callable[[random.Random], str]] = [
-    demo_members, _demo_threads, _demo_resources, _demo_chat,
+    demo_members, _demo_threads, _demo_resources, _demo_chat, _demo_events,
 ]  # fmt: skip
 
 

@@ -23,7 +23,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from .. import signals
 from ..accounts.models import User
 from ..communities import access as community_access
 from ..db import utcnow
@@ -217,10 +216,6 @@ def capacity_changed(_app, *, event: Event, changes: frozenset, actor: User, **_
     db.session.flush()
     _lock(event.id)
     promote(event, actor)
-
-
-def connect(app) -> None:
-    signals.connect(app, (signals.event_changed, capacity_changed))
 
 
 # --- queries -----------------------------------------------------------------------------------

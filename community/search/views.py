@@ -50,7 +50,12 @@ def _reader_timezone(reader) -> ZoneInfo:
 
 
 # The "what" filter: its value in the URL, and the kinds of search documents it means.
-WHAT = {"": None, "discussions": ("thread", "post"), "resources": ("resource",)}
+WHAT = {
+    "": None,
+    "discussions": ("thread", "post"),
+    "resources": ("resource",),
+    "events": ("event",),
+}
 
 
 @bp.get("/search")

@@ -1,8 +1,17 @@
-"""Atom feeds of the latest threads: the whole site's public communities, or one community."""
+"""Atom feeds of what is new: the whole site's public communities, or one community.
+
+Threads are this module's own entries; other domains add theirs (events) as an entry source
+(`register_entry_source`), so one feed carries them all, newest first, and this module names
+no other domain. A source gives the entries an anonymous reader may see: feeds are read by
+feed readers, without a member's session.
+"""
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import Response, current_app, render_template
+from flask import Flask, Response, current_app, render_template
 from sqlalchemy import select
 
 from ..communities import actions as community_actions
@@ -14,9 +23,34 @@ from . import bp
 from .models import Post, Thread
 
 FEED_SIZE = 30
+SOURCES = "commons_feed_sources"  # app.extensions key: {name: EntrySource}
 
 
-def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
+@dataclass(frozen=True)
+class FeedEntry:
+    url: str  # absolute: the entry's id and its link
+    title: str
+    published: datetime  # naive UTC
+    updated: datetime  # naive UTC: the feed is in this order, newest first
+    author: str  # a name
+    categories: tuple[tuple[str, str], ...] = ()  # (term, label)
+    content_html: str | None = None  # sanitised HTML, written escaped; None: no content
+
+
+# (community, most) -> at most `most` entries, newest `updated` first: of that community, or
+# for the site-wide feed (community None) of every public community and of the whole network.
+EntrySource = Callable[[Community | None, int], list[FeedEntry]]
+
+
+def register_entry_source(app: Flask, name: str, source: EntrySource) -> None:
+    """Add `source`'s entries to the site's Atom feeds (its domain calls this once)."""
+    sources = app.extensions.setdefault(SOURCES, {})
+    if name in sources:
+        raise ValueError(f"feed entry source {name!r} is registered twice")
+    sources[name] = source
+
+
+def _thread_entries(community: Community | None, most: int) -> list[FeedEntry]:
     stmt = (
         select(Thread, Post)
         .join(Community, Community.id == Thread.community_id)
@@ -26,19 +60,39 @@ def _entries(community: Community | None) -> list[tuple[Thread, Post | None]]:
             readable_filter(None),  # feeds are read anonymously
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(FEED_SIZE)
+        .limit(most)
     )
     if community is not None:
         stmt = stmt.where(Thread.community_id == community.id)
-    return list(db.session.execute(stmt).all())
+    return [
+        FeedEntry(
+            url=absolute_url("threads.show", thread_id=thread.id),
+            title=thread.title,
+            published=thread.created_at,
+            updated=thread.last_post_at,
+            author=thread.author.display_name if thread.author else "A former member",
+            categories=((thread.community.slug, thread.community.name),),
+            content_html=first.html if first and not first.deleted_at else None,
+        )
+        for thread, first in db.session.execute(stmt).all()
+    ]
 
 
-def _atom(title: str, self_url: str, page_url: str, entries) -> Response:
+def _entries(community: Community | None) -> list[FeedEntry]:
+    entries = _thread_entries(community, FEED_SIZE)
+    for source in current_app.extensions.get(SOURCES, {}).values():
+        entries += source(community, FEED_SIZE)
+    # Stable: among equal times, threads first, then each source in its order.
+    entries.sort(key=lambda e: e.updated, reverse=True)
+    return entries[:FEED_SIZE]
+
+
+def _atom(title: str, self_url: str, page_url: str, entries: list[FeedEntry]) -> Response:
     # xml:base: the site-relative links in posts (threads, mentions) resolve to SITE_URL.
     base_url = current_app.config["SITE_URL"].rstrip("/") + "/"
     body = render_template(
         "threads/feed.xml", title=title, self_url=self_url, page_url=page_url, entries=entries,
-        absolute_url=absolute_url, base_url=base_url,
+        base_url=base_url,
     )  # fmt: skip
     return Response(body, mimetype="application/atom+xml")
 

@@ -1,0 +1,19 @@
+"""What events do when told (community/signals.py): each part of events connects its
+receivers here, for this app; within a signal, receivers run in this order."""
+
+from flask import Flask
+
+from .. import signals
+from . import rsvp, searchable
+
+
+def connect(app: Flask) -> None:
+    signals.connect(
+        app,
+        # The search entry follows the event.
+        (signals.event_created, searchable.reindex),
+        (signals.event_changed, searchable.reindex),
+        (signals.target_deleted, searchable.unindex),
+        # More places: the first on the waiting list move up.
+        (signals.event_changed, rsvp.capacity_changed),
+    )
