@@ -1,6 +1,7 @@
 """Reminders, once: an email a day before and a notice an hour before, to those going or
 maybe, claimed one row per (member, event, kind) so no run, race or rerun reminds twice."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -239,3 +240,49 @@ def test_a_network_wide_event_reminds_any_member(admin, stranger, outbox):
     run_job()
     assert len(mails_to(outbox, "sam@example.org")) == 1
     assert len(notices(user=stranger)) == 1
+
+
+# --- the choice in /settings ------------------------------------------------------------------
+
+LABEL = "Email me about events I RSVPed to (reminders a day before, changes and cancellations)"
+
+
+def event_emails_of(user: User) -> bool:
+    fresh()
+    return db.session.get(User, user.id).event_emails
+
+
+def checkbox(browser) -> str:
+    """The event emails checkbox on /settings, as rendered."""
+    page = browser.get("/settings").get_data(as_text=True)
+    assert f"<span>{LABEL}</span></label>" in page
+    [tag] = re.findall(r'<input[^>]*id="event_emails"[^>]*>', page)
+    return tag
+
+
+def test_settings_show_the_event_emails_choice_and_save_it(browser, alice):
+    browser.login("alice@example.org")
+    assert 'type="checkbox"' in checkbox(browser)
+    assert "checked" in checkbox(browser)
+
+    response = browser.submit("/settings", {}, action="/settings/event-emails")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/settings#event-emails")
+    assert event_emails_of(alice) is False
+    assert "checked" not in checkbox(browser)
+
+    browser.submit("/settings", {"event_emails": "y"}, action="/settings/event-emails")
+    assert event_emails_of(alice) is True
+
+
+def test_the_event_emails_choice_refuses_a_post_without_its_csrf_token(browser, alice):
+    browser.login("alice@example.org")
+    response = browser.client.post("/settings/event-emails", data={})
+    assert response.status_code == 400
+    assert event_emails_of(alice) is True
+
+
+def test_the_event_emails_choice_needs_a_signed_in_member(client):
+    response = client.get("/settings")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
