@@ -166,7 +166,11 @@ def _remind(kind: ReminderKind, user: User, event: Event) -> None:
 
 
 def send_reminders(kind: ReminderKind, limit: int = BATCH) -> int:
-    """Claim and send the due reminders of `kind`, in one transaction; how many were sent."""
+    """Claim and send the due reminders of `kind`, in one transaction; how many were sent.
+    Looked for first with a plain read, so an idle minute takes no write lock (SQLite); the
+    write transaction looks again, since another runner may have claimed them meanwhile."""
+    if not due(kind, 1):
+        return 0
     sent: set[tuple[int, int]] = set()
     with atomic():
         for user, event in due(kind, limit):

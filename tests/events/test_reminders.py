@@ -234,6 +234,15 @@ def test_members_who_lost_access_get_nothing(mod, alice, bob, stranger, outbox, 
     assert len(notices(user=alice)) == 1
 
 
+def test_suspended_members_are_not_reminded(mod, alice, outbox):
+    event_id = make_event(mod, starts_in=timedelta(minutes=30))
+    rsvp(alice, event_id)
+    with atomic():
+        db.session.get(User, alice.id).suspended_at = utcnow()
+    assert run_job() == {"day-before": 0, "hour-before": 0}
+    assert reminded(outbox) == []
+
+
 def test_a_network_wide_event_reminds_any_member(admin, stranger, outbox):
     event_id = make_event(admin, community=None, starts_in=timedelta(minutes=30))
     rsvp(stranger, event_id)
