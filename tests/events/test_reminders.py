@@ -84,15 +84,17 @@ def test_an_event_in_23_hours_gets_the_day_email_one_in_3_days_none(mod, alice, 
 
 def test_the_hour_reminder_comes_in_the_site_within_the_hour(mod, alice, outbox):
     event_id = make_event(mod, starts_in=timedelta(minutes=50))
+    not_yet = make_event(mod, starts_in=timedelta(minutes=70))
     rsvp(alice, event_id, "maybe")
-    assert run_job() == {"day-before": 1, "hour-before": 1}
+    rsvp(alice, not_yet, "maybe")
+    assert run_job() == {"day-before": 2, "hour-before": 1}
     [note] = notices(user=alice)
     assert (note.target_kind, note.target_id) == ("event", event_id)
     assert note.url == f"/events/{event_id}"
     assert note.actor_id == mod.id
     london = to_local(db.session.get(Event, event_id).starts_at, "Europe/London")
     assert london.strftime("%H:%M ") + london.tzname() in note.excerpt
-    assert len(mails_to(outbox, "alice@example.org")) == 1
+    assert len(mails_to(outbox, "alice@example.org")) == 2
 
 
 def test_an_event_created_within_the_day_is_reminded_at_the_next_run_none_once_started(
