@@ -445,6 +445,13 @@ def update_profile(
     return user
 
 
+def set_event_emails(actor: User, *, enabled: bool) -> User:
+    """Turn the member's event emails (reminders a day before, changes, cancellations) on or
+    off. The member themself."""
+    actor.event_emails = bool(enabled)
+    return actor
+
+
 def _check_current_password(user: User, password: str) -> None:
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid("That is not your current password.", field="current_password")

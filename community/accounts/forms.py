@@ -140,6 +140,14 @@ class PasswordForm(FlaskForm):
     )
 
 
+class EventEmailsForm(FlaskForm):
+    """Event emails on or off (the email issue later folds this into its per-kind choices)."""
+
+    event_emails = BooleanField(
+        "Email me about events I RSVPed to (reminders a day before, changes and cancellations)"
+    )
+
+
 class AvatarForm(FlaskForm):
     """A profile picture to upload (cut to a square by community.media.actions)."""
 

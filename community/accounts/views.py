@@ -16,6 +16,7 @@ from . import actions, bp, queries
 from .forms import (
     AvatarForm,
     EmailForm,
+    EventEmailsForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -255,6 +256,8 @@ def _settings_forms(user: User, **bound) -> dict:
         "profile": profile,
         "email_form": bound.get("email_form") or EmailForm(formdata=None),
         "password_form": bound.get("password_form") or PasswordForm(formdata=None),
+        "event_emails_form": bound.get("event_emails_form")
+        or EventEmailsForm(obj=user, formdata=None),
         "sessions_form": ConfirmForm(formdata=None),
         "avatar_form": bound.get("avatar_form") or AvatarForm(formdata=None),
         "avatar_remove_form": ConfirmForm(formdata=None),
@@ -373,6 +376,18 @@ def confirm_email(token: str):
     return redirect(
         url_for("accounts.settings" if current_user.is_authenticated else "accounts.login")
     )
+
+
+@bp.post("/settings/event-emails")
+@login_required
+def update_event_emails():
+    form = EventEmailsForm()
+    if not form.validate_on_submit():
+        return _settings_page(400, event_emails_form=form)
+    with atomic():
+        actions.set_event_emails(actor(), enabled=form.event_emails.data)
+    flash("Event emails are on." if form.event_emails.data else "Event emails are off.", "success")
+    return redirect(url_for("accounts.settings", _anchor="event-emails"))
 
 
 @bp.post("/settings/password")

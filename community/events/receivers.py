@@ -4,7 +4,7 @@ receivers here, for this app; within a signal, receivers run in this order."""
 from flask import Flask
 
 from .. import signals
-from . import rsvp, searchable
+from . import reminders, rsvp, searchable
 
 
 def connect(app: Flask) -> None:
@@ -16,4 +16,6 @@ def connect(app: Flask) -> None:
         (signals.target_deleted, searchable.unindex),
         # More places: the first on the waiting list move up.
         (signals.event_changed, rsvp.capacity_changed),
+        # Everyone who answered hears of a change of time or place, or a cancellation, once.
+        (signals.event_changed, reminders.tell_of_change),
     )
