@@ -7,9 +7,8 @@ them for real: the demo admin for the networking days (network-wide), each commu
 moderator for its working groups. The record gives months only ("2006-09"): the meeting is
 put on the month's second Tuesday and its description says that the record keeps the month.
 
-RSVPs are `EventRsvp` rows written here while no RSVP action exists; the integrator switches
-them to the action. The past events' transcripts come from the rooms' record code: the hook
-is `past_event_transcripts()`, which gives each past demo event a short chat from its people.
+RSVPs go through the RSVP action. The past events' transcripts come from the rooms' record
+code: `past_event_transcripts()` gives each past demo event a short chat from its people.
 """
 
 import random
@@ -24,7 +23,8 @@ from ..db import utcnow
 from ..extensions import db
 from ..seed import load_record
 from .actions import EventDetails, create_event
-from .models import Event, EventRsvp
+from .models import Event
+from .rsvp import rsvp
 from .rules import to_local
 
 ZONE = "Europe/London"
@@ -142,12 +142,9 @@ def _upcoming(organiser: User, community: Community | None, *, title: str, start
 
 
 def _rsvp(event: Event, users: list[User], statuses: list[str]) -> int:
-    """RSVP rows, written directly while there is no RSVP action (see the module's note)."""
-    now = utcnow()
-    for i, (user, status) in enumerate(zip(users, statuses, strict=False)):
-        at = now - timedelta(minutes=len(users) - i)
-        db.session.add(EventRsvp(event_id=event.id, user_id=user.id, status=status,
-                                 created_at=at, updated_at=at))  # fmt: skip
+    """Demo members answer through the RSVP action, as members do."""
+    for user, status in zip(users, statuses, strict=False):
+        rsvp(user, event.id, status)
     return min(len(users), len(statuses))
 
 
