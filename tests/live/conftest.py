@@ -15,17 +15,25 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from community.config import PROJECT_ROOT, VARIABLES
+from tests.conftest import TEST_DATABASE_URL, missing_service
 
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "a long admin passphrase"
+# A second account on the two-process servers: (email, display name, password).
+OTHER_ADMIN = ("bea.chat@example.org", "Bea Chat", "another long passphrase")
 START_TIMEOUT = 30
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -181,3 +189,51 @@ def assert_clean_log(log: str) -> None:
         assert bad not in log, f"{bad!r} in the server log:\n{log}"
     server_errors = re.findall(r'"[A-Z]+ [^"]+ HTTP/1\.[01]" 5\d\d ', log)
     assert server_errors == [], server_errors
+
+
+@contextmanager
+def two_servers(base: Path, *, redis_url: str, name: str) -> Iterator[tuple[list, list[dict]]]:
+    """Two app processes on different ports sharing a new PostgreSQL database (dropped after)
+    and the Redis at `redis_url`, migrated and seeded as `make run` does, with two admins
+    (`ADMIN_EMAIL`, `OTHER_ADMIN`). Yields the servers and their environments."""
+    if not TEST_DATABASE_URL:
+        missing_service(f"TEST_DATABASE_URL is not set: the {name} test needs PostgreSQL")
+    database = f"commons_{name}_{uuid.uuid4().hex[:10]}"
+    admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    database_url = admin_url.set(database=database).render_as_string(hide_password=False)
+    processes, servers, envs = [], [], []
+    try:
+        ports = [free_port(), free_port()]
+        for i, port in enumerate(ports):
+            env = server_env(base / f"instance-{i}", port)
+            env.update(
+                DATABASE_URL=database_url,
+                REDIS_URL=redis_url,
+                SECRET_KEY=f"{name}-test-{database}",
+                CHAT_PRESENCE_TTL="3",
+                JOBS_IN_PROCESS="0",
+            )
+            envs.append(env)
+        flask_cli(envs[0], "db", "upgrade")
+        flask_cli(envs[0], "seed")
+        flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
+                  stdin=ADMIN_PASSWORD)  # fmt: skip
+        email, display_name, password = OTHER_ADMIN
+        flask_cli(envs[0], "users", "create-admin", email, "--name", display_name,
+                  "--password-stdin", stdin=password)  # fmt: skip
+        for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
+            log_path = base / f"server-{i}.log"
+            processes.append(start_server(env, log_path))
+            server = LiveServer(f"http://127.0.0.1:{port}", base, log_path, processes[-1])
+            wait_until_healthy(server)
+            servers.append(server)
+        yield servers, envs
+    finally:
+        for process in processes:
+            stop(process)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()

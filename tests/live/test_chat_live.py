@@ -10,36 +10,30 @@ of the room's list, and a CLI command's message reaches clients of both.
 import os
 import queue
 import signal
-import subprocess
 import time
 import uuid
 
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, missing_service
+from tests.conftest import TEST_REDIS_URL, missing_service
 from tests.live.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    BIN,
-    PROJECT_ROOT,
+    OTHER_ADMIN,
     LiveServer,
     assert_clean_log,
     flask_cli,
-    free_port,
     server_env,
-    stop,
-    wait_until_healthy,
+    two_servers,
 )
 from tests.live.test_thread_live import submit
 
 pytestmark = pytest.mark.slow
 
 WAIT = 15  # seconds to wait for an event before failing (never a timing assertion)
-OTHER_EMAIL, OTHER_PASSWORD = "bea.chat@example.org", "another long passphrase"
+OTHER_EMAIL, _, OTHER_PASSWORD = OTHER_ADMIN
 
 
 class ChatClient:
@@ -172,56 +166,11 @@ def test_a_dropped_client_catches_up_exactly_and_resends_without_duplicates(live
 @pytest.fixture(scope="module")
 def scaled_out(tmp_path_factory):
     """Two app processes on different ports, one PostgreSQL database, one Redis."""
-    if not TEST_DATABASE_URL:
-        missing_service("TEST_DATABASE_URL is not set: the scaled-out chat test needs it")
     if not TEST_REDIS_URL:
         missing_service("TEST_REDIS_URL is not set: the scaled-out chat test needs it")
-    name = f"commons_chat_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    processes, servers = [], []
-    try:
-        ports = [free_port(), free_port()]
-        base = tmp_path_factory.mktemp("scaled-out")
-        envs = []
-        for i, port in enumerate(ports):
-            env = server_env(base / f"instance-{i}", port)
-            env.update(
-                DATABASE_URL=database_url,
-                REDIS_URL=TEST_REDIS_URL,
-                SECRET_KEY=f"scaled-out-test-{name}",
-                CHAT_PRESENCE_TTL="3",
-                JOBS_IN_PROCESS="0",
-            )
-            envs.append(env)
-        flask_cli(envs[0], "db", "upgrade")
-        flask_cli(envs[0], "seed")
-        flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
-                  stdin=ADMIN_PASSWORD)  # fmt: skip
-        flask_cli(envs[0], "users", "create-admin", OTHER_EMAIL, "--name", "Bea Chat",
-                  "--password-stdin", stdin=OTHER_PASSWORD)  # fmt: skip
-        for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
-            log_path = base / f"server-{i}.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )  # fmt: skip
-            processes.append(process)
-            server = LiveServer(f"http://127.0.0.1:{port}", base, log_path, process)
-            wait_until_healthy(server)
-            servers.append(server)
-        yield servers, envs
-    finally:
-        for process in processes:
-            stop(process)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    base = tmp_path_factory.mktemp("scaled-out")
+    with two_servers(base, redis_url=TEST_REDIS_URL, name="scaled_out") as started:
+        yield started
 
 
 def test_messages_edits_and_presence_cross_between_two_processes(scaled_out):

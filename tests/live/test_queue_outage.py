@@ -9,27 +9,17 @@ from live events, and from `chat.since` asked on `live.resync` or on a gap in th
 catch-up static/js/chat.js does.
 """
 
-import subprocess
 import time
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_DATABASE_URL, missing_service
 from tests.live.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    BIN,
-    PROJECT_ROOT,
-    LiveServer,
     assert_clean_log,
-    flask_cli,
-    free_port,
-    server_env,
-    stop,
-    wait_until_healthy,
+    two_servers,
 )
 from tests.live.test_chat_live import (
     OTHER_EMAIL,
@@ -121,52 +111,11 @@ def outage_servers(tmp_path_factory):
     base = tmp_path_factory.mktemp("queue-outage")
     queue = own_redis(base)
     queue.start()
-    name = f"commons_outage_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    processes, servers = [], []
     try:
-        ports = [free_port(), free_port()]
-        envs = []
-        for i, port in enumerate(ports):
-            env = server_env(base / f"instance-{i}", port)
-            env.update(
-                DATABASE_URL=database_url,
-                REDIS_URL=queue.url,
-                SECRET_KEY=f"outage-test-{name}",
-                CHAT_PRESENCE_TTL="3",
-                JOBS_IN_PROCESS="0",
-            )
-            envs.append(env)
-        flask_cli(envs[0], "db", "upgrade")
-        flask_cli(envs[0], "seed")
-        flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
-                  stdin=ADMIN_PASSWORD)  # fmt: skip
-        flask_cli(envs[0], "users", "create-admin", OTHER_EMAIL, "--name", "Bea Chat",
-                  "--password-stdin", stdin=OTHER_PASSWORD)  # fmt: skip
-        for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
-            log_path = base / f"server-{i}.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )  # fmt: skip
-            processes.append(process)
-            server = LiveServer(f"http://127.0.0.1:{port}", base, log_path, process)
-            wait_until_healthy(server)
-            servers.append(server)
-        yield servers, queue
+        with two_servers(base, redis_url=queue.url, name="outage") as (servers, _envs):
+            yield servers, queue
     finally:
-        for process in processes:
-            stop(process)
         queue.stop()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def send(client: ChatClient, body: str) -> dict:
