@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
+from ..events import queries as event_queries
 from ..extensions import login_manager
 from ..forms import ConfirmForm, attach_error
 from ..resources import queries as resource_queries
@@ -24,6 +25,7 @@ def home():
         unread=thread_queries.unread_by_community(reader),
         latest=thread_queries.latest_threads(reader),
         featured=resource_queries.featured(reader),
+        events=event_queries.next_for(reader) if reader is not None else [],
     )
 
 
@@ -70,7 +72,8 @@ def show(slug: str):
     )
     return render_template(
         "communities/show.html", page=page, tag=tag,
-        watching=thread_actions.watches_community(context["reader"], community), **context,
+        watching=thread_actions.watches_community(context["reader"], community),
+        events=event_queries.next_in_community(community), **context,
     )  # fmt: skip
 
 

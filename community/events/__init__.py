@@ -4,6 +4,7 @@ bp = Blueprint("events", __name__)
 
 from . import models, notices  # noqa: E402, F401
 
-# Audit wording last: imported first, its models import would start an import cycle.
+# Audit wording and the pages last: imported first, their models imports would start an
+# import cycle.
 # isort: split
-from . import audited  # noqa: E402, F401
+from . import audited, views  # noqa: E402, F401
