@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
-from ..events import queries as event_queries
 from ..extensions import login_manager
 from ..forms import ConfirmForm, attach_error
 from ..resources import queries as resource_queries
@@ -25,8 +24,18 @@ def home():
         unread=thread_queries.unread_by_community(reader),
         latest=thread_queries.latest_threads(reader),
         featured=resource_queries.featured(reader),
-        events=event_queries.next_for(reader) if reader is not None else [],
+        events=_next_events(reader) if reader is not None else [],
     )
+
+
+def _next_events(reader, community=None) -> list:
+    """The next three events of `community` (None: any the reader may see). Imported here:
+    events' models import accounts, whose pages import this module."""
+    from ..events import queries as event_queries
+
+    if community is None:
+        return event_queries.next_for(reader)
+    return event_queries.next_in_community(community)
 
 
 def _reader():
@@ -73,7 +82,7 @@ def show(slug: str):
     return render_template(
         "communities/show.html", page=page, tag=tag,
         watching=thread_actions.watches_community(context["reader"], community),
-        events=event_queries.next_in_community(community), **context,
+        events=_next_events(context["reader"], community), **context,
     )  # fmt: skip
 
 
