@@ -40,14 +40,19 @@ class EventDetails:
 def _community_for(actor: User, slug: str | None) -> Community | None:
     if not slug:
         if not access.can_organise(actor, None):
-            raise Forbidden("Only admins create network-wide events.")
+            raise Forbidden("Only admins create network-wide events.", field="community")
         return None
     community = db.session.scalar(select(Community).where(Community.slug == slug))
     if community is None or not community_access.can_read(actor, community):
-        raise NotFound(f"We could not find the community “{slug[:80]}”.")
+        raise NotFound(f"We could not find the community “{slug[:80]}”.", field="community")
     if not access.can_organise(actor, community):
-        raise Forbidden("Only this community's moderators can create its events.")
-    community_access.check_open(community)
+        raise Forbidden(
+            "Only this community's moderators can create its events.", field="community"
+        )
+    try:
+        community_access.check_open(community)
+    except Forbidden as exc:
+        raise Forbidden(exc.message, field="community") from None
     return community
 
 
@@ -127,6 +132,8 @@ def edit_event(actor: User, event_id: int, details: EventDetails) -> Event:
     the SEQUENCE raised once; a change that changes nothing does nothing."""
     event = access.access_event(actor, event_id, need="organise")
     _check_not_cancelled(event)
+    if event.community is not None:
+        community_access.check_open(event.community)
     community = event.community
     if (details.community or None) != (community.slug if community else None):
         community = _community_for(actor, details.community)
@@ -188,6 +195,8 @@ def cancel_event(actor: User, event_id: int, reason: str = "") -> Event:
     event = access.access_event(actor, event_id, need="organise")
     if event.is_cancelled:
         raise Invalid("This event is already cancelled.")
+    if event.community is not None:
+        community_access.check_open(event.community)
     if event.ends_at <= utcnow():
         raise Invalid("This event has already ended: there is nothing left to cancel.")
     event.cancel_reason = rules.check_cancel_reason(reason)

@@ -4,6 +4,13 @@ RSVPs, calendar links, live room, record, feedback), so the page's view names no
 A panel is a template and a function giving its context for one event and one reader, or
 None when the panel has nothing to show that reader. The event page shows the panels in
 `order`.
+
+How the page includes a panel (templates/events/show.html):
+`{% with panel=ctx %}{% include template %}{% endwith %}`, inside the event's <article>,
+after its details. The template sees the dict its function returned as `panel`, and the
+page's own names: `event`, `current_user`, `csrf_token()`. A panel is one
+`<section aria-labelledby="…">` with an <h2> (the page's title is the only <h1>); its
+forms POST to its own routes, with their CSRF token, and work without JavaScript.
 """
 
 from collections.abc import Callable

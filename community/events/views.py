@@ -134,10 +134,10 @@ def _save(form: EventForm, save, *, event=None):
         with atomic():
             saved_id = save(_details(form)).id
     except DomainError as exc:
-        if exc.field is None and exc.status == 404 and event is not None:
-            raise
+        if exc.field is None and exc.status in (403, 404):
+            raise  # the event is gone, or no longer theirs to organise: nothing to keep
         attach_error(form, exc)
-        return _form_page(form, event=event, status=exc.status)
+        return _form_page(form, event=event, status=400 if exc.field else exc.status)
     return redirect(url_for("events.show", event_id=saved_id))
 
 

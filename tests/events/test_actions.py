@@ -13,7 +13,7 @@ from community.events.models import Event, EventRsvp
 from community.events.rules import to_local
 from community.extensions import db
 from community.moderation.models import AuditLog
-from tests.communities.helpers import set_visibility
+from tests.communities.helpers import archive, set_visibility
 from tests.factories import make_event, make_moderator, make_user
 
 
@@ -157,6 +157,19 @@ def test_an_outsider_cannot_find_a_members_only_event_to_edit(mod, stranger):
     set_visibility("procurement", "members")
     with pytest.raises(NotFound):
         edit(stranger, event_id, title="Found it")
+
+
+def test_an_archived_communitys_events_are_read_only(mod, admin):
+    event_id = new_event(mod)
+    archive("procurement", admin)
+    with pytest.raises(Forbidden, match="archived"):
+        edit(admin, event_id, title="Still on")
+    with pytest.raises(Forbidden, match="archived"), atomic():
+        actions.cancel_event(admin, event_id, "")
+    with pytest.raises(Forbidden, match="archived") as refused:
+        new_event(admin)
+    assert refused.value.field == "community"
+    assert db.session.get(Event, event_id).sequence == 0
 
 
 def test_cancelling_keeps_the_event_marked_with_its_reason(mod, changed):

@@ -104,7 +104,7 @@ def test_bad_input_shows_the_form_again_with_everything_typed(browser, mod, chan
     data = form(title="Kept title", capacity="12")
     data.update(changes)
     response = browser.submit("/events/new", data)
-    assert response.status_code in (400, 404)
+    assert response.status_code == 400
     html = text(response)
     assert "There is a problem" in html
     assert message in html
@@ -114,6 +114,16 @@ def test_bad_input_shows_the_form_again_with_everything_typed(browser, mod, chan
     assert "Bring *your* questions." in html
     db.session.rollback()
     assert db.session.query(Event).count() == 0
+
+
+def test_a_community_the_organiser_does_not_moderate_is_refused_on_the_form(browser, mod):
+    browser.login(mod.email)
+    response = browser.submit("/events/new", form(community="finance"))
+    assert response.status_code == 400
+    html = text(response)
+    assert "Only this community's moderators can create its events." in html
+    assert 'id="community-error"' in html
+    assert 'value="Social value in tenders"' in html
 
 
 def test_the_preview_renders_the_description_and_keeps_the_form(browser, mod):
