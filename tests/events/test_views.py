@@ -269,7 +269,7 @@ def test_panels_are_shown_in_order_with_their_context(app, client, mod):
 
     app.jinja_loader = ChoiceLoader([
         DictLoader({
-            "events/_probe_a.html": "<p>probe-a {{ panel.title }}</p>",
+            "events/_probe_a.html": "<p>probe-a {{ panel.title }} {{ event.id }}</p>",
             "events/_probe_b.html": "<p>probe-b {{ panel.n }}</p>",
         }),
         loader,
@@ -287,7 +287,7 @@ def test_panels_are_shown_in_order_with_their_context(app, client, mod):
         panels._panels.clear()
         panels._panels.update(saved)
         app.jinja_loader = loader
-    assert html.index("probe-a Networking day") < html.index(f"probe-b {event_id}")
+    assert html.index(f"probe-a Networking day {event_id}") < html.index(f"probe-b {event_id}")
 
 
 # --- the lists -------------------------------------------------------------------------------
