@@ -49,9 +49,10 @@ def _cursor(after: str | None) -> tuple[datetime, int] | None:
     if values is None or as_id(values[1]) is None:
         return None
     try:
-        return datetime.fromisoformat(values[0]), values[1]
+        moment = datetime.fromisoformat(values[0])
     except ValueError:
         return None
+    return (moment, values[1]) if moment.tzinfo is None else None  # stored times are naive
 
 
 def _key(event: Event) -> list:

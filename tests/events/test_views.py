@@ -13,6 +13,7 @@ from community.events import actions, queries
 from community.events.models import Event, EventRsvp
 from community.events.rules import to_local
 from community.extensions import db
+from community.pagination import encode_cursor
 from tests.communities.helpers import set_visibility
 from tests.conftest import Browser
 from tests.factories import make_event
@@ -143,6 +144,13 @@ def test_the_form_needs_csrf(client, mod):
     assert response.status_code == 400
     db.session.rollback()
     assert db.session.query(Event).count() == 0
+
+
+def test_cancelling_needs_csrf(client, mod):
+    event_id = make_event(mod)
+    Browser(client).login(mod.email)
+    assert client.post(f"/events/{event_id}/cancel", data={"reason": "x"}).status_code == 400
+    assert not only_event().is_cancelled
 
 
 def test_members_cannot_open_the_form(browser, alice):
@@ -313,6 +321,11 @@ def test_the_list_has_upcoming_and_paged_past_events(client, mod, monkeypatch):
     assert titles(html, "past-heading") == ["Past 2"]
     assert "Earlier events" not in html
     assert client.get("/events?before=%%%&after=zz").status_code == 200
+    aware = encode_cursor(["2020-01-01T00:00:00+05:00", 1])
+    assert titles(text(client.get(f"/events?before={aware}")), "past-heading") == [
+        "Past 0",
+        "Past 1",
+    ]
 
 
 def test_the_list_filters_by_community_and_mine(browser, mod, admin, alice):
