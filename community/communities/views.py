@@ -24,7 +24,18 @@ def home():
         unread=thread_queries.unread_by_community(reader),
         latest=thread_queries.latest_threads(reader),
         featured=resource_queries.featured(reader),
+        events=_next_events(reader) if reader is not None else [],
     )
+
+
+def _next_events(reader, community=None) -> list:
+    """The next three events of `community` (None: any the reader may see). Imported here:
+    events' models import accounts, whose pages import this module."""
+    from ..events import queries as event_queries
+
+    if community is None:
+        return event_queries.next_for(reader)
+    return event_queries.next_in_community(community)
 
 
 def _reader():
@@ -70,7 +81,8 @@ def show(slug: str):
     )
     return render_template(
         "communities/show.html", page=page, tag=tag,
-        watching=thread_actions.watches_community(context["reader"], community), **context,
+        watching=thread_actions.watches_community(context["reader"], community),
+        events=_next_events(context["reader"], community), **context,
     )  # fmt: skip
 
 

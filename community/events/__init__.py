@@ -11,6 +11,7 @@ from . import (  # noqa: E402, F401  (routes, panels, feeds and search kinds reg
     searchable,
 )
 
-# Audit wording last: imported first, its models import would start an import cycle.
+# Audit wording and the pages last: imported first, their models imports would start an
+# import cycle.
 # isort: split
-from . import audited  # noqa: E402, F401
+from . import audited, views  # noqa: E402, F401

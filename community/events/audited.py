@@ -13,3 +13,15 @@ def _names(ids: set[int]) -> dict[int, str]:
 
 register_target("event", names=_names, gone="an event since removed")
 register_action("event.create", "created the event {target}")
+
+_CHANGE_WORDS = {"time": "time", "place": "place", "capacity": "capacity", "details": "details"}
+
+
+def _edited(fields: dict) -> str:
+    changed = [_CHANGE_WORDS[c] for c in fields.get("changes") or () if c in _CHANGE_WORDS]
+    what = f" ({', '.join(changed)})" if changed else ""
+    return f"changed the event {fields['target']}{what}"
+
+
+register_action("event.edit", _edited)
+register_action("event.cancel", "cancelled the event {target}")

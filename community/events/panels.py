@@ -4,6 +4,12 @@ RSVPs, calendar links, live room, record, feedback), so the page's view names no
 A panel is a template and a function giving its context for one event and one reader, or
 None when the panel has nothing to show that reader. The event page shows the panels in
 `order`, each template rendered with its context's keys as its variables (`rendered`).
+
+The page (templates/events/show.html) places the rendered panels inside the event's
+<article>, after its details. A panel's template sees the dict its function returned as its
+variables, and the template globals (`current_user`, `csrf_token()`); it is one
+`<section aria-labelledby="…">` with an <h2> (the page's title is the only <h1>); its forms
+POST to its own routes, with their CSRF token, and work without JavaScript.
 """
 
 from collections.abc import Callable
