@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..communities.models import Community
 from ..extensions import db
-from ..threads.feeds import FeedEntry, register_entry_source
+from ..feed_entries import FeedEntry, register_entry_source
 from . import access, bp
 from .models import Event
 from .rules import to_local

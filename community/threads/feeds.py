@@ -1,53 +1,25 @@
 """Atom feeds of what is new: the whole site's public communities, or one community.
 
 Threads are this module's own entries; other domains add theirs (events) as an entry source
-(`register_entry_source`), so one feed carries them all, newest first, and this module names
-no other domain. A source gives the entries an anonymous reader may see: feeds are read by
-feed readers, without a member's session.
+(community/feed_entries.py), so one feed carries them all, newest first, and this module names
+no other domain.
 """
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
-from flask import Flask, Response, current_app, render_template
+from flask import Response, current_app, render_template
 from sqlalchemy import select
 
 from ..communities import actions as community_actions
 from ..communities.access import readable_filter
 from ..communities.models import Community
 from ..extensions import db
+from ..feed_entries import FeedEntry, entries_from_sources
 from ..links import absolute_url
 from . import bp
 from .models import Post, Thread
 
 FEED_SIZE = 30
-SOURCES = "commons_feed_sources"  # app.extensions key: {name: EntrySource}
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    url: str  # absolute: the entry's id and its link
-    title: str
-    published: datetime  # naive UTC
-    updated: datetime  # naive UTC: the feed is in this order, newest first
-    author: str  # a name
-    categories: tuple[tuple[str, str], ...] = ()  # (term, label)
-    content_html: str | None = None  # sanitised HTML, written escaped; None: no content
-
-
-# (community, most) -> at most `most` entries, newest `updated` first: of that community, or
-# for the site-wide feed (community None) of every public community and of the whole network.
-EntrySource = Callable[[Community | None, int], list[FeedEntry]]
-
-
-def register_entry_source(app: Flask, name: str, source: EntrySource) -> None:
-    """Add `source`'s entries to the site's Atom feeds (its domain calls this once)."""
-    sources = app.extensions.setdefault(SOURCES, {})
-    if name in sources:
-        raise ValueError(f"feed entry source {name!r} is registered twice")
-    sources[name] = source
 
 
 def _thread_entries(community: Community | None, most: int) -> list[FeedEntry]:
@@ -79,9 +51,7 @@ def _thread_entries(community: Community | None, most: int) -> list[FeedEntry]:
 
 
 def _entries(community: Community | None) -> list[FeedEntry]:
-    entries = _thread_entries(community, FEED_SIZE)
-    for source in current_app.extensions.get(SOURCES, {}).values():
-        entries += source(community, FEED_SIZE)
+    entries = _thread_entries(community, FEED_SIZE) + entries_from_sources(community, FEED_SIZE)
     # Stable: among equal times, threads first, then each source in its order.
     entries.sort(key=lambda e: e.updated, reverse=True)
     return entries[:FEED_SIZE]
