@@ -193,12 +193,13 @@ def _register_jobs(app: Flask) -> None:
     domain): the mail queue, then the file sweep with the files each domain refers to."""
     from . import filesweep, mail
     from .accounts import jobs as accounts_jobs
+    from .events import jobs as events_jobs
     from .media import jobs as media_jobs
     from .resources import jobs as resources_jobs
 
     mail.register_jobs(app)
     filesweep.register_jobs(app)
-    for domain in (accounts_jobs, media_jobs, resources_jobs):
+    for domain in (accounts_jobs, media_jobs, resources_jobs, events_jobs):
         domain.register(app)
 
 
@@ -207,8 +208,12 @@ def _connect_receivers(app: Flask) -> None:
     app; within a signal, receivers run in this order."""
     from .chat import receivers as chat_receivers
     from .communities import rooms as communities_receivers
+    from .events import receivers as events_receivers
     from .resources import receivers as resources_receivers
     from .threads import receivers as threads_receivers
 
-    for domain in (communities_receivers, threads_receivers, resources_receivers, chat_receivers):
+    for domain in (
+        communities_receivers, threads_receivers, resources_receivers, chat_receivers,
+        events_receivers,
+    ):  # fmt: skip
         domain.connect(app)

@@ -2,7 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from . import models, notices  # noqa: E402, F401
+from . import feedback_views, models, notices, record, rooms  # noqa: E402, F401
 
 # Audit wording last: imported first, its models import would start an import cycle.
 # isort: split
