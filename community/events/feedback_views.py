@@ -18,7 +18,7 @@ class FeedbackForm(FlaskForm):
     # Checked by the action (feedback.check_rating), so a bad value gets the same message.
     rating = RadioField(
         "Was it useful?",
-        choices=[(str(r), label) for r, label in feedback.RATINGS.items()],
+        choices={str(r): label for r, label in feedback.RATINGS.items()},
         validate_choice=False,
     )
     comment = TextAreaField("Comment (optional)")
