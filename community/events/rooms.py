@@ -209,15 +209,13 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
     retried at the next run, the others go on. Returns how many rooms opened and closed."""
     done = {"open": 0, "closed": 0}
     failed = 0
-    with atomic():
-        to_open = db.session.scalars(select(Event.id).where(_due_to_open(now))).all()
-        to_close = [
-            (event_id, state)
-            for state in ("scheduled", "open")
-            for event_id in db.session.scalars(
-                select(Event.id).where(_due_to_close(now, state))
-            ).all()
-        ]
+    # A read: which events look due (each move below checks again, in its UPDATE).
+    to_open = db.session.scalars(select(Event.id).where(_due_to_open(now))).all()
+    to_close = [
+        (event_id, state)
+        for state in ("scheduled", "open")
+        for event_id in db.session.scalars(select(Event.id).where(_due_to_close(now, state)))
+    ]
     work = [(i, _due_to_open(now), "open") for i in to_open if i not in dict(to_close)]
     work += [(i, _due_to_close(now, old), "closed") for i, old in to_close]
     for event_id, condition, state in work:
@@ -237,12 +235,13 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
 
 def _reschedule(_app, *, event: Event, changes: frozenset, **_) -> None:
     """event_changed: an open room whose event moved later waits again for its new time; a
-    cancelled event's open room stops taking messages at once (the job closes it)."""
-    if event.room_state != "open":
+    cancelled event's room takes no more messages at once (its open pages are told; the job
+    closes it)."""
+    if event.room_state == "closed":
         return
     if "cancelled" in changes:
         chat_actions.recheck_live_room(KIND, event.id)
-    elif "time" in changes and opens_at(event) > utcnow():
+    elif "time" in changes and event.room_state == "open" and opens_at(event) > utcnow():
         event.room_state = "scheduled"
         db.session.flush()
         chat_actions.recheck_live_room(KIND, event.id)
@@ -288,8 +287,7 @@ def _panel(event: Event, user: User | None) -> dict | None:
             readable = True
         except NotFound:
             readable = False
-    state = "cancelled" if event.is_cancelled and event.room_state != "closed" else None
-    state = state or event.room_state
+    state = "cancelled" if event.is_cancelled else event.room_state
     room = chat_access.room_of(KIND, event.id) if state == "open" else None
     return {
         "event": event,

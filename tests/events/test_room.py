@@ -284,6 +284,18 @@ def test_an_open_room_whose_event_moved_later_waits_again(app, mod, alice):
     assert problem(alice, event_id).startswith("The room opens at")
 
 
+def test_cancelling_tells_the_rooms_open_pages_at_once(mod, alice, published):
+    event_id = make_event(mod, starts_in=timedelta(minutes=10))
+    rooms.advance_rooms()
+    published.clear()
+    with atomic():
+        event = db.session.get(Event, event_id)
+        event.cancelled_at = utcnow()
+        signals.event_changed.emit(event=event, changes=frozenset({"cancelled"}), actor=live(mod))
+    assert [p for e, _, p in published if e == "chat.recheck"] == [{"room": f"event-{event_id}"}]
+    assert problem(alice, event_id) == rooms.CANCELLED
+
+
 # --- live pages ------------------------------------------------------------------------------
 
 
