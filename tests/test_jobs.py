@@ -49,6 +49,7 @@ def test_the_parts_register_their_jobs(app):
         ("files", timedelta(hours=1)),
         ("suspensions", timedelta(seconds=60)),
         ("ended sessions", timedelta(seconds=2)),
+        ("event rooms", timedelta(minutes=1)),
         ("event reminders", timedelta(minutes=1)),
     ]
     with pytest.raises(ValueError, match="registered twice"):

@@ -50,6 +50,9 @@ class RoomPolicy(Protocol):
     # A room name of this kind starts with `prefix` ("" for the one kind without a prefix,
     # the communities); the rest is the key the policy looks its target up by.
     prefix: str
+    # Optional: `opens_live = True` for a kind whose rooms open and close while pages are
+    # open (events'): the page then keeps a hidden composer that a join's `write_problem`
+    # shows (chat/actions.py room_page, static/js/chat.js).
 
     def query(self, user: User, key: str) -> tuple[Select, Any] | None:
         """A select of the target's row (the target first, then whatever `decide` needs)

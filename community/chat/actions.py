@@ -59,20 +59,34 @@ def access_room(user: User | None, name: str, *, need: str = "read") -> ChatRoom
     return _standing(user, name, need).room
 
 
-def room_page(user: User, name: str) -> dict:
-    """What the room's page shows about the reader: header, may they write, moderate."""
-    standing = _standing(user, name)
+def _write_problem(standing: access.Standing) -> str | None:
     problem = standing.decision.write_problem
     if problem is None:
         try:
             _check_not_muted(standing.mute)
         except Forbidden as exc:
             problem = exc.message
+    return problem
+
+
+def write_problem(user: User, name: str) -> str | None:
+    """Why the reader may not write in the room now (None: they may): what the join ack
+    says, so an open page shows or hides its composer when a room opens or closes."""
+    return _write_problem(_standing(user, name))
+
+
+def room_page(user: User, name: str) -> dict:
+    """What the room's page shows about the reader: header, may they write, moderate, and
+    whether the page keeps a hidden composer for a room that may open while it is shown (a
+    kind whose policy says `opens_live`, as events' rooms do)."""
+    standing = _standing(user, name)
+    problem = _write_problem(standing)
     return {
         "header": access.policy(standing.kind).header(user, standing.target),
         "can_write": problem is None,
         "write_problem": problem,
         "moderator": standing.decision.moderate,
+        "opens_live": getattr(access.policy(standing.kind), "opens_live", False),
     }
 
 

@@ -125,7 +125,8 @@ def on_join(data=None):
         present = _members(store.members(chat_room.id))
         _start_heartbeat()
         return {"room": room, "messages": _payloads(chat_room, messages), "last_id": last_id,
-                "present": present, "muted_until": _muted(user, chat_room)}  # fmt: skip
+                "present": present, "muted_until": _muted(user, chat_room),
+                "write_problem": actions.write_problem(user, room)}  # fmt: skip
 
     return _handle(data, ("room",), work)
 

@@ -64,6 +64,7 @@ def _page(name: str, form: MessageForm | None = None, *, before: int | None = No
         "chat/room.html", room=room, messages=messages, header=header, **header.context,
         payloads=[actions.message_payload(m, room) for m in messages], form=form,
         can_write=page["can_write"], write_problem=page["write_problem"],
+        opens_live=page["opens_live"],
         moderator=page["moderator"],
         mutes=actions.active_mutes(room) if page["moderator"] else [],
         mute_form=MuteForm(formdata=None), action_form=ConfirmForm(formdata=None),

@@ -4,9 +4,12 @@ bp = Blueprint("events", __name__)
 
 from . import (  # noqa: E402, F401  (routes, panels, feeds and search kinds register on import)
     calendar_views,
+    feedback_views,
     feeds,
     models,
     notices,
+    record,
+    rooms,
     rsvp_views,
     searchable,
 )

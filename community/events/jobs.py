@@ -9,8 +9,9 @@ from ..jobs import register_job
 
 
 def register(app: Flask) -> None:
-    from . import reminders
+    from . import reminders, rooms
 
-    # Reminders a day and an hour before the start, each claimed once (events/reminders.py).
+    # The live rooms open 15 minutes before the start and close at the end (rooms.py).
+    rooms.register(app)
+    # Reminders a day and an hour before the start, each claimed once (reminders.py).
     register_job(app, "event reminders", timedelta(minutes=1), reminders.send_due_reminders)
-    # The other parts of events add their jobs below (the live room's opening and closing).

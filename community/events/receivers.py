@@ -4,10 +4,12 @@ receivers here, for this app; within a signal, receivers run in this order."""
 from flask import Flask
 
 from .. import signals
-from . import reminders, rsvp, searchable
+from . import record, reminders, rooms, rsvp, searchable
 
 
 def connect(app: Flask) -> None:
+    # An event's room is made with it and follows its changes.
+    rooms.connect(app)
     signals.connect(
         app,
         # The search entry follows the event.
@@ -19,3 +21,5 @@ def connect(app: Flask) -> None:
         # Everyone who answered hears of a change of time or place, or a cancellation, once.
         (signals.event_changed, reminders.tell_of_change),
     )
+    # A room that closes leaves its record.
+    record.connect(app)

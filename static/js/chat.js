@@ -3,7 +3,8 @@
 // with an ordinary form; with it the room is live over Socket.IO.
 //
 // Protocol (README, "Socket.IO"): every client → server event answers in its ack, {ok: true, …}
-// or {ok: false, error}. chat.join {room} → {messages (last 50), last_id, present, muted_until};
+// or {ok: false, error}. chat.join {room} → {messages (last 50), last_id, present, muted_until,
+// write_problem};
 // chat.send {room, body, client_id} → {id}; chat.since {room, after_id} → {messages, more};
 // chat.history {room, before_id} → {messages}; chat.edit {room, id, body}; chat.delete
 // {room, id}; chat.read {room, id}; chat.typing {room}. The server sends chat.message,
@@ -45,6 +46,7 @@ const input = root?.querySelector("[data-chat-input]");
 const errorEl = root?.querySelector("[data-chat-error]");
 const presentEl = root?.querySelector("[data-chat-present]");
 const earlierLink = root?.querySelector("[data-chat-earlier]");
+const closedEl = root?.querySelector("[data-chat-closed]"); // why the reader may not write
 
 const TYPING_EVERY = 3000; // at most one chat.typing per this many ms
 const TYPING_SHOWN = 4000; // how long "X is typing…" stays after their last notice
@@ -367,6 +369,15 @@ async function catchUp(after) {
   }
 }
 
+// A room that opens and closes on a schedule (an event's): each join says whether the reader
+// may write now (write_problem null) or why not; the composer is shown or hidden to match.
+function showComposer(problem) {
+  if (problem === undefined || !closedEl) return;
+  closedEl.textContent = problem || "";
+  closedEl.hidden = !problem;
+  if (form) form.hidden = Boolean(problem);
+}
+
 async function join() {
   const again = everJoined;
   const after = lastId;
@@ -381,6 +392,7 @@ async function join() {
   everJoined = true;
   root.dataset.live = "on";
   showPresence(ack.present || []);
+  showComposer(ack.write_problem);
   if (ack.muted_until) showError(mutedText(ack.muted_until));
   // The join ack's last 50 messages refresh what is shown (edits and deletions made while we
   // were away); then everything after the last id we saw, however much that is.

@@ -76,7 +76,7 @@ def fresh_presence(app):
 def test_names_map_to_a_kind_and_key_in_one_place(probe_kind):
     assert access.address("procurement") == ("community", "procurement")
     assert access.address("probe-12") == ("probe", "12")
-    assert access.address("event-12") == ("community", "event-12")  # no event kind yet
+    assert access.address("event-12") == ("event", "12")  # events register their kind
     for name in ("probe-", "", None, 12, "x" * 81):
         with pytest.raises(NotFound):
             access.address(name)
