@@ -7,8 +7,9 @@ them for real: the demo admin for the networking days (network-wide), each commu
 moderator for its working groups. The record gives months only ("2006-09"): the meeting is
 put on the month's second Tuesday and its description says that the record keeps the month.
 
-RSVPs go through the RSVP action. The past events' transcripts come from the rooms' record
-code: `past_event_transcripts()` gives each past demo event a short chat from its people.
+RSVPs go through the RSVP action. Each past event's room is opened, given a short chat from
+its people (`past_event_transcripts()`) and closed, so its record is kept as the rooms job
+keeps it.
 """
 
 import random
@@ -16,7 +17,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from .. import signals
 from ..accounts.models import User
+from ..chat import actions as chat_actions
 from ..communities.models import Community
 from ..communities.queries import all_members, moderators_of
 from ..db import utcnow
@@ -88,7 +91,6 @@ def _past(organiser: User, community: Community | None, value: str, *, title: st
     )
     # Announced about six weeks ahead, as they were: the feeds date them so.
     event.created_at = event.updated_at = event.starts_at - timedelta(weeks=6)
-    event.room_state = "closed"
     return event
 
 
@@ -201,13 +203,38 @@ def demo_upcoming_events(rng: random.Random, admin: User) -> tuple[list[Event], 
     return events, rsvps
 
 
+def demo_records(past: list[Event]) -> int:
+    """Each past event's room as it was on the day: open, a short chat from its people
+    (`past_event_transcripts`), then closed, which keeps its transcript as the event's record
+    (record.py, as the rooms job does). Returns how many messages were written."""
+    db.session.flush()
+    transcripts = past_event_transcripts()
+    written = 0
+    for event in past:
+        event.room_state = "open"
+        for i, (author, text) in enumerate(transcripts.get(event.id, [])):
+            message, _ = chat_actions.send_message(
+                author, f"event-{event.id}", body=text, client_id=f"demo-event-{event.id}-{i}",
+                rate_limited=False,
+            )  # fmt: skip
+            message.created_at = event.starts_at + timedelta(minutes=4 * i + 2)
+            written += 1
+        event.room_state = "closed"
+        signals.event_room_changed.emit(event=event, state="closed")
+    return written
+
+
 def demo_events(rng: random.Random) -> str:
     from ..demo import ADMIN_EMAIL  # (the demo loader imports this module when it runs)
 
     admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
     past = demo_past_events(admin, load_record())
+    messages = demo_records(past)
     upcoming, rsvps = demo_upcoming_events(rng, admin)
-    return f"{len(past)} past events from the record, {len(upcoming)} upcoming, {rsvps} RSVPs"
+    return (
+        f"{len(past)} past events from the record (with {messages} messages in their rooms, "
+        f"kept as their records), {len(upcoming)} upcoming, {rsvps} RSVPs"
+    )
 
 
 def past_event_transcripts() -> dict[int, list[tuple[User, str]]]:

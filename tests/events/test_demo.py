@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from community.accounts.models import User
+from community.chat.models import ChatMessage, ChatRoom
 from community.communities.access import is_moderator, membership
 from community.db import utcnow
 from community.demo import ADMIN_EMAIL
@@ -17,6 +18,7 @@ from community.events.demo import PRECISION, past_event_transcripts
 from community.events.models import Event, EventRsvp
 from community.events.rules import to_local
 from community.extensions import db
+from community.resources.models import Resource
 from community.search.queries import Filters, search
 from community.seed import load_record
 from tests.conftest import load_demo
@@ -35,7 +37,8 @@ def test_the_records_meetings_are_past_events_at_the_records_month(demo):
     record = load_record()
     now = utcnow()
     past = events(Event.ends_at < now)
-    assert "17 past events from the record, 4 upcoming" in demo
+    assert "17 past events from the record (with " in demo
+    assert "kept as their records), 4 upcoming" in demo
     assert len(past) == len(record["networking_days"]) + len(record["working_groups"])
 
     days = [e for e in past if e.community is None]
@@ -60,7 +63,7 @@ def test_the_records_meetings_are_past_events_at_the_records_month(demo):
     notes = [e.description for e in past if "Demos" in e.description]
     assert len(notes) == 1
 
-    # The hook for the rooms' record code: a short chat for each past event.
+    # A short chat for each past event, held in its room on the day and kept as its record.
     transcripts = past_event_transcripts()
     assert set(transcripts) == {e.id for e in past}
     for event in past:
@@ -68,6 +71,19 @@ def test_the_records_meetings_are_past_events_at_the_records_month(demo):
         assert 6 <= len(lines) <= 10
         assert lines[0][0].id == event.organiser_id
         assert all(isinstance(author, User) and text for author, text in lines)
+        assert event.room_state == "closed"
+        room = db.session.scalar(
+            select(ChatRoom).where(ChatRoom.kind == "event", ChatRoom.target_id == event.id)
+        )
+        sent = db.session.scalars(
+            select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.number)
+        ).all()
+        assert [m.body for m in sent] == [text for _, text in lines]
+        assert all(event.starts_at < m.created_at < event.ends_at for m in sent)
+        record = db.session.get(Resource, event.record_id)
+        assert record.status == "published"
+        assert record.kind == "event-record"
+        assert lines[-1][1][:40] in record.summary
     assert past_event_transcripts() == transcripts  # the same, run after run
 
 
