@@ -292,8 +292,8 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     every session of theirs ends and their live connections close. With `until`, the
     suspension lapses by itself at the start of that day (UTC). The member is told by mail.
     """
-    from ..admin.actions import require_admin
     from ..moderation.audit import record
+    from .rules import require_admin
 
     if actor is not None:
         require_admin(actor)
@@ -331,8 +331,8 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
 
 def unsuspend_member(actor: User | None, member: User) -> User:
     """Lift a member's suspension (an admin; None is the command line or the lapse job)."""
-    from ..admin.actions import require_admin
     from ..moderation.audit import record
+    from .rules import require_admin
 
     if actor is not None:
         require_admin(actor)

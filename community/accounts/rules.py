@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..errors import Invalid
+from ..errors import Forbidden, Invalid
 
 EMAIL_MAX = 254
 NAME_MIN, NAME_MAX = 2, 80
@@ -97,3 +97,9 @@ def check_organisation_other(value: str) -> str:
             field="organisation_other",
         )
     return name
+
+
+def require_admin(user) -> None:
+    """Raise Forbidden unless `user` (a User, or the anonymous user) is a site admin."""
+    if not (user.is_authenticated and user.is_admin):
+        raise Forbidden("Only the site's admins can do that.")

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..accounts import actions as account_actions
+from ..accounts.rules import require_admin
 from ..auth import actor
 from ..communities.queries import communities_for, moderators_by_community
 from ..db import atomic
@@ -11,7 +12,6 @@ from ..errors import DomainError
 from ..forms import ConfirmForm, attach_error
 from ..moderation.queries import recent_audit
 from . import bp
-from .actions import require_admin
 from .forms import SuspendForm
 
 AUDIT_ROWS = 50

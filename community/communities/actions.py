@@ -9,21 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from .. import signals
 from ..accounts.actions import find_user_by_email
 from ..accounts.models import User
-from ..admin.actions import require_admin
+from ..accounts.rules import require_admin
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..moderation.audit import record
-from .access import access_community, membership
-
-# The access rules live in access.py; views and tests ask them here too (re-exported).
-from .access import can_read as can_read
-from .access import check_can_post as check_can_post
-from .access import check_may_post as check_may_post
-from .access import check_open as check_open
-from .access import is_moderator as is_moderator
-from .access import may_read as may_read
-from .access import moderates as moderates
+from .access import access_community, check_open, membership
 from .models import VISIBILITIES, Community, Membership
 
 

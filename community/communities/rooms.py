@@ -42,12 +42,12 @@ class CommunityRooms:
         if not access.may_read(user, community, member):
             return None
         try:
-            actions.check_may_post(user, community, member)
+            access.check_may_post(user, community, member)
         except Forbidden as exc:
             problem = exc.message
         else:
             problem = None
-        return Decision(problem, actions.moderates(user, member), community_id=community.id)
+        return Decision(problem, access.moderates(user, member), community_id=community.id)
 
     def title(self, community: Community) -> str:
         return community.name
@@ -63,7 +63,7 @@ class CommunityRooms:
                 "community": community,
                 "membership": access.membership(user, community),
                 "moderators": moderators_of(community),
-                "can_manage": actions.is_moderator(user, community),
+                "can_manage": access.is_moderator(user, community),
             },
         )
 

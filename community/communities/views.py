@@ -45,13 +45,13 @@ def _reader():
 
 def _community_context(slug: str) -> dict:
     user = _reader()
-    community = actions.access_community(user, slug)
+    community = access.access_community(user, slug)
     membership = access.membership(user, community)
     return {
         "reader": user,
         "community": community,
         "membership": membership,
-        "can_manage": actions.is_moderator(user, community),
+        "can_manage": access.is_moderator(user, community),
         "can_post": _may_post(user, community, membership),
         "moderators": queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
@@ -60,7 +60,7 @@ def _community_context(slug: str) -> dict:
 
 def _may_post(user, community, membership) -> bool:
     try:
-        actions.check_may_post(user, community, membership)
+        access.check_may_post(user, community, membership)
     except DomainError:
         return False
     return True
@@ -125,7 +125,7 @@ FORM_PREFIXES = {"member_form": "member", "moderator_form": "moderator"}
 
 
 def _manage_page(slug: str, status: int = 200, **forms):
-    community = actions.access_community(actor(), slug, need="moderate")
+    community = access.access_community(actor(), slug, need="moderate")
     blank = {
         name: MemberEmailForm(formdata=None, prefix=prefix)
         for name, prefix in FORM_PREFIXES.items()
@@ -149,7 +149,7 @@ def manage(slug: str):
     if not current_user.is_authenticated:
         # A community the visitor may not read is a 404, as on its other pages; otherwise
         # they are asked to sign in.
-        actions.access_community(None, slug)
+        access.access_community(None, slug)
         return login_manager.unauthorized()
     return _manage_page(slug)
 
@@ -181,7 +181,7 @@ def add_member(slug: str):
 @login_required
 def add_moderator(slug: str):
     # Refuse before looking at the form: only admins see it, so nobody else could fix it.
-    actions.access_community(actor(), slug)
+    access.access_community(actor(), slug)
     actions.check_assigns_moderators(actor())
     return _email_action(
         slug, "moderator_form", actions.add_moderator, "{name} is now a moderator."

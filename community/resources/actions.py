@@ -15,6 +15,7 @@ from .. import markup, signals, storage
 from ..accounts.models import Organisation, User
 from ..communities import access as community_access
 from ..communities.models import Community
+from ..communities.queries import communities_for
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -132,6 +133,19 @@ def check_can_submit_to(user: User | None, community: Community) -> None:
     if user is not None and user.is_admin and user.suspended_at is None:
         return
     community_access.check_can_post(user, community)
+
+
+def shareable_communities(user: User) -> list[Community]:
+    """The communities `user` may share resources into (`check_can_submit_to`), in order:
+    what the form offers."""
+    out = []
+    for community, _role in communities_for(user):
+        try:
+            check_can_submit_to(user, community)
+        except Forbidden:
+            continue
+        out.append(community)
+    return out
 
 
 def _communities(user: User, slugs: list[str], *, already: list[Community] = ()) -> list:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..auth import actor
-from ..communities import actions as community_actions
+from ..communities import access as community_access
 from ..communities.access import can_read
 from ..db import utcnow
 from ..links import absolute_url
@@ -22,7 +22,7 @@ def podcast(slug: str):
     """Members-only communities' feeds exist only for their members (and admins): a podcast
     app without the member's session gets 404, as for every other page there."""
     reader = actor() if current_user.is_authenticated else None
-    community = community_actions.access_community(reader, slug)
+    community = community_access.access_community(reader, slug)
     episodes = queries.podcast_episodes(community)
     body = render_template(
         "resources/podcast.xml",

@@ -7,7 +7,6 @@ from .. import ratelimits, storage
 from ..accounts.actions import organisation_choices
 from ..auth import actor, member_key, rate_limit
 from ..communities import access as community_access
-from ..communities import actions as community_actions
 from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Invalid, NotFound, allowed
@@ -96,7 +95,7 @@ def _unfiltered(filters: queries.Filters) -> bool:
 def community_resources(slug: str):
     """A community's Resources tab: featured first, then the rest with the same filters."""
     reader = _reader()
-    community = community_actions.access_community(reader, slug)
+    community = community_access.access_community(reader, slug)
     form, filters = _browse_form(reader, community)
     page = queries.browse(reader, filters, after=request.args.get("after"))
     featured = []
@@ -114,7 +113,7 @@ def _community_header(reader, community) -> dict:
         "reader": reader,
         "community": community,
         "membership": community_access.membership(reader, community),
-        "can_manage": community_actions.is_moderator(reader, community),
+        "can_manage": community_access.is_moderator(reader, community),
         "can_share": allowed(lambda: actions.check_can_submit_to(reader, community)),
         "moderators": community_queries.moderators_of(community),
         "action_form": ConfirmForm(formdata=None),
@@ -137,8 +136,7 @@ def review():
 
 
 def _fill_choices(form: ResourceForm, reader, resource: Resource | None = None) -> None:
-    readable = community_queries.communities_for(reader)
-    offered = [(c.slug, c.name) for c, role in readable if role is not None or reader.is_admin]
+    offered = [(c.slug, c.name) for c in actions.shareable_communities(reader)]
     if resource is not None:  # a curator editing keeps communities they do not belong to
         offered_slugs = {slug for slug, _ in offered}
         offered += [(c.slug, c.name) for c in resource.communities if c.slug not in offered_slugs]

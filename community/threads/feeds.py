@@ -10,7 +10,7 @@ import re
 from flask import Response, current_app, render_template
 from sqlalchemy import select
 
-from ..communities import actions as community_actions
+from ..communities import access as community_access
 from ..communities.access import readable_filter
 from ..communities.models import Community
 from ..extensions import db
@@ -79,7 +79,7 @@ def latest_feed():
 
 @bp.get("/c/<slug>/feed.atom")
 def community_feed(slug: str):
-    community = community_actions.access_community(None, slug)  # public communities only
+    community = community_access.access_community(None, slug)  # public communities only
     return _atom(
         f"Commons: {community.name}",
         absolute_url("threads.community_feed", slug=slug),

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth import actor
-from ..communities import actions as community_actions
+from ..communities import access as community_access
 from ..communities import queries as community_queries
 from ..db import atomic
 from ..errors import DomainError, Forbidden, NotFound, allowed
@@ -39,7 +39,7 @@ def _preview(body: str) -> str:
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
 @login_required
 def new_thread(slug: str):
-    community = community_actions.access_community(actor(), slug, need="post")
+    community = community_access.access_community(actor(), slug, need="post")
     form = NewThreadForm()
     form.fill_token()
     preview = None
@@ -88,7 +88,7 @@ def show(thread_id: int, slug: str | None = None):
 
 def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply_form=None):
     community = thread.community
-    moderator = community_actions.is_moderator(reader, community)
+    moderator = community_access.is_moderator(reader, community)
     page = queries.page_of_number(posts[0].number) if posts else 1
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.fill_token()
@@ -102,7 +102,7 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         move_form.community.choices = [
             (c.slug, c.name)
             for c, _role in community_queries.communities_for(reader)
-            if c.id != community.id and community_actions.is_moderator(reader, c)
+            if c.id != community.id and community_access.is_moderator(reader, c)
         ]
     return {
         "thread": thread,
@@ -162,7 +162,7 @@ def _can_react(reader, thread: Thread) -> bool:
     if reader is None or thread.deleted_at is not None:
         return False
     try:
-        community_actions.check_can_post(reader, thread.community)
+        community_access.check_can_post(reader, thread.community)
     except DomainError:
         return False
     return True
@@ -444,8 +444,8 @@ def mark_community_read(slug: str):
 @bp.route("/c/<slug>/tags", methods=["GET", "POST"])
 def tags(slug: str):
     reader = _reader()
-    community = community_actions.access_community(reader, slug)
-    moderator = community_actions.is_moderator(reader, community)
+    community = community_access.access_community(reader, slug)
+    moderator = community_access.is_moderator(reader, community)
     rows = queries.tags_of(community)
     rename_form, merge_form = RenameTagForm(), MergeTagForm()
     choices = [(t.id, t.name) for t, _n in rows]

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from community.accounts.models import User
-from community.communities import actions, queries
+from community.communities import access, actions, queries
 from community.communities.models import Membership
 from community.db import atomic, utcnow
 from community.errors import Forbidden, Invalid, NotFound
@@ -41,8 +41,8 @@ def _audit() -> list[tuple[str, str, int | None, dict]]:
 
 def test_public_community_is_readable_by_everyone(communities):
     user = make_user()
-    assert actions.access_community(None, "finance").slug == "finance"
-    assert actions.access_community(user, "finance").slug == "finance"
+    assert access.access_community(None, "finance").slug == "finance"
+    assert access.access_community(user, "finance").slug == "finance"
 
 
 def test_members_only_community_is_hidden_from_all_but_members_and_admins(communities):
@@ -53,20 +53,20 @@ def test_members_only_community_is_hidden_from_all_but_members_and_admins(commun
 
     for reader in (None, outsider):
         with pytest.raises(NotFound):
-            actions.access_community(reader, "health")
-        assert not actions.can_read(reader, community("health"))
-    assert actions.access_community(member, "health").slug == "health"
-    assert actions.access_community(admin, "health").slug == "health"
+            access.access_community(reader, "health")
+        assert not access.can_read(reader, community("health"))
+    assert access.access_community(member, "health").slug == "health"
+    assert access.access_community(admin, "health").slug == "health"
 
 
 def test_unknown_communities_do_not_exist_and_archived_ones_stay_readable(communities):
     admin = make_user(admin=True)
     archive("finance", admin)
     with pytest.raises(NotFound):
-        actions.access_community(admin, "no-such-community")
-    assert actions.access_community(None, "finance").slug == "finance"
+        access.access_community(admin, "no-such-community")
+    assert access.access_community(None, "finance").slug == "finance"
     with pytest.raises(Forbidden, match="Finance is archived: it is read-only."):
-        actions.access_community(admin, "finance", need="post")
+        access.access_community(admin, "finance", need="post")
 
 
 def test_communities_for_lists_the_record_in_order_with_the_readers_role(communities):
@@ -182,7 +182,7 @@ def test_a_moderator_adds_a_member_and_it_is_audited(communities):
         moderator.id,
         {"user_id": newcomer.id},
     )
-    assert actions.access_community(newcomer, "health").slug == "health"
+    assert access.access_community(newcomer, "health").slug == "health"
 
 
 def test_plain_members_cannot_add_members(communities):
@@ -357,23 +357,23 @@ def _leave(user_id: int) -> None:
 def test_posting_needs_a_membership_and_an_active_account(communities):
     member = make_user(communities=("finance",))
     outsider = make_user()
-    assert actions.access_community(member, "finance", need="post").slug == "finance"
+    assert access.access_community(member, "finance", need="post").slug == "finance"
     with pytest.raises(Forbidden, match="Join Finance to take part"):
-        actions.access_community(outsider, "finance", need="post")
+        access.access_community(outsider, "finance", need="post")
     with pytest.raises(Forbidden, match="sign in"):
-        actions.access_community(None, "finance", need="post")
+        access.access_community(None, "finance", need="post")
     with atomic():
         db.session.get(User, member.id).suspended_at = utcnow()
     with pytest.raises(Forbidden, match="suspended"):
-        actions.access_community(db.session.get(User, member.id), "finance", need="post")
+        access.access_community(db.session.get(User, member.id), "finance", need="post")
 
 
 def test_moderate_needs_the_moderator_role(communities):
     moderator = make_moderator("finance")
     member = make_user(communities=("finance",))
-    assert actions.access_community(moderator, "finance", need="moderate").slug == "finance"
-    assert actions.access_community(make_user(admin=True), "finance", need="moderate")
+    assert access.access_community(moderator, "finance", need="moderate").slug == "finance"
+    assert access.access_community(make_user(admin=True), "finance", need="moderate")
     with pytest.raises(Forbidden):
-        actions.access_community(member, "finance", need="moderate")
+        access.access_community(member, "finance", need="moderate")
     with pytest.raises(Forbidden):
-        actions.access_community(None, "finance", need="moderate")
+        access.access_community(None, "finance", need="moderate")

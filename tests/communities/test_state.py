@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from community.chat import actions as chat_actions
-from community.communities import actions
+from community.communities import access, actions
 from community.communities.models import Community
 from community.db import atomic
 from community.errors import Forbidden, Invalid, NotFound
@@ -56,8 +56,8 @@ def test_an_admin_makes_a_community_members_only_and_its_live_pages_are_rechecke
 
     assert community("procurement").visibility == "members"
     with pytest.raises(NotFound):
-        actions.access_community(live(outsider), "procurement")
-    assert actions.access_community(live(ada), "procurement").slug == "procurement"
+        access.access_community(live(outsider), "procurement")
+    assert access.access_community(live(ada), "procurement").slug == "procurement"
     assert ("thread.recheck", f"thread:{thread_id}") in rechecks(published)
     assert any(e == "chat.recheck" for e, _ in rechecks(published)), published
     procurement = community("procurement").id
@@ -73,7 +73,7 @@ def test_making_a_community_public_again_needs_no_recheck(communities, published
     run(actions.change_visibility, admin, "health", "public")
     assert community("health").is_public
     assert rechecks(published) == []
-    assert actions.access_community(None, "health").slug == "health"
+    assert access.access_community(None, "health").slug == "health"
 
 
 def test_only_admins_change_visibility_and_only_to_a_known_one(communities):
@@ -110,7 +110,7 @@ def test_an_archived_community_is_read_only_for_everyone(communities, published)
     assert ("thread.recheck", f"thread:{thread_id}") in rechecks(published)
     assert any(e == "chat.recheck" for e, _ in rechecks(published))
     # Still there for readers: the community, its threads, its chat history.
-    assert actions.access_community(None, "procurement").slug == "procurement"
+    assert access.access_community(None, "procurement").slug == "procurement"
     run(chat_actions.recent, ada, "procurement")
     # Nothing new, from anyone: threads, replies, chat, resources, members.
     for user in (ada, admin):

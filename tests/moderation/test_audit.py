@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from community.accounts import actions as account_actions
 from community.chat import actions as chat_actions
+from community.communities import access as community_access
 from community.communities import actions as community_actions
 from community.db import atomic
 from community.extensions import db
@@ -41,7 +42,7 @@ def rows() -> list[AuditLog]:
 
 
 def community_id(slug: str) -> int:
-    return community_actions.access_community(None, slug).id
+    return community_access.access_community(None, slug).id
 
 
 def test_a_curators_decision_reads_with_its_resource_and_community(communities):
