@@ -126,9 +126,13 @@ def reader_timezone() -> str:
 
 
 def to_local(value: datetime, tz_name: str | None = None) -> datetime:
-    """A stored (naive UTC) time in the reader's time zone."""
+    """A stored (naive UTC) time in the reader's time zone (in UTC for a time at the very
+    ends of datetime, which has no local time east or west of it, rather than fail)."""
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(ZoneInfo(tz_name or reader_timezone()))
+    try:
+        return aware.astimezone(ZoneInfo(tz_name or reader_timezone()))
+    except OverflowError:
+        return aware
 
 
 def zone_names(tz_name: str, year: int | None = None) -> dict[int, str]:

@@ -116,17 +116,27 @@ def _check_not_cancelled(event: Event) -> None:
 
 
 def _same_start(event: Event, details: EventDetails) -> bool:
-    """Does the edit keep the start? (Then an event that already started may keep it.)"""
+    """Does the edit keep the start? (Then an event that already started may keep it.)
+    A start that cannot be read is not the same (check_times says what is wrong)."""
     if details.starts is None:
         return False
     zone = rules.check_timezone(details.timezone)
-    return rules.to_utc(details.starts, zone) == event.starts_at
+    try:
+        return rules.to_utc(details.starts, zone) == event.starts_at
+    except Invalid:
+        return False
+
+
+ENDED = "This event has ended: its time can no longer change."
 
 
 def edit_event(actor: User, event_id: int, details: EventDetails) -> Event:
     """Change an event (its organisers: the community's moderators, or admins). The times
     are wall-clock times in `details.timezone`, stored in UTC, so an edit that moves an
     event across a change of daylight saving keeps the time the organiser typed.
+
+    Once the event's room has closed (it has ended), its time no longer changes: the
+    other details still may.
 
     Emits `event_changed` with what changed ("time", "place", "capacity", "details") and
     the SEQUENCE raised once; a change that changes nothing does nothing."""
@@ -137,14 +147,21 @@ def edit_event(actor: User, event_id: int, details: EventDetails) -> Event:
     community = event.community
     if (details.community or None) != (community.slug if community else None):
         community = _community_for(actor, details.community)
+    same_start = _same_start(event, details)
+    room_closed = event.room_state == "closed"  # for good: a new time could not reopen it
+    if room_closed and not same_start:
+        raise Invalid(ENDED, field="starts")
     times = rules.check_times(
         details.starts,
         details.ends,
         details.timezone,
         deadline=details.rsvp_deadline,
         now=utcnow(),
-        allow_past=_same_start(event, details),
+        allow_past=same_start,
+        kept_deadline=event.rsvp_deadline,
     )
+    if room_closed and times.ends_at != event.ends_at:
+        raise Invalid(ENDED, field="ends")
     location, join_url = rules.check_place(details.location, details.join_url)
     description = rules.check_description(details.description)
     title = rules.check_title(details.title)
