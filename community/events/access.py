@@ -48,10 +48,15 @@ def can_organise(user: User | None, community: Community | None) -> bool:
 
 
 def communities_organised_by(user: User | None) -> list[Community]:
-    """The communities `user` may create events in (admins: all), in the site's order."""
+    """The communities `user` may create events in (admins: all open ones), in the site's
+    order. An archived community takes no new events (nor changes to its events)."""
     if user is None or not user.is_authenticated:
         return []
-    stmt = select(Community).order_by(Community.position, Community.name)
+    stmt = (
+        select(Community)
+        .where(Community.archived_at.is_(None))
+        .order_by(Community.position, Community.name)
+    )
     communities = db.session.scalars(stmt).all()
     return [c for c in communities if can_organise(user, c)]
 

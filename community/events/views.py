@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 
 from .. import markup
 from ..auth import actor
+from ..communities import access as community_access
 from ..communities import queries as community_queries
 from ..db import atomic, utcnow
 from ..errors import DomainError, Forbidden, NotFound
-from ..forms import attach_error
+from ..forms import ConfirmForm, attach_error
 from ..web import TIME_FORMAT, reader_timezone
 from ..web import to_local as in_zone
 from . import access, actions, bp, panels, queries
@@ -41,7 +42,9 @@ def event_when(event, zone: str | None = None) -> str:
 @bp.get("/events")
 def index():
     reader = _reader()
-    readable = [c for c, _role in community_queries.communities_for(reader)]
+    # Archived communities too: their events stay readable (the breadcrumb and the
+    # community's Events tab link here).
+    readable = [c for c, _role in community_queries.communities_for(reader, archived=True)]
     filters = queries.Filters()
     chosen = (request.args.get("community") or "")[:80]
     community = None
@@ -56,11 +59,22 @@ def index():
     return render_template(
         "events/index.html",
         communities=readable, community=community, mine=mine,
+        **(_community_header(reader, community) if community else {}),
         upcoming=queries.upcoming(reader, filters, after=request.args.get("after")),
         past=queries.past(reader, filters, after=request.args.get("before")),
-        can_create=bool(access.communities_organised_by(reader))
-        or access.can_organise(reader, None),
+        can_create=(community is None or community.archived_at is None)
+        and (bool(access.communities_organised_by(reader)) or access.can_organise(reader, None)),
     )  # fmt: skip
+
+
+def _community_header(reader, community) -> dict:
+    """What the community's header (its tabs, Events among them) shows above its events."""
+    return {
+        "membership": community_access.membership(reader, community),
+        "can_manage": community_access.is_moderator(reader, community),
+        "moderators": community_queries.moderators_of(community),
+        "action_form": ConfirmForm(formdata=None),
+    }
 
 
 # --- one event -------------------------------------------------------------------------------

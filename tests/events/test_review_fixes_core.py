@@ -4,6 +4,7 @@ deadline, no new time once the room has closed, archived communities (listed, no
 organised), the community header's Events tab, and cancelled events kept out of the
 "next three"."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -13,9 +14,10 @@ from sqlalchemy import update
 from community import web
 from community.db import atomic, utcnow
 from community.errors import Invalid
-from community.events import actions, rooms, rules
+from community.events import access, actions, rooms, rules
 from community.events.models import Event
 from community.extensions import db
+from tests.communities.helpers import archive
 from tests.factories import make_event
 
 NOW = datetime(2026, 12, 7, 12, 0)  # noqa: DTZ001 (naive UTC, as stored)
@@ -214,3 +216,41 @@ def test_an_ended_event_cannot_move_once_its_room_has_closed(browser, mod):
     details.title = "What we said"  # the rest may still change
     with atomic():
         assert actions.edit_event(mod, event_id, details).title == "What we said"
+
+
+# --- 7, 8a, 10d: archived communities, the header's Events tab -------------------------------
+
+
+def test_the_events_of_an_archived_community_are_listed(client, mod):
+    make_event(mod, title="Last meeting")
+    archive("procurement")
+    response = client.get("/events?community=procurement")
+    assert response.status_code == 200
+    assert "Last meeting" in text(response)
+    assert "New event" not in text(response)
+
+
+def test_archived_communities_are_not_offered_to_organise(mod, admin):
+    assert [c.slug for c in access.communities_organised_by(mod)] == ["procurement"]
+    archive("procurement", admin)
+    assert access.communities_organised_by(mod) == []
+    assert "procurement" not in [c.slug for c in access.communities_organised_by(admin)]
+
+
+def test_a_community_s_events_page_has_its_header_with_events_current(client, mod):
+    html = text(client.get("/events?community=procurement"))
+    tabs = html.split('class="tabs"', 1)[1].split("</nav>", 1)[0]
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', tabs)
+    assert current == ["/events?community=procurement"]
+    assert re.search(r"<h1>Procurement", html)
+    assert html.count("<h1") == 1
+    assert "aria-current" not in text(client.get("/events")).split("<main", 1)[1]
+
+
+# --- 10a: the preview heading ----------------------------------------------------------------
+
+
+def test_the_preview_heading_follows_the_page_heading(browser, mod):
+    browser.login(mod.email)
+    html = text(browser.get("/events/new"))
+    assert '<h2 id="preview-heading">Preview</h2>' in html
