@@ -80,11 +80,15 @@ def past(user: User | None, filters: Filters, *, after: str | None = None) -> Pa
 
 
 def next_in_community(community: Community, limit: int = 3) -> list[Event]:
-    """A community's next events (the community page; its reader may read the community,
-    so may see its events): one query on the starts_at index."""
+    """A community's next events, not those called off (the community page; its reader
+    may read the community, so may see its events): one query on the starts_at index."""
     stmt = (
         select(Event)
-        .where(Event.community_id == community.id, Event.ends_at > utcnow())
+        .where(
+            Event.community_id == community.id,
+            Event.ends_at > utcnow(),
+            Event.cancelled_at.is_(None),
+        )
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     )
@@ -92,10 +96,11 @@ def next_in_community(community: Community, limit: int = 3) -> list[Event]:
 
 
 def next_for(user: User | None, limit: int = 3) -> list[Event]:
-    """The next events `user` may see (the home page): one query."""
+    """The next events `user` may see, not those called off (the home page): one query.
+    (/events lists cancelled ones too, marked.)"""
     stmt = (
         select(Event)
-        .where(access.visible_filter(user), Event.ends_at > utcnow())
+        .where(access.visible_filter(user), Event.ends_at > utcnow(), Event.cancelled_at.is_(None))
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     )

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from community import web
 from community.db import atomic, utcnow
 from community.errors import Invalid
-from community.events import access, actions, rooms, rules
+from community.events import access, actions, queries, rooms, rules
 from community.events.models import Event
 from community.extensions import db
 from tests.communities.helpers import archive
@@ -254,3 +254,24 @@ def test_the_preview_heading_follows_the_page_heading(browser, mod):
     browser.login(mod.email)
     html = text(browser.get("/events/new"))
     assert '<h2 id="preview-heading">Preview</h2>' in html
+
+
+# --- 12: cancelled events and the "next three" -----------------------------------------------
+
+
+def test_cancelled_events_do_not_take_a_place_in_the_next_three(browser, mod, alice):
+    called_off = make_event(mod, title="Called off", starts_in=timedelta(days=1))
+    for n in range(3):
+        make_event(mod, title=f"Meeting {n}", starts_in=timedelta(days=n + 2))
+    with atomic():
+        actions.cancel_event(mod, called_off, "Room double-booked")
+    procurement = db.session.get(Event, called_off).community
+    expected = ["Meeting 0", "Meeting 1", "Meeting 2"]
+    assert [e.title for e in queries.next_in_community(procurement)] == expected
+    assert [e.title for e in queries.next_for(alice)] == expected
+    browser.login(alice.email)
+    assert "Called off" not in text(browser.get("/"))
+    assert "Called off" not in text(browser.get("/c/procurement"))
+    listed = text(browser.get("/events"))
+    assert "Called off" in listed  # the list keeps it, marked
+    assert "Cancelled" in listed
