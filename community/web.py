@@ -170,6 +170,9 @@ def _localtime(value: datetime | None, fmt: str = TIME_FORMAT) -> str:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from .accounts.rules import is_site_admin
     from .markup import safe
 
     app.jinja_env.filters["localtime"] = _localtime
@@ -178,6 +181,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["user_html"] = safe
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["site_name"] = "Commons"
+    # Whether the reader administers the site (the Admin link, the seed hint): the rule's
+    # own word, not the role read in a template.
+    app.jinja_env.globals["administers_site"] = lambda: is_site_admin(current_user)
 
 
 def _register_cli(app: Flask) -> None:

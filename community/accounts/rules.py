@@ -99,7 +99,12 @@ def check_organisation_other(value: str) -> str:
     return name
 
 
+def is_site_admin(user) -> bool:
+    """Is `user` (a User, the anonymous user, or None) a site admin, signed in?"""
+    return user is not None and user.is_authenticated and user.is_admin
+
+
 def require_admin(user) -> None:
-    """Raise Forbidden unless `user` (a User, or the anonymous user) is a site admin."""
-    if not (user.is_authenticated and user.is_admin):
+    """Raise Forbidden unless `user` is a site admin."""
+    if not is_site_admin(user):
         raise Forbidden("Only the site's admins can do that.")

@@ -25,7 +25,7 @@ from .forms import (
     ResetRequestForm,
 )
 from .models import User
-from .rules import EMAIL_MAX, normalise_email
+from .rules import EMAIL_MAX, is_site_admin, normalise_email
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to see that page."
@@ -439,7 +439,7 @@ def profile(user_id: int):
     memberships = community_queries.memberships_visible_to(user, actor())
     return render_template(
         "accounts/profile.html", user=user, memberships=memberships,
-        can_administer=actor().is_admin,
+        can_administer=is_site_admin(actor()),
     )  # fmt: skip
 
 

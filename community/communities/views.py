@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.rules import is_site_admin
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
@@ -137,7 +138,7 @@ def _manage_page(slug: str, status: int = 200, **forms):
             moderators=queries.moderators_of(community, everyone=True),
             can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
-            can_administer=actor().is_admin,
+            can_administer=is_site_admin(actor()),
             **{**blank, **forms},
         ),
         status,
