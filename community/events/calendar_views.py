@@ -3,7 +3,7 @@ one event's `.ics` download, the event page's "Add to calendar" panel, and the s
 buttons that make and revoke a member's private feed link."""
 
 from flask import Response, abort, flash, redirect, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..accounts.actions import slugify
 from ..auth import actor
@@ -33,18 +33,21 @@ def public_feed():
 
 @bp.get("/events/<int:event_id>.ics")
 def event_ics(event_id: int):
-    """One event to add to a calendar, for whoever may see it (404 otherwise)."""
-    event = access.access_event(actor(), event_id)
+    """One event to add to a calendar, for whoever may see it (404 otherwise); its join
+    link for a signed-in member only (so a member's copy is private: never in a shared cache)."""
+    reader = actor() if current_user.is_authenticated else None
+    event = access.access_event(reader, event_id)
     filename = f"{slugify(event.title)[:60].strip('-') or 'event'}-{event.id}.ics"
-    body = ical.calendar(event.title, [event], feed=False)
-    return _ics(body, private=not access.can_see(None, event), filename=filename)
+    member = reader is not None
+    body = ical.calendar(event.title, [event], feed=False, with_join=member)
+    return _ics(body, private=member or not access.can_see(None, event), filename=filename)
 
 
 @bp.get("/events/feed/<token>.ics")
 def member_feed(token: str):
     """A member's private feed; a wrong or revoked token is a 404 like any unknown page."""
     user = calendar_feeds.member_for_token(token)
-    body = ical.calendar("Commons: my events", ical.member_events(user))
+    body = ical.calendar("Commons: my events", ical.member_events(user), with_join=True)
     return _ics(body, private=True)
 
 
@@ -94,6 +97,8 @@ def _panel(event, user) -> dict:
         "event": event,
         "ics_url": url_for("events.event_ics", event_id=event.id),
         "settings_url": url_for("accounts.settings", _anchor="calendar") if signed_in else None,
+        # An anonymous download leaves the join link out, as the page does.
+        "join_left_out": bool(event.join_url) and not signed_in,
     }
 
 

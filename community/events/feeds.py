@@ -9,7 +9,6 @@ see goes in (access.visible_filter(None)): a members-only community's events nev
 
 from datetime import datetime
 
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from ..communities.models import Community
 from ..extensions import db
 from ..feed_entries import FeedEntry, register_entry_source
 from . import access, bp
+from .links import event_url
 from .models import Event
 from .rules import to_local
 from .searchable import CANCELLED
@@ -50,17 +50,11 @@ def entry_content(event: Event) -> str:
         reason = f" {event.cancel_reason}" if event.cancel_reason else ""
         parts.append(Markup("<p><strong>Cancelled.</strong>{}</p>").format(reason))
     parts.append(Markup("<p><strong>When:</strong> {}</p>").format(when_text(event)))
-    where = event.location or ("Online" if event.join_url else "")
-    if where:
-        parts.append(Markup("<p><strong>Where:</strong> {}</p>").format(where))
+    if event.where:
+        parts.append(Markup("<p><strong>Where:</strong> {}</p>").format(event.where))
     # The stored description HTML is sanitised when the event is saved (markup.render).
     parts.append(Markup(event.description_html or ""))  # noqa: S704
     return str(Markup("\n").join(parts))
-
-
-def event_url(event: Event) -> str:
-    """The event page's absolute address (DESIGN.md: /events/<id>), on SITE_URL."""
-    return current_app.config["SITE_URL"].rstrip("/") + f"/events/{event.id}"
 
 
 def event_entries(community: Community | None, most: int) -> list[FeedEntry]:
@@ -80,7 +74,7 @@ def event_entries(community: Community | None, most: int) -> list[FeedEntry]:
             categories.insert(0, (event.community.slug, event.community.name))
         entries.append(
             FeedEntry(
-                url=event_url(event),
+                url=event_url(event.id, absolute=True),
                 title=f"{CANCELLED}{event.title}" if event.is_cancelled else event.title,
                 published=event.created_at,
                 updated=max(event.updated_at, event.created_at),

@@ -7,6 +7,10 @@ its own zone; an event typed as 10:00 London time is 09:00Z in July and 10:00Z i
 Each event keeps one UID for its whole life (`event-<id>@<site host>`), its SEQUENCE is the
 event's own (raised on every change), and a cancelled event stays in the feed with
 STATUS:CANCELLED so calendars remove it rather than keep a stale copy.
+
+An online event's join link is for members, as on the event page: it is written (LOCATION,
+"Join online:") only in a member's private feed and in a signed-in member's download; the
+public feed and an anonymous download say "Online".
 """
 
 import re
@@ -24,17 +28,17 @@ from ..communities.models import Membership
 from ..db import utcnow
 from ..extensions import db
 from . import access
-from .models import Event, EventRsvp
+from .links import event_url
+from .models import ATTENDING, Event, EventRsvp
 
 PRODID = "-//Commons//Events//EN"
 # How far back a feed reaches: calendars keep what they fetched before, and a feed that
 # grew with the whole history would cost more each time it is fetched.
 PAST_DAYS = 90
+# The most events in one feed: the upcoming first, then the past ones that still fit.
 FEED_LIMIT = 500
 # How often calendar programs should fetch a feed again (they may go slower).
 REFRESH = timedelta(hours=1)
-# The answers that put an event in a member's own feed.
-ATTENDING = ("going", "maybe", "waiting")
 
 
 def _utc(value: datetime) -> datetime:
@@ -50,12 +54,7 @@ def event_uid(event_id: int) -> str:
     return f"event-{event_id}@{site_host()}"
 
 
-def event_url(event_id: int) -> str:
-    """The event page's absolute address (SITE_URL + /events/<id>, as notices link it)."""
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/events/{event_id}"
-
-
-def _description(event: Event) -> str:
+def _description(event: Event, *, with_join: bool) -> str:
     parts = []
     if event.is_cancelled:
         reason = f": {event.cancel_reason}" if event.cancel_reason else "."
@@ -65,23 +64,25 @@ def _description(event: Event) -> str:
         text = markup.plain_text(paragraph, length=len(paragraph) + 1)
         if text:
             parts.append(text)
-    if event.join_url and event.location:
+    if with_join and event.join_url and event.location:
         parts.append(f"Join online: {event.join_url}")
-    parts.append(f"Details and RSVP: {event_url(event.id)}")
+    parts.append(f"Details and RSVP: {event_url(event.id, absolute=True)}")
     return "\n\n".join(parts)
 
 
-def vevent(event: Event, *, stamp: datetime) -> icalendar.Event:
-    """One event as a VEVENT (`stamp`: naive UTC, when this calendar was made)."""
+def vevent(event: Event, *, stamp: datetime, with_join: bool = False) -> icalendar.Event:
+    """One event as a VEVENT (`stamp`: naive UTC, when this calendar was made); its join
+    link only `with_join` (for a member)."""
     item = icalendar.Event()
     item.add("uid", event_uid(event.id))
     item.add("dtstamp", _utc(stamp))
     item.add("dtstart", _utc(event.starts_at))
     item.add("dtend", _utc(event.ends_at))
     item.add("summary", event.title)
-    item.add("description", _description(event))
-    item.add("location", event.location or event.join_url or "")
-    item.add("url", event_url(event.id))
+    item.add("description", _description(event, with_join=with_join))
+    where = event.location or (event.join_url if with_join else None) or event.where
+    item.add("location", where)
+    item.add("url", event_url(event.id, absolute=True))
     item.add("sequence", event.sequence)
     item.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     item.add("created", _utc(event.created_at))
@@ -92,8 +93,11 @@ def vevent(event: Event, *, stamp: datetime) -> icalendar.Event:
     return item
 
 
-def calendar(name: str, events: Iterable[Event], *, feed: bool = True) -> bytes:
-    """A whole VCALENDAR named `name` (X-WR-CALNAME), as the bytes to serve."""
+def calendar(
+    name: str, events: Iterable[Event], *, feed: bool = True, with_join: bool = False
+) -> bytes:
+    """A whole VCALENDAR named `name` (X-WR-CALNAME), as the bytes to serve; the join links
+    only `with_join` (a member's own feed or download)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -105,19 +109,38 @@ def calendar(name: str, events: Iterable[Event], *, feed: bool = True) -> bytes:
         cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
     stamp = utcnow()
     for event in events:
-        cal.add_component(vevent(event, stamp=stamp))
+        cal.add_component(vevent(event, stamp=stamp, with_join=with_join))
     return cal.to_ical()
 
 
-def _window(stmt):
-    since = utcnow() - timedelta(days=PAST_DAYS)
-    return stmt.where(Event.ends_at >= since).order_by(Event.starts_at, Event.id).limit(FEED_LIMIT)
+def _window(stmt) -> list[Event]:
+    """The events of `stmt` a feed carries, in order of start: those not yet over first (the
+    soonest, up to FEED_LIMIT), then as many of the last PAST_DAYS days' as still fit (the
+    most recent), so a full feed never drops what is coming."""
+    now = utcnow()
+    upcoming = list(
+        db.session.scalars(
+            stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id).limit(FEED_LIMIT)
+        )
+    )
+    room = FEED_LIMIT - len(upcoming)
+    past = []
+    if room > 0:
+        since = now - timedelta(days=PAST_DAYS)
+        past = list(
+            db.session.scalars(
+                stmt.where(Event.ends_at >= since, Event.ends_at <= now)
+                .order_by(Event.starts_at.desc(), Event.id.desc())
+                .limit(room)
+            )
+        )
+    return sorted(past + upcoming, key=lambda e: (e.starts_at, e.id))
 
 
 def public_events() -> list[Event]:
     """The network's public events: network-wide ones and those of public communities
     (what an anonymous reader may see), upcoming and of the last `PAST_DAYS` days."""
-    return list(db.session.scalars(_window(select(Event).where(access.visible_filter(None)))))
+    return _window(select(Event).where(access.visible_filter(None)))
 
 
 def member_events(user: User) -> list[Event]:
@@ -136,4 +159,4 @@ def member_events(user: User) -> list[Event]:
             Event.id.in_(answered),
         ),
     )
-    return list(db.session.scalars(_window(stmt)))
+    return _window(stmt)

@@ -28,6 +28,9 @@ RSVP_LABELS = {
     "not_going": "Not going",
     "waiting": "On the waiting list",
 }
+# The answers of a member who means to come or is in line to: the event is theirs (their
+# list and private calendar feed) and they hear of its changes.
+ATTENDING = ("going", "maybe", "waiting")
 
 
 class Event(db.Model):
@@ -75,6 +78,12 @@ class Event(db.Model):
     def is_network_wide(self) -> bool:
         return self.community_id is None
 
+    @property
+    def where(self) -> str:
+        """The place as told to anyone (never the join link): the location, else "Online"
+        for an online event ("" when neither is given)."""
+        return self.location or ("Online" if self.join_url else "")
+
 
 class EventRsvp(db.Model):
     """One member's answer for one event (changed in place until the deadline)."""
@@ -100,7 +109,8 @@ class EventRsvp(db.Model):
 class EventReminder(db.Model):
     """A reminder or change notice sent once: the row is claimed (INSERT … ON CONFLICT DO
     NOTHING) before anything is sent, so two runs or a rerun after a crash never send twice.
-    `kind`: "day-before" (email), "hour-before" (in-app), "changed-<sequence>",
+    `kind`: "day-before@<start>" (email), "hour-before@<start>" (in-app), the start as
+    YYYYMMDDTHHMM (UTC) so a moved event is reminded of again; "changed-<sequence>",
     "cancelled"."""
 
     __tablename__ = "event_reminder"

@@ -6,6 +6,7 @@ from sqlalchemy import and_, select
 from ..notifications.models import Notification
 from ..notifications.targets import register_target
 from . import access
+from .links import event_url
 from .models import Event
 
 
@@ -24,4 +25,4 @@ def _event_visible():
     )
 
 
-register_target("event", link=lambda event_id: f"/events/{event_id}", visible=_event_visible)
+register_target("event", link=event_url, visible=_event_visible)

@@ -15,12 +15,12 @@ from ..extensions import db
 from ..ids import as_id
 from ..pagination import Page, decode_cursor, page_of
 from . import access
-from .models import Event, EventRsvp
+from .models import ATTENDING, Event, EventRsvp
 
 UPCOMING_PAGE_SIZE = 30
 PAST_PAGE_SIZE = 20
 # An RSVP that makes an event "mine": the member means to come, or is in line to.
-MINE_STATUSES = ("going", "maybe", "waiting")
+MINE_STATUSES = ATTENDING
 
 
 @dataclass

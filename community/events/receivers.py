@@ -20,6 +20,9 @@ def connect(app: Flask) -> None:
         (signals.event_changed, rsvp.capacity_changed),
         # Everyone who answered hears of a change of time or place, or a cancellation, once.
         (signals.event_changed, reminders.tell_of_change),
+        # A member who left the community, or was suspended, frees their places to come.
+        (signals.membership_lost, rsvp.left_community),
+        (signals.member_suspended, rsvp.suspended),
     )
     # A room that closes leaves its record.
     record.connect(app)

@@ -9,6 +9,8 @@ Once: every reminder and notice is first claimed as one `EventReminder` row keye
 event, kind), with an INSERT … ON CONFLICT DO NOTHING, and sent only by whoever inserted it,
 in the same transaction. Two runs of the reminders job, two jobs processes racing, or a rerun
 after a crash (the claim rolled back with the mail, or committed with it) never send twice.
+A reminder's kind names the start it is for ("day-before@20261208T1000", UTC), so an event
+moved after its reminders went is reminded of again before its new start.
 The job finds what is due with one query per kind on the database's clock (`jobs.db_now`),
 so an event created less than a day before its start gets its day reminder at the next run,
 and none once it has started.
@@ -18,10 +20,9 @@ commit. Only members who may still see the event are told (`access.visible_to_me
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import String, and_, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,13 +36,14 @@ from ..notifications import actions as notify
 from ..notifications.targets import register_wording
 from ..web import TIME_FORMAT, to_local
 from . import access
-from .models import Event, EventReminder, EventRsvp
+from .links import event_url as _event_url
+from .models import ATTENDING, Event, EventReminder, EventRsvp
 
 DAY_BEFORE = "day-before"  # the email
 HOUR_BEFORE = "hour-before"  # the in-app notification
 CANCELLED = "cancelled"
 REMINDED = ("going", "maybe")  # who is reminded
-TOLD_OF_CHANGES = ("going", "maybe", "waiting")  # who hears of a change or a cancellation
+TOLD_OF_CHANGES = ATTENDING  # who hears of a change or a cancellation (going, maybe, waiting)
 # A change of these is worth telling everyone who answered (calendar-only details are not).
 NOTIFIED_CHANGES = frozenset({"time", "place", "cancelled"})
 BATCH = 500  # reminders of one kind claimed and sent per run (the rest at the next run)
@@ -53,9 +55,21 @@ register_wording("event_cancelled", "cancelled")
 
 @dataclass(frozen=True)
 class ReminderKind:
-    name: str  # EventReminder.kind
+    name: str  # EventReminder.kind, before "@<start>"
     before: timedelta  # sent once the start is this close (and not yet passed)
     by_email: bool  # else in-app
+
+    def claim_kind(self, starts_at: datetime) -> str:
+        """The claim of this reminder for an event starting at `starts_at` (UTC)."""
+        return f"{self.name}@{starts_at:%Y%m%dT%H%M}"
+
+    def claim_kind_sql(self):
+        """`claim_kind` of Event.starts_at, in SQL (the same text on either database)."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            start = func.to_char(Event.starts_at, 'YYYYMMDD"T"HH24MI')
+        else:
+            start = func.strftime("%Y%m%dT%H%M", Event.starts_at)
+        return literal(f"{self.name}@", String).concat(start)
 
 
 DAY = ReminderKind(DAY_BEFORE, timedelta(hours=24), by_email=True)
@@ -80,7 +94,8 @@ def claim(user_id: int, event_id: int, kind: str) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
-def _not_claimed(kind: str):
+def _not_claimed(kind):
+    """No claim of `kind` (a text, or an SQL expression of the event's row) for this RSVP."""
     return ~exists().where(
         EventReminder.user_id == EventRsvp.user_id,
         EventReminder.event_id == EventRsvp.event_id,
@@ -101,14 +116,9 @@ def when(value, user: User) -> str:
     return to_local(value, user.timezone).strftime(TIME_FORMAT)
 
 
-def place(event: Event) -> str:
-    return event.location or ("Online" if event.join_url else "")
-
-
 def event_url(event: Event) -> str:
-    # The event page belongs to the core of events; built from SITE_URL like any link in
-    # mail (absolute_url needs the endpoint, this is its stable path: DESIGN.md's URL map).
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/events/{event.id}"
+    """The event page's absolute address, for mail."""
+    return _event_url(event.id, absolute=True)
 
 
 def settings_url() -> str:
@@ -116,7 +126,7 @@ def settings_url() -> str:
 
 
 def _excerpt(event: Event, user: User) -> str:
-    where = place(event)
+    where = event.where
     return f"{when(event.starts_at, user)}" + (f" · {where}" if where else "")
 
 
@@ -135,7 +145,7 @@ def due(kind: ReminderKind, limit: int = BATCH) -> list[tuple[User, Event]]:
         Event.starts_at <= db_now(kind.before),
         access.visible_to_member_id(EventRsvp.user_id),
         ~User.is_suspended,
-        _not_claimed(kind.name),
+        _not_claimed(kind.claim_kind_sql()),
     ]
     if kind.by_email:
         conditions += [User.event_emails.is_(True), User.verified_at.is_not(None)]
@@ -156,12 +166,13 @@ def _remind(kind: ReminderKind, user: User, event: Event) -> None:
         queue_mail(
             user.email, f"Reminder: {event.title}, {starts}", "event_reminder",
             user=user, event=event, starts=starts, ends=when(event.ends_at, user),
-            place=place(event), url=event_url(event), settings_url=settings_url(),
+            place=event.where, url=event_url(event), settings_url=settings_url(),
         )  # fmt: skip
         return
     notify.notify(
         user.id, "event_reminder", actor=event.organiser, community_id=event.community_id,
         target=("event", event.id), subject=event.title, excerpt=_excerpt(event, user),
+        occurrence=kind.claim_kind(event.starts_at),  # a new start, a new notice
     )  # fmt: skip
 
 
@@ -174,7 +185,7 @@ def send_reminders(kind: ReminderKind, limit: int = BATCH) -> int:
     sent: set[tuple[int, int]] = set()
     with atomic():
         for user, event in due(kind, limit):
-            if claim(user.id, event.id, kind.name):
+            if claim(user.id, event.id, kind.claim_kind(event.starts_at)):
                 _remind(kind, user, event)
                 sent.add((user.id, event.id))
         if sent and not kind.by_email:
@@ -257,7 +268,7 @@ def _mail_change(user: User, event: Event, changes: frozenset, cancelled: bool) 
         place_changed="place" in changes,
         starts=starts,
         ends=when(event.ends_at, user),
-        place=place(event),
+        place=event.where,
         reason=event.cancel_reason,
         url=event_url(event),
         settings_url=settings_url(),

@@ -6,7 +6,10 @@ community's event, belongs to that community (any signed-in member for a network
 one), until the RSVP deadline (or the start, when there is none), never for a cancelled
 event. At capacity a "going" becomes "waiting", in line by `waiting_since` (then id); when
 a going member drops out, or the organiser raises the capacity, the first in line move up
-in order, as many as there are places, and each is told in the site and by email.
+in order, as many as there are places, and each is told in the site and by email. A member
+who leaves the event's community, or whose account is suspended, gives up their place (or
+their place in line) in the events still to come: their answer becomes "not going" and the
+first in line moves up (`give_up_places`, on signals.membership_lost and member_suspended).
 
 Every change of the answers to one event is serialised on the event's row (`_lock`), so two
 members taking the last place at once never both get it.
@@ -20,11 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from ..accounts.models import User
 from ..communities import access as community_access
+from ..communities.models import Community
 from ..db import utcnow
 from ..errors import Forbidden, Invalid
 from ..extensions import db
@@ -32,9 +35,11 @@ from ..mail import queue_mail
 from ..notifications import actions as notify
 from ..notifications.targets import register_wording
 from . import access
+from .links import event_url
 from .models import RSVP_LABELS, Event, EventRsvp
 
 ANSWERS = ("going", "maybe", "not_going")  # what a member may choose ("waiting" follows)
+HOLDING = ("going", "waiting")  # the answers that hold a place, or one in line
 PROMOTED = "event_promoted"
 
 register_wording(PROMOTED, "has a place for you at")
@@ -74,6 +79,12 @@ def is_open(event: Event, now: datetime | None = None) -> bool:
     return not event.is_cancelled and (now or utcnow()) < closes_at(event)
 
 
+def belongs(user: User, event: Event) -> bool:
+    """Whether `user` is of the event's public: a member of its community (anyone signed in
+    for a network-wide event)."""
+    return event.community is None or community_access.membership(user, event.community) is not None
+
+
 def check_may_answer(user: User | None, event: Event, now: datetime | None = None) -> None:
     """Raise Forbidden (who) or Invalid (when) unless `user` may answer `event` now. The
     caller has checked that they may see it (`access.access_event`)."""
@@ -84,7 +95,7 @@ def check_may_answer(user: User | None, event: Event, now: datetime | None = Non
     if not user.is_verified:
         raise Forbidden("Confirm your email address before you RSVP.")
     if event.community is not None:
-        if community_access.membership(user, event.community) is None:
+        if not belongs(user, event):
             raise Forbidden(f"Join {event.community.name} to RSVP.")
         if event.community.archived_at is not None:
             raise Forbidden(f"{event.community.name} is archived: RSVPs are closed.")
@@ -129,8 +140,10 @@ def rsvp(user: User, event_id: int, status: str) -> Answer:
         answer = EventRsvp(event_id=event.id, user_id=user.id, status="not_going")
         db.session.add(answer)
     was = answer.status if answer.id else None
-    if status == "going" and was in ("going", "waiting"):
-        pass  # already in (or in line): keep the place
+    if status == "going" and was == "going":
+        pass  # already in: keep the place
+    elif status == "going" and was == "waiting":
+        promote(event)  # in line: keep the place there, and move up if one is free
     elif status == "going":
         promote(event)  # anyone already in line comes first
         if places_left(event) == 0:
@@ -177,13 +190,7 @@ def promote(event: Event, actor: User | None = None) -> list[EventRsvp]:
 
 
 def _may_hold_place(user: User, event: Event) -> bool:
-    if user.is_suspended:
-        return False
-    return event.community is None or community_access.membership(user, event.community) is not None
-
-
-def _event_url(event_id: int) -> str:
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/events/{event_id}"
+    return not user.is_suspended and belongs(user, event)
 
 
 def _tell_promoted(event: Event, user: User, occurrence: str, actor: User | None) -> None:
@@ -198,7 +205,8 @@ def _tell_promoted(event: Event, user: User, occurrence: str, actor: User | None
     if user.event_emails and user.is_verified and not user.is_suspended:
         queue_mail(
             user.email, f"A place for you: {event.title}", "event_promoted", user=user,
-            event=event, starts=_local_time(event.starts_at, user), url=_event_url(event.id),
+            event=event, starts=_local_time(event.starts_at, user),
+            url=event_url(event.id, absolute=True),
         )  # fmt: skip
 
 
@@ -216,6 +224,53 @@ def capacity_changed(_app, *, event: Event, changes: frozenset, actor: User, **_
     db.session.flush()
     _lock(event.id)
     promote(event, actor)
+
+
+def give_up_places(user: User, community: Community | None = None) -> list[int]:
+    """`user` may no longer hold a place: in the events to come (not started, not cancelled)
+    of `community` (None: every event), their "going" or "waiting" becomes "not going" and
+    the first in line move up. In the caller's transaction; the events' ids changed."""
+    stmt = (
+        select(EventRsvp.event_id)
+        .join(Event, Event.id == EventRsvp.event_id)
+        .where(
+            EventRsvp.user_id == user.id,
+            EventRsvp.status.in_(HOLDING),
+            Event.cancelled_at.is_(None),
+            Event.starts_at > utcnow(),
+        )
+        .order_by(EventRsvp.event_id)  # locks always taken in the same order
+    )
+    if community is not None:
+        stmt = stmt.where(Event.community_id == community.id)
+    changed = []
+    for event_id in db.session.scalars(stmt).all():
+        _lock(event_id)
+        answer = db.session.scalar(
+            select(EventRsvp)
+            .where(EventRsvp.event_id == event_id, EventRsvp.user_id == user.id)
+            .execution_options(populate_existing=True)
+        )
+        if answer is None or answer.status not in HOLDING:
+            continue  # changed meanwhile
+        was = answer.status
+        answer.status, answer.waiting_since, answer.updated_at = "not_going", None, utcnow()
+        db.session.flush()
+        if was == "going":
+            event = db.session.get(Event, event_id, populate_existing=True)
+            promote(event)
+        changed.append(event_id)
+    return changed
+
+
+def left_community(_app, *, user: User, community: Community, **_) -> None:
+    """membership_lost: their places in the community's events to come are freed."""
+    give_up_places(user, community)
+
+
+def suspended(_app, *, user: User, **_) -> None:
+    """member_suspended: their places in every event to come are freed."""
+    give_up_places(user)
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -252,11 +307,12 @@ def answer_counts(event: Event | int) -> dict[str, int]:
     return counts
 
 
-def places_left(event: Event) -> int | None:
-    """Places still free for "going" (never below 0); None when there is no limit."""
+def places_left(event: Event, going: int | None = None) -> int | None:
+    """Places still free for "going" (never below 0); None when there is no limit. `going`:
+    the going count when the caller has it already."""
     if event.capacity is None:
         return None
-    return max(event.capacity - going_count(event), 0)
+    return max(event.capacity - (going_count(event) if going is None else going), 0)
 
 
 def answers_by_status(event: Event | int) -> dict[str, list[EventRsvp]]:

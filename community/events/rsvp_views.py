@@ -13,17 +13,13 @@ from ..db import atomic
 from ..errors import DomainError, Invalid, NotFound
 from ..forms import ConfirmForm
 from . import access, bp, rsvp
+from .links import event_url
 from .models import RSVP_LABELS, Event
 from .panels import register_panel
 
 
 def _reader():
     return actor() if current_user.is_authenticated else None
-
-
-def _event_path(event_id: int) -> str:
-    # The event page's own path (notices.py links to it the same way).
-    return f"/events/{event_id}"
 
 
 @bp.post("/events/<int:event_id>/rsvp")
@@ -40,7 +36,7 @@ def rsvp_answer(event_id: int):
         flash(exc.message, "error")
     else:
         flash(result.message, "info" if result.status == "waiting" else "success")
-    return redirect(_event_path(event_id))
+    return redirect(event_url(event_id))
 
 
 # --- the attendee list (organisers) ------------------------------------------------------------
@@ -100,7 +96,6 @@ def panel_context(event: Event, user) -> dict:
     else:
         problem = None
     organiser = access.can_organise(reader, event.community)
-    left = None if event.capacity is None else max(event.capacity - counts["going"], 0)
     return {
         "event": event,
         "signed_in": reader is not None,
@@ -117,7 +112,7 @@ def panel_context(event: Event, user) -> dict:
         "form": ConfirmForm(formdata=None),
         "closes_at": rsvp.closes_at(event),
         "is_open": rsvp.is_open(event),
-        "places_left": left,
+        "places_left": rsvp.places_left(event, counts["going"]),
         "counts": counts,
         "groups": rsvp.going_by_organisation(event) if reader is not None else None,
         "organiser": organiser,

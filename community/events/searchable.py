@@ -17,6 +17,7 @@ from ..search import actions as search
 from ..search.kinds import register_document_kind
 from ..search.models import SearchDocument
 from . import access, bp
+from .links import event_url
 from .models import Event
 
 KIND = "event"
@@ -50,7 +51,7 @@ def index_event(event: Event) -> None:
         event.id,
         title=title,
         body="\n".join(w for w in words if w),
-        url=f"/events/{event.id}",
+        url=event_url(event.id),
         community_id=event.community_id,
         author_id=event.organiser_id,
         created_at=event.starts_at,

@@ -162,3 +162,17 @@ def test_event_text_is_escaped(client, mod):
     found = entry(feed, event_link(event_id))
     assert found.title == title
     assert "<strong>Where:</strong> &lt;b&gt;Hall&lt;/b&gt; &amp; yard" in found.content[0].value
+
+
+def test_the_event_address_is_built_in_one_place_on_the_sites_path(app, client, mod):
+    from community.events.links import event_url
+
+    app.config["SITE_URL"] = "https://example.org/commons"
+    event_id = make_event(mod, title="Under a path")
+    feed, _xml = fetch(client, "/feeds/latest.atom")
+    assert f"https://example.org/commons/events/{event_id}" in links(feed)
+    assert event_url(event_id, absolute=True) == f"https://example.org/commons/events/{event_id}"
+    assert event_url(event_id) == f"/commons/events/{event_id}"  # out of a request: SITE_URL's
+    with app.test_request_context("/"):
+        assert event_url(event_id) == f"/events/{event_id}"  # in one: the request's own root
+    assert db.session.get(Event, event_id).where == "Civic Centre, Newport"

@@ -9,7 +9,7 @@ from flask import render_template
 from icalendar import Calendar
 
 from community.db import atomic, utcnow
-from community.events import actions, panels
+from community.events import actions, calendar_feeds, ical, panels
 from community.events.models import Event
 from community.extensions import db
 from tests.communities.helpers import set_visibility
@@ -103,6 +103,24 @@ def test_the_feed_reaches_back_ninety_days(client, mod):
     assert set(vevents(parse(client.get("/events.ics")))) == {uid(recent), uid(upcoming)}
 
 
+def test_a_full_feed_keeps_what_is_coming_and_drops_the_oldest_past(
+    client, mod, alice, monkeypatch
+):
+    monkeypatch.setattr(ical, "FEED_LIMIT", 3)
+    past = [
+        make_event(mod, starts_in=timedelta(days=-d), allow_past=True) for d in (40, 30, 20, 10)
+    ]
+    coming = [make_event(mod, starts_in=timedelta(days=d)) for d in (5, 6)]
+    expected = [uid(past[-1]), uid(coming[0]), uid(coming[1])]  # in order of start
+    assert [str(v["UID"]) for v in parse(client.get("/events.ics")).walk("VEVENT")] == expected
+    with atomic():
+        token = calendar_feeds.make_feed(alice).token
+    mine = parse(client.get(f"/events/feed/{token}.ics")).walk("VEVENT")
+    assert [str(v["UID"]) for v in mine] == expected
+    more = [make_event(mod, starts_in=timedelta(days=d)) for d in (7, 8)]
+    assert set(vevents(parse(client.get("/events.ics")))) == {uid(i) for i in coming + more[:1]}
+
+
 def wall(*parts: int) -> datetime:
     return datetime(*parts)  # noqa: DTZ001 (a wall-clock time as a form gives it)
 
@@ -155,7 +173,7 @@ def test_a_cancelled_event_stays_in_the_feed_as_cancelled(client, mod):
     assert str(download["STATUS"]) == "CANCELLED"
 
 
-def test_description_is_plain_text_and_location_the_place_or_the_join_link(client, mod):
+def test_description_is_plain_text_and_location_the_place_or_online(client, mod):
     in_person = make_event(
         mod, description="Bring **tenders** and [bids](https://example.org/bids).\n\n- and _pens_"
     )
@@ -166,10 +184,40 @@ def test_description_is_plain_text_and_location_the_place_or_the_join_link(clien
     assert description.startswith("Bring tenders and bids.\n\nand pens\n\n")
     assert f"http://localhost/events/{in_person}" in description
     assert str(feed[uid(in_person)]["LOCATION"]) == "Civic Centre, Newport"
-    assert str(feed[uid(online)]["LOCATION"]) == "https://meet.example.org/wg"
+    assert str(feed[uid(online)]["LOCATION"]) == "Online"
     assert str(feed[uid(both)]["LOCATION"]) == "Civic Centre"
-    assert "Join online: https://meet.example.org/both" in str(feed[uid(both)]["DESCRIPTION"])
     assert [str(c) for c in feed[uid(in_person)]["CATEGORIES"].cats] == ["Procurement"]
+
+
+def test_join_links_reach_members_only_never_the_public_feed_or_an_anonymous_download(
+    browser, mod, alice
+):
+    online = make_event(mod, location="", join_url="https://meet.example.org/wg")
+    both = make_event(mod, location="Civic Centre", join_url="https://meet.example.org/both")
+    public = browser.get("/events.ics")
+    assert b"meet.example.org" not in public.data
+    assert "Cache-Control" not in public.headers  # one copy for everyone, without the links
+    anonymous = browser.get(f"/events/{online}.ics")
+    assert b"meet.example.org" not in anonymous.data
+    (event,) = parse(anonymous).walk("VEVENT")
+    assert str(event["LOCATION"]) == "Online"
+    assert b"meet.example.org" not in browser.get(f"/events/{both}.ics").data
+
+    browser.login("alice@example.org")
+    assert b"meet.example.org" not in browser.get("/events.ics").data  # public, signed in or not
+    mine = browser.get(f"/events/{online}.ics")
+    (event,) = parse(mine).walk("VEVENT")
+    assert str(event["LOCATION"]) == "https://meet.example.org/wg"
+    assert mine.headers["Cache-Control"] == "private, no-store"  # a member's copy
+    (event,) = parse(browser.get(f"/events/{both}.ics")).walk("VEVENT")
+    assert str(event["LOCATION"]) == "Civic Centre"
+    assert "Join online: https://meet.example.org/both" in str(event["DESCRIPTION"])
+
+    with atomic():
+        token = calendar_feeds.make_feed(alice).token
+    feed = vevents(parse(browser.get(f"/events/feed/{token}.ics")))
+    assert str(feed[uid(online)]["LOCATION"]) == "https://meet.example.org/wg"
+    assert "Join online: https://meet.example.org/both" in str(feed[uid(both)]["DESCRIPTION"])
 
 
 def test_uids_follow_the_site_address(app, client, mod):
@@ -197,4 +245,8 @@ def test_the_panel_offers_the_download_and_signed_in_members_the_private_feed(ap
     anonymous = calendar_panel(app, event_id, None)
     assert f'href="/events/{event_id}.ics"' in anonymous
     assert "/settings" not in anonymous
+    assert "join link" not in anonymous  # an event without one
+    online = make_event(mod, location="", join_url="https://meet.example.org/wg")
+    assert "Sign in</a> first to have the join link in it." in calendar_panel(app, online, None)
+    assert "join link" not in calendar_panel(app, online, alice)
     assert panels._panels["calendar"].order == 20

@@ -48,10 +48,18 @@ def notices(kind: str = "event_reminder", user: User | None = None) -> list[Noti
 
 
 def claims(kind: str) -> int:
+    """The claims of `kind` ("day-before", "hour-before": for whatever start)."""
     fresh()
     return db.session.scalar(
-        select(func.count()).select_from(EventReminder).where(EventReminder.kind == kind)
+        select(func.count())
+        .select_from(EventReminder)
+        .where(EventReminder.kind.startswith(f"{kind}@"))
     )
+
+
+def day_claim(event_id: int) -> str:
+    """The day reminder's claim for the event's start as it stands."""
+    return reminders.DAY.claim_kind(db.session.get(Event, event_id).starts_at)
 
 
 def test_the_job_is_registered_every_minute(app):
@@ -143,11 +151,12 @@ def test_racing_claims_of_one_reminder_are_won_once(app, mod, alice):
     the winner's commit, then finds the row there)."""
     event_id = make_event(mod, starts_in=timedelta(minutes=30))
     alice_id = alice.id  # read here: the threads have sessions of their own
+    kind = day_claim(event_id)
     won: list[bool] = []
 
     def claim(_):
         with atomic():
-            won.append(reminders.claim(alice_id, event_id, "day-before"))
+            won.append(reminders.claim(alice_id, event_id, kind))
 
     assert run_concurrently(app, claim, [1, 2]) == []
     assert sorted(won) == [False, True]
@@ -161,7 +170,7 @@ def test_a_rerun_after_a_crash_skips_what_was_claimed(mod, alice, bob, outbox):
     rsvp(alice, event_id)
     rsvp(bob, event_id)
     with atomic():
-        assert reminders.claim(alice.id, event_id, "day-before")
+        assert reminders.claim(alice.id, event_id, day_claim(event_id))
     run_job()
     assert mails_to(outbox, "alice@example.org") == []
     assert len(mails_to(outbox, "bob@example.org")) == 1
@@ -191,6 +200,30 @@ def test_a_run_that_fails_midway_sends_nothing_and_the_rerun_sends_each_once(
     monkeypatch.setattr(reminders, "queue_mail", real_queue_mail)
     run_job()
     assert reminded(outbox) == ["alice@example.org", "bob@example.org"]
+
+
+def move(event_id: int, starts_in: timedelta) -> None:
+    with atomic():
+        event = db.session.get(Event, event_id)
+        length = event.ends_at - event.starts_at
+        event.starts_at = utcnow().replace(microsecond=0) + starts_in
+        event.ends_at = event.starts_at + length
+
+
+def test_an_event_moved_after_its_reminders_went_is_reminded_of_its_new_start(mod, alice, outbox):
+    event_id = make_event(mod, title="Moved clinic", starts_in=timedelta(minutes=30))
+    rsvp(alice, event_id)
+    assert run_job() == {"day-before": 1, "hour-before": 1}
+    move(event_id, timedelta(days=3))  # put off: nothing due yet
+    assert run_job() == {"day-before": 0, "hour-before": 0}
+    move(event_id, timedelta(minutes=40))  # the new start draws near
+    assert run_job() == {"day-before": 1, "hour-before": 1}
+    assert run_job() == {"day-before": 0, "hour-before": 0}  # still once per start
+    assert len(mails_to(outbox, "alice@example.org")) == 2
+    assert len(notices(user=alice)) == 2
+    starts = db.session.get(Event, event_id).starts_at
+    assert reminders.DAY.claim_kind(starts) == f"day-before@{starts:%Y%m%dT%H%M}"
+    assert len(reminders.HOUR.claim_kind(starts)) <= 30  # EventReminder.kind is String(30)
 
 
 @pytest.mark.parametrize("status", ["not_going", "waiting"])

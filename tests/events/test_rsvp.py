@@ -197,18 +197,78 @@ def test_leaving_the_waiting_list_moves_nobody_and_keeps_the_order(mod, alice, b
     assert [status_of(u, event_id) for u in (carol, dave)] == ["going", "waiting"]
 
 
-def test_a_member_who_left_the_community_is_passed_over(mod, alice, bob):
+def leave(user, slug: str = "procurement") -> None:
     from community.communities import actions as community_actions
 
-    event_id = make_event(mod, capacity=1)
-    carol = member("Carol Member")
-    for user in (alice, bob, carol):
-        answer(user, event_id, "going")
     with atomic():
-        community_actions.leave_community(db.session.get(User, bob.id), "procurement")
+        community_actions.leave_community(db.session.get(User, user.id), slug)
+
+
+def test_a_member_who_leaves_gives_up_their_places_in_the_communitys_events_to_come(
+    mod, admin, alice, bob, outbox
+):
+    full = make_event(mod, capacity=1)
+    other = make_event(mod, capacity=1, title="Another day")
+    network = make_event(admin, community=None, capacity=1)
+    over = make_event(mod, starts_in=timedelta(days=-2), allow_past=True)
+    carol = member("Carol Member")
+    for event_id in (full, other, network):
+        answer(alice, event_id, "going")
+        answer(bob, event_id, "going")  # waits
+    answer(carol, full, "going")  # waits behind bob
+    with atomic():
+        db.session.add(EventRsvp(event_id=over, user_id=alice.id, status="going"))
+    leave(alice)
+    # Her places in Procurement's events free: the first in line moves up and is told.
+    assert [status_of(u, full) for u in (alice, bob, carol)] == ["not_going", "going", "waiting"]
+    assert [status_of(u, other) for u in (alice, bob)] == ["not_going", "going"]
+    assert len(promoted_notices(bob)) == 2
+    assert len(place_mails(outbox)) == 2
+    # Not the network-wide event's (she may still come), nor the past one's (she came).
+    assert [status_of(u, network) for u in (alice, bob)] == ["going", "waiting"]
+    assert status_of(alice, over) == "going"
+    leave(carol)  # in line only: she leaves the line, nobody moves
+    assert [status_of(u, full) for u in (bob, carol)] == ["going", "not_going"]
+
+
+def test_a_suspended_member_gives_up_every_place_to_come(mod, admin, alice, bob):
+    from community.accounts import actions as account_actions
+
+    ours = make_event(mod, capacity=1)
+    network = make_event(admin, community=None, capacity=1)
+    for event_id in (ours, network):
+        answer(alice, event_id, "going")
+        answer(bob, event_id, "going")  # waits
+    carol = member("Carol Member")
+    answer(carol, ours, "going")  # waits behind bob
+    with atomic():
+        account_actions.suspend_member(
+            db.session.get(User, admin.id), db.session.get(User, bob.id), "Spam."
+        )
+    assert [status_of(u, ours) for u in (alice, bob, carol)] == ["going", "not_going", "waiting"]
+    with atomic():
+        account_actions.suspend_member(
+            db.session.get(User, admin.id), db.session.get(User, alice.id), "Spam."
+        )
+    assert [status_of(u, ours) for u in (alice, carol)] == ["not_going", "going"]
+    assert [status_of(u, network) for u in (alice, bob)] == ["not_going", "not_going"]
+
+
+def test_a_member_passed_over_while_suspended_moves_up_on_going_again(mod, alice, bob):
+    """Suspended when a place freed (the suspension has lapsed since): "going" again takes
+    the free place rather than leaving them in line."""
+    event_id = make_event(mod, capacity=1)
+    answer(alice, event_id, "going")
+    answer(bob, event_id, "going")  # waits
+    with atomic():
+        db.session.get(User, bob.id).suspended_at = utcnow()
     answer(alice, event_id, "not_going")
-    assert [status_of(u, event_id) for u in (bob, carol)] == ["waiting", "going"]
-    assert promoted_notices(bob) == []
+    assert status_of(bob, event_id) == "waiting"  # passed over: a suspended member holds none
+    with atomic():
+        db.session.get(User, bob.id).suspended_at = None
+    assert answer(bob, event_id, "going") == rsvp.Answer("going")
+    assert status_of(bob, event_id) == "going"
+    assert answer(bob, event_id, "going") == rsvp.Answer("going")  # again: nothing changes
 
 
 def test_a_second_promotion_notifies_again(mod, alice, bob):

@@ -82,7 +82,19 @@ def test_a_member_answers_with_the_panels_buttons(browser, client, mod, alice):
     text = text_of(page(client, event_id))
     assert "Your answer: Going" in text
     assert "Going: 1" in text
-    assert 'value="going" class="button" aria-pressed="true"' in page(client, event_id)
+    html = page(client, event_id)
+    assert 'value="going" class="button" aria-pressed="true"' in html
+    # Every button says whether it is the answer given, not only the chosen one.
+    assert 'value="maybe" class="button secondary" aria-pressed="false"' in html
+    assert 'value="not_going" class="button secondary" aria-pressed="false"' in html
+
+
+def test_before_any_answer_no_button_is_pressed(browser, client, mod, alice):
+    event_id = make_event(mod)
+    browser.login(alice.email)
+    html = page(client, event_id)
+    assert html.count('aria-pressed="false"') == 3
+    assert 'aria-pressed="true"' not in html
 
 
 def test_a_full_event_says_so_and_gives_the_place_in_line(browser, client, mod, alice, bob):
