@@ -5,7 +5,7 @@ network), linked both ways, once; the organisers keep editing it in the resource
 import itertools
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from community.chat import actions as chat_actions
 from community.db import atomic
@@ -213,3 +213,9 @@ def test_an_organiser_who_can_no_longer_share_leaves_no_record(mod, alice):
     assert event_of(event_id).room_state == "closed"
     assert event_of(event_id).record_id is None
     assert records() == []
+
+
+def test_the_event_of_a_record_is_found_through_an_index(app):
+    # event_of_record runs on every record's resource page: WHERE record_id = ….
+    indexes = inspect(db.engine).get_indexes("event")
+    assert ["record_id"] in [i["column_names"] for i in indexes]
