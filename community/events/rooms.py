@@ -36,7 +36,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id
 from ..jobs import db_now
-from . import access, rules
+from . import access, record, rules
 from .models import Event, EventRsvp
 from .panels import register_panel
 
@@ -204,9 +204,10 @@ def _after_move(event: Event, state: str) -> None:
 def advance_rooms(now: datetime | None = None) -> dict[str, int]:
     """Open the rooms whose time has come and close those whose event ended (or was
     cancelled); the record of each closed room is kept in the same transaction (record.py,
-    a receiver of event_room_changed). `now` (naive UTC): the clock to use instead of the
-    database's. Each event moves in its own transaction; one that fails is logged and
-    retried at the next run, the others go on. Returns how many rooms opened and closed."""
+    a receiver of event_room_changed), and the records that could not be kept then are
+    tried again. `now` (naive UTC): the clock to use instead of the database's. Each event
+    moves in its own transaction; one that fails is logged and retried at the next run, the
+    others go on. Returns how many rooms opened and closed."""
     done = {"open": 0, "closed": 0}
     failed = 0
     # A read: which events look due (each move below checks again, in its UPDATE).
@@ -228,6 +229,8 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
         except Exception:
             failed += 1
             log.exception("event %s: its room could not be moved to %r", event_id, state)
+    # The records that could not be kept when their rooms closed (each logs its own failure).
+    record.retry_records()
     if failed:
         raise RuntimeError(f"{failed} event room(s) could not be moved; see the log")
     return done
