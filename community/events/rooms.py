@@ -29,7 +29,7 @@ from ..chat import access as chat_access
 from ..chat import actions as chat_actions
 from ..chat.access import Decision, Header, create_room, register_room_kind
 from ..communities import access as community_access
-from ..communities.models import Membership
+from ..communities.models import Community, Membership
 from ..config import default_timezone
 from ..db import atomic, utcnow
 from ..errors import Forbidden, NotFound
@@ -239,15 +239,31 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
 def _reschedule(_app, *, event: Event, changes: frozenset, **_) -> None:
     """event_changed: an open room whose event moved later waits again for its new time; a
     cancelled event's room takes no more messages at once (its open pages are told; the job
-    closes it)."""
-    if event.room_state == "closed":
-        return
-    if "cancelled" in changes:
-        chat_actions.recheck_live_room(KIND, event.id)
-    elif "time" in changes and event.room_state == "open" and opens_at(event) > utcnow():
+    closes it). An event moved to another community (a change of "details", which says no
+    more) has other readers and writers: its room's open pages join again, closed or not."""
+    recheck = bool(changes & {"cancelled", "details", "community"})
+    if (
+        "time" in changes
+        and event.room_state == "open"
+        and not event.is_cancelled
+        and opens_at(event) > utcnow()
+    ):
         event.room_state = "scheduled"
         db.session.flush()
+        recheck = True
+    if recheck:
         chat_actions.recheck_live_room(KIND, event.id)
+
+
+def recheck_community_rooms(_app, *, community: Community, **_) -> None:
+    """membership_lost, community_access_changed: who may read the community's events, or
+    write in their rooms, changed (a member left, even a public community: they write no
+    more; made members-only; archived). The rooms that are not closed join again, so each
+    open page's access and composer are checked anew; a closed room takes no messages."""
+    chat_actions.recheck_live_rooms(
+        KIND,
+        select(Event.id).where(Event.community_id == community.id, Event.room_state != "closed"),
+    )
 
 
 def _create_room(_app, *, event: Event, **_) -> None:
