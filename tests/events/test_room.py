@@ -387,6 +387,8 @@ def test_the_room_page_keeps_a_hidden_composer_until_it_opens(app, browser, mod,
     assert f'action="/chat/event-{event_id}/send"' in html
     assert "data-chat-form novalidate hidden" in html
     assert "The room opens at" in html
+    # Its words change while the page is open (opening, closing): a live region says so.
+    assert '<p class="panel" role="status" data-chat-closed>The room opens at' in html
     rooms.advance_rooms(now=during(event_id))
     html = browser.get(f"/chat/event-{event_id}").get_data(as_text=True)
     assert "data-chat-form novalidate>" in html
