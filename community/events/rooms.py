@@ -19,7 +19,7 @@ state, so two runners never both make it; it tells the other parts
 import logging
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import lazyload
 
@@ -69,20 +69,6 @@ def opening_text(user: User | None, event: Event) -> str:
     return moment.strftime(fmt)
 
 
-def _may_see(user: User, event: Event, member: Membership | None) -> bool:
-    """access.can_see, with the reader's membership of its community loaded already."""
-    if event.community is None:
-        return True
-    return community_access.may_read(user, event.community, member)
-
-
-def _organises(user: User, event: Event, member: Membership | None) -> bool:
-    """access.can_organise, with the membership loaded already (moderators, admins)."""
-    if event.community is None:
-        return user.is_admin
-    return community_access.moderates(user, member)
-
-
 def _write_problem(user: User, event: Event, member: Membership | None) -> str | None:
     if event.is_cancelled:
         return CANCELLED
@@ -125,11 +111,11 @@ class EventRooms:
 
     def decide(self, user: User, row) -> Decision | None:
         event, member = row
-        if not _may_see(user, event, member):
+        if not access.can_see(user, event):
             return None
         return Decision(
             _write_problem(user, event, member),
-            _organises(user, event, member),
+            access.can_organise(user, event.community),
             community_id=event.community_id,
         )
 
@@ -137,7 +123,7 @@ class EventRooms:
         return event.title
 
     def header(self, user: User, event: Event) -> Header:
-        return Header(event.title, f"/events/{event.id}")
+        return Header(event.title, url_for("events.show", event_id=event.id))
 
     def names(self, target_ids: list[int]) -> dict[int, str]:
         ids = db.session.scalars(select(Event.id).where(Event.id.in_(target_ids)))
@@ -313,7 +299,7 @@ def _panel(event: Event, user: User | None) -> dict | None:
         "state": state,
         "opens": opening_text(user, event),
         "present": _present_count(room.id) if room is not None else None,
-        "link": f"/chat/{room_name(event.id)}" if readable else None,
+        "link": url_for("chat.room", name=room_name(event.id)) if readable else None,
         "signed_in": user is not None and user.is_authenticated,
     }
 

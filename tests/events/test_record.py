@@ -100,6 +100,11 @@ def test_the_resource_page_names_the_event_and_the_event_links_to_it(app, mod, a
     with app.test_request_context():
         shown = dict(panels.shown(event_of(event_id), live(alice)))
     assert shown["events/_record.html"]["record"].id == resource.id
+    # Mounted under a path prefix, the link keeps it (url_for).
+    html = browser.get(f"/resources/{resource.id}", base_url="http://localhost/commons").get_data(
+        as_text=True
+    )
+    assert f'Record of <a href="/commons/events/{event_id}">Social value day</a>' in html
     # Another resource's page names no event.
     other = make_event(mod, title="Other day")
     assert event_of(other).record_id is None

@@ -384,6 +384,10 @@ def test_the_room_page_keeps_a_hidden_composer_until_it_opens(app, browser, mod,
     browser.login(alice.email)
     html = browser.get(f"/chat/event-{event_id}").get_data(as_text=True)
     assert f'<a href="/events/{event_id}">Procurement day</a>' in html
+    prefixed = browser.get(f"/chat/event-{event_id}", base_url="http://localhost/commons")
+    assert f'<a href="/commons/events/{event_id}">Procurement day</a>' in prefixed.get_data(
+        as_text=True
+    )
     assert f'action="/chat/event-{event_id}/send"' in html
     assert "data-chat-form novalidate hidden" in html
     assert "The room opens at" in html
@@ -453,3 +457,6 @@ def test_an_anonymous_reader_is_asked_to_sign_in(app, admin):
         html = panel_html(event_id, None)
     assert "Sign in" in html
     assert "/chat/" not in html
+    with app.test_request_context(base_url="http://localhost/commons"):
+        html = panel_html(event_id, None)
+    assert f'href="/commons/auth/login?next=/commons/events/{event_id}"' in html
