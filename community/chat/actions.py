@@ -372,10 +372,23 @@ def unread_community_ids(user: User | None) -> set[int]:
 def recheck_live_room(kind: str, target_id: int) -> None:
     """Who may read the target changed (a member left a members-only community): after
     commit, empty its room and tell the open pages to join again, which checks access anew."""
-    room = access.room_of(kind, target_id)
-    name = access.room_name(room) if room is not None else None
-    if name is not None:
-        realtime.close_room(socket_room(room), notice="chat.recheck", payload={"room": name})
+    recheck_live_rooms(kind, [target_id])
+
+
+def recheck_live_rooms(kind: str, target_ids) -> None:
+    """`recheck_live_room` for many targets of one kind (a community's events), in two
+    queries. `target_ids`: a list, or a select of the ids."""
+    rooms = list(
+        db.session.scalars(
+            select(ChatRoom).where(ChatRoom.kind == kind, ChatRoom.target_id.in_(target_ids))
+        )
+    )
+    names = access.room_names(rooms) if rooms else {}
+    for room in rooms:
+        if room.id in names:
+            realtime.close_room(
+                socket_room(room), notice="chat.recheck", payload={"room": names[room.id]}
+            )
 
 
 # --- moderation -----------------------------------------------------------------------------

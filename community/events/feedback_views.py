@@ -2,7 +2,7 @@
 event page shows it as its feedback panel) and takes it (POST, CSRF). A problem keeps what
 was typed, on that page, with the reason."""
 
-from flask import flash, redirect, render_template
+from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
@@ -70,4 +70,4 @@ def give_feedback(event_id: int):
         return _page(event, form, status=400)
     flash("Your feedback is updated." if answered else "Thank you: your feedback is saved.",
           "success")  # fmt: skip
-    return redirect(f"/events/{event_id}#feedback")
+    return redirect(url_for("events.show", event_id=event_id, _anchor="feedback"))

@@ -56,7 +56,10 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     room_state: Mapped[str] = mapped_column(String(10), default="scheduled")
     # The published "event record" resource made from the transcript when the room closed.
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id", ondelete="SET NULL"))
+    # Indexed: a record's resource page asks which event it is the record of.
+    record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -12,6 +12,12 @@ def connect(app: Flask) -> None:
     rooms.connect(app)
     signals.connect(
         app,
+        # Who may read a community, or write in it, changed: its events' live rooms recheck.
+        (signals.membership_lost, rooms.recheck_community_rooms),
+        (signals.community_access_changed, rooms.recheck_community_rooms),
+    )
+    signals.connect(
+        app,
         # The search entry follows the event.
         (signals.event_created, searchable.reindex),
         (signals.event_changed, searchable.reindex),

@@ -3,32 +3,37 @@ resource of kind "event-record" in the event's community (a network-wide event's
 Equal learning network), linked both ways (`Event.record_id`; the resource's page says
 "Record of <event>" through `event_of_record`).
 
-The resource is made with the resource bank's own action (`submit_resource`), submitted by
-the organiser, so it is published straight away (organisers are the community's moderators
-or admins, whose own submissions skip review) and they, like the community's other curators,
-edit it later in the bank: notes in its summary, slides and recordings as file versions.
-Its summary holds the attendance (members who said going; how many wrote in the room) and
-the transcript (messages not deleted, in order: time, author, text); a transcript too long
-for a summary is cut there, and the resource's link is the room itself, which stays
-readable (read-only) with the whole conversation. An empty room still gets its record ("No
-messages were written in the room."); a cancelled event gets one only if someone wrote.
+The resource is published by the site itself (`resources.actions.publish_for_the_site`),
+whatever the organiser may do now: demoted, suspended or gone, the record is kept all the
+same. Its submitter is the organiser while their account exists (none after), so they,
+like the community's other curators, edit it later in the bank: notes in its summary,
+slides and recordings as file versions. Its summary holds the attendance (members who said
+going; how many wrote in the room) and the transcript (messages not deleted, in order:
+time, author, text); a transcript too long for a summary is cut there, and the resource's
+link is the room itself, which stays readable (read-only) with the whole conversation. An
+empty room still gets its record ("No messages were written in the room."); a cancelled
+event gets one only if someone wrote.
 
 Made once: the receiver runs in the transaction of the room's move to "closed", which one
 UPDATE … WHERE room_state = the old state guards (rooms.py), and an event that already has
-a record is never given a second.
+a record is never given a second. A record that could not be made then (logged) is made by
+the rooms job at a later run (`retry_records`: closed rooms someone wrote in, without a
+record), whose first UPDATE of the event's row claims it.
 """
 
 import logging
 import re
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import signals
 from ..accounts.models import User
 from ..auth import actor
 from ..chat.access import room_of
-from ..chat.models import ChatMessage
+from ..chat.models import ChatMessage, ChatRoom
+from ..communities.models import Community
+from ..db import atomic
 from ..errors import DomainError
 from ..extensions import db
 from ..links import absolute_url
@@ -45,6 +50,8 @@ KIND = "event-record"
 # Where the records of network-wide events go (community/seed.py, data/network.json).
 NETWORK_COMMUNITY = "equal-learning-network"
 EMPTY = "No messages were written in the room."
+# Records the rooms job tries again at each run, at most.
+RETRY_BATCH = 20
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
@@ -126,14 +133,20 @@ def summary(event: Event, messages: list[ChatMessage], going: int, writers: int)
     return "\n\n".join([*head, *kept, cut])
 
 
-def _community_slug(event: Event) -> str:
-    return event.community.slug if event.community is not None else NETWORK_COMMUNITY
+def _communities(event: Event) -> list[Community]:
+    if event.community is not None:
+        return [event.community]
+    network = db.session.scalar(select(Community).where(Community.slug == NETWORK_COMMUNITY))
+    if network is None:
+        raise DomainError(f"there is no community {NETWORK_COMMUNITY!r} for the network's records")
+    return [network]
 
 
 def keep_record(event: Event) -> Resource | None:
-    """Make the event's record (once): a published "event-record" resource. None when there
-    is nothing to keep (a cancelled event's empty room) or the organiser can no longer
-    share into the community (gone, suspended, the community archived): logged."""
+    """Make the event's record (once): a published "event-record" resource, whatever the
+    organiser may do now (they are its submitter while their account exists). None when it
+    has one already or there is nothing to keep (a cancelled event's empty room), or when
+    it could not be made (logged; the rooms job tries again, `retry_records`)."""
     if event.record_id is not None:
         return None
     room = room_of("event", event.id)
@@ -142,27 +155,68 @@ def keep_record(event: Event) -> Resource | None:
     if event.is_cancelled and not messages:
         return None
     organiser = db.session.get(User, event.organiser_id) if event.organiser_id else None
-    if organiser is None:
-        log.warning("event %s: no organiser to keep its record", event.id)
-        return None
     going, writers = attendance(event, room_id)
     details = resource_actions.Details(
         title=f"Record: {event.title}"[:TITLE_MAX],
         kind=KIND,
-        communities=[_community_slug(event)],
+        communities=[],
         summary=summary(event, messages, going, writers),
         published=rules.to_local(event.starts_at, event.timezone).strftime("%Y-%m"),
         link=absolute_url("chat.room", name=f"event-{event.id}"),
     )
     try:
         with db.session.begin_nested():
-            resource = resource_actions.submit_resource(organiser, details)
+            resource = resource_actions.publish_for_the_site(
+                details, _communities(event), submitter=organiser
+            )
     except DomainError as exc:
         log.warning("event %s: its record could not be kept: %s", event.id, exc.message)
         return None
     event.record_id = resource.id
     db.session.flush()
     return resource
+
+
+def _missing_records(limit: int):
+    """Closed rooms whose event has no record although someone wrote in them."""
+    written = (
+        select(ChatMessage.id)
+        .where(ChatMessage.room_id == ChatRoom.id, ChatMessage.deleted_at.is_(None))
+        .exists()
+    )
+    return (
+        select(Event.id)
+        .join(ChatRoom, (ChatRoom.kind == "event") & (ChatRoom.target_id == Event.id))
+        .where(Event.room_state == "closed", Event.record_id.is_(None), written)
+        .order_by(Event.ends_at)
+        .limit(limit)
+    )
+
+
+def retry_records(limit: int = RETRY_BATCH) -> int:
+    """Keep the records that could not be kept when their rooms closed (the rooms job, each
+    event in its own transaction). The first UPDATE of the event's row claims it, so two
+    runners never both make one: the second waits for the first's commit, then finds the
+    record there. Returns how many were made."""
+    made = 0
+    for event_id in db.session.scalars(_missing_records(limit)).all():
+        try:
+            with atomic():
+                claimed = db.session.execute(
+                    update(Event)
+                    .where(Event.id == event_id, Event.record_id.is_(None))
+                    .values(record_id=Event.record_id)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if claimed != 1:
+                    continue
+                event = db.session.get(Event, event_id)
+                db.session.refresh(event)
+                if keep_record(event) is not None:
+                    made += 1
+        except Exception:
+            log.exception("event %s: its record could not be kept", event_id)
+    return made
 
 
 def _on_room_changed(_app, *, event: Event, state: str, **_) -> None:

@@ -19,7 +19,7 @@ state, so two runners never both make it; it tells the other parts
 import logging
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import lazyload
 
@@ -29,14 +29,14 @@ from ..chat import access as chat_access
 from ..chat import actions as chat_actions
 from ..chat.access import Decision, Header, create_room, register_room_kind
 from ..communities import access as community_access
-from ..communities.models import Membership
+from ..communities.models import Community, Membership
 from ..config import default_timezone
 from ..db import atomic, utcnow
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id
 from ..jobs import db_now
-from . import access, rules
+from . import access, record, rules
 from .models import Event, EventRsvp
 from .panels import register_panel
 
@@ -67,20 +67,6 @@ def opening_text(user: User | None, event: Event) -> str:
     moment = rules.to_local(opens_at(event), zone)
     fmt = "%H:%M %Z" if moment.date() == today else "%-d %b %Y, %H:%M %Z"
     return moment.strftime(fmt)
-
-
-def _may_see(user: User, event: Event, member: Membership | None) -> bool:
-    """access.can_see, with the reader's membership of its community loaded already."""
-    if event.community is None:
-        return True
-    return community_access.may_read(user, event.community, member)
-
-
-def _organises(user: User, event: Event, member: Membership | None) -> bool:
-    """access.can_organise, with the membership loaded already (moderators, admins)."""
-    if event.community is None:
-        return user.is_admin
-    return community_access.moderates(user, member)
 
 
 def _write_problem(user: User, event: Event, member: Membership | None) -> str | None:
@@ -125,11 +111,11 @@ class EventRooms:
 
     def decide(self, user: User, row) -> Decision | None:
         event, member = row
-        if not _may_see(user, event, member):
+        if not access.can_see(user, event):
             return None
         return Decision(
             _write_problem(user, event, member),
-            _organises(user, event, member),
+            access.can_organise(user, event.community),
             community_id=event.community_id,
         )
 
@@ -137,7 +123,7 @@ class EventRooms:
         return event.title
 
     def header(self, user: User, event: Event) -> Header:
-        return Header(event.title, f"/events/{event.id}")
+        return Header(event.title, url_for("events.show", event_id=event.id))
 
     def names(self, target_ids: list[int]) -> dict[int, str]:
         ids = db.session.scalars(select(Event.id).where(Event.id.in_(target_ids)))
@@ -204,9 +190,10 @@ def _after_move(event: Event, state: str) -> None:
 def advance_rooms(now: datetime | None = None) -> dict[str, int]:
     """Open the rooms whose time has come and close those whose event ended (or was
     cancelled); the record of each closed room is kept in the same transaction (record.py,
-    a receiver of event_room_changed). `now` (naive UTC): the clock to use instead of the
-    database's. Each event moves in its own transaction; one that fails is logged and
-    retried at the next run, the others go on. Returns how many rooms opened and closed."""
+    a receiver of event_room_changed), and the records that could not be kept then are
+    tried again. `now` (naive UTC): the clock to use instead of the database's. Each event
+    moves in its own transaction; one that fails is logged and retried at the next run, the
+    others go on. Returns how many rooms opened and closed."""
     done = {"open": 0, "closed": 0}
     failed = 0
     # A read: which events look due (each move below checks again, in its UPDATE).
@@ -228,6 +215,8 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
         except Exception:
             failed += 1
             log.exception("event %s: its room could not be moved to %r", event_id, state)
+    # The records that could not be kept when their rooms closed (each logs its own failure).
+    record.retry_records()
     if failed:
         raise RuntimeError(f"{failed} event room(s) could not be moved; see the log")
     return done
@@ -236,15 +225,31 @@ def advance_rooms(now: datetime | None = None) -> dict[str, int]:
 def _reschedule(_app, *, event: Event, changes: frozenset, **_) -> None:
     """event_changed: an open room whose event moved later waits again for its new time; a
     cancelled event's room takes no more messages at once (its open pages are told; the job
-    closes it)."""
-    if event.room_state == "closed":
-        return
-    if "cancelled" in changes:
-        chat_actions.recheck_live_room(KIND, event.id)
-    elif "time" in changes and event.room_state == "open" and opens_at(event) > utcnow():
+    closes it). An event moved to another community (a change of "details", which says no
+    more) has other readers and writers: its room's open pages join again, closed or not."""
+    recheck = bool(changes & {"cancelled", "details", "community"})
+    if (
+        "time" in changes
+        and event.room_state == "open"
+        and not event.is_cancelled
+        and opens_at(event) > utcnow()
+    ):
         event.room_state = "scheduled"
         db.session.flush()
+        recheck = True
+    if recheck:
         chat_actions.recheck_live_room(KIND, event.id)
+
+
+def recheck_community_rooms(_app, *, community: Community, **_) -> None:
+    """membership_lost, community_access_changed: who may read the community's events, or
+    write in their rooms, changed (a member left, even a public community: they write no
+    more; made members-only; archived). The rooms that are not closed join again, so each
+    open page's access and composer are checked anew; a closed room takes no messages."""
+    chat_actions.recheck_live_rooms(
+        KIND,
+        select(Event.id).where(Event.community_id == community.id, Event.room_state != "closed"),
+    )
 
 
 def _create_room(_app, *, event: Event, **_) -> None:
@@ -294,7 +299,7 @@ def _panel(event: Event, user: User | None) -> dict | None:
         "state": state,
         "opens": opening_text(user, event),
         "present": _present_count(room.id) if room is not None else None,
-        "link": f"/chat/{room_name(event.id)}" if readable else None,
+        "link": url_for("chat.room", name=room_name(event.id)) if readable else None,
         "signed_in": user is not None and user.is_authenticated,
     }
 

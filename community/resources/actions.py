@@ -392,7 +392,7 @@ def _audit(actor: User, action: str, resource: Resource, **detail) -> None:
            **detail)  # fmt: skip
 
 
-def _publish(resource: Resource, actor: User, action: str) -> None:
+def _publish(resource: Resource, actor: User | None, action: str) -> None:
     resource.status = "published"
     resource.published_at = resource.published_at or utcnow()
     _log(resource, actor, action)
@@ -511,6 +511,24 @@ def discussion_of(reader: User | None, resource: Resource):
 
 
 # --- the archive ----------------------------------------------------------------------------
+
+
+def publish_for_the_site(
+    details: Details, communities: list[Community], *, submitter: User | None
+) -> Resource:
+    """A resource the site itself publishes in `communities` (an event's record, kept when
+    its room closes): published at once, whoever `submitter` is now (demoted, suspended,
+    or None when their account is gone); the caller chose the communities, so nobody's
+    right to share into them is asked. The history names the system as publisher."""
+    _validate(details)
+    if not communities:
+        raise Invalid("Choose at least one community to share this with.", field="communities")
+    resource = Resource(submitter=submitter, status="pending", download_count=0, version_count=0)
+    _apply_details(resource, details, sorted(communities, key=lambda c: (c.position, c.name)))
+    db.session.add(resource)
+    db.session.flush()
+    _publish(resource, None, "published")
+    return resource
 
 
 def add_archive_entry(actor: User | None, details: Details, *, note: str) -> Resource:

@@ -57,6 +57,7 @@ def upgrade():
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_record_id'), ['record_id'], unique=False)
         batch_op.create_index('ix_event_room_state', ['room_state', 'starts_at'], unique=False)
         batch_op.create_index('ix_event_starts', ['starts_at', 'id'], unique=False)
 
@@ -129,6 +130,7 @@ def downgrade():
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_starts')
         batch_op.drop_index('ix_event_room_state')
+        batch_op.drop_index(batch_op.f('ix_event_record_id'))
         batch_op.drop_index(batch_op.f('ix_event_community_id'))
 
     op.drop_table('event')

@@ -212,3 +212,18 @@ def test_those_who_may_not_give_it_are_told_why(mod, alice, bob, browser):
 
 def test_signing_in_comes_first(client, ended):
     assert client.get(f"/events/{ended}/feedback").status_code == 302
+
+
+def test_under_a_path_prefix_its_links_keep_the_prefix(ended, alice, browser):
+    # The site mounted at /commons: every link to the event is built by url_for.
+    browser.login(alice.email)
+    prefixed = {"base_url": "http://localhost/commons"}
+    html = browser.get(f"/events/{ended}/feedback", **prefixed).get_data(as_text=True)
+    assert f'<a href="/commons/events/{ended}">Tender clinic</a>' in html
+    assert f'<a href="/commons/events/{ended}">Back to the event</a>' in html
+    assert '<a href="/commons/events">Events</a>' in html
+    token = csrf(browser.client, f"/events/{ended}/feedback")
+    response = browser.client.post(
+        f"/events/{ended}/feedback", data={"csrf_token": token, "rating": "4"}, **prefixed
+    )
+    assert response.headers["Location"].endswith(f"/commons/events/{ended}#feedback")

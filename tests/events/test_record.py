@@ -5,17 +5,20 @@ network), linked both ways, once; the organisers keep editing it in the resource
 import itertools
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, inspect, select, update
 
+from community.accounts.models import User
 from community.chat import actions as chat_actions
-from community.db import atomic
+from community.communities.models import Community, Membership
+from community.db import atomic, utcnow
 from community.events import panels, record, rooms
 from community.events.models import Event, EventRsvp
 from community.extensions import db
 from community.resources import actions as resource_actions
 from community.resources.models import Resource
 from community.uploads import check_upload
-from tests.communities.helpers import text_of
+from tests.communities.helpers import run_concurrently, text_of
 from tests.factories import make_event, make_user
 
 _ids = itertools.count(1)
@@ -97,6 +100,11 @@ def test_the_resource_page_names_the_event_and_the_event_links_to_it(app, mod, a
     with app.test_request_context():
         shown = dict(panels.shown(event_of(event_id), live(alice)))
     assert shown["events/_record.html"]["record"].id == resource.id
+    # Mounted under a path prefix, the link keeps it (url_for).
+    html = browser.get(f"/resources/{resource.id}", base_url="http://localhost/commons").get_data(
+        as_text=True
+    )
+    assert f'Record of <a href="/commons/events/{event_id}">Social value day</a>' in html
     # Another resource's page names no event.
     other = make_event(mod, title="Other day")
     assert event_of(other).record_id is None
@@ -201,15 +209,103 @@ def test_organisers_add_notes_and_slides_in_the_resource_bank(mod):
     assert resource.status == "published"
 
 
-def test_an_organiser_who_can_no_longer_share_leaves_no_record(mod, alice):
+def test_a_suspended_organisers_event_still_leaves_a_published_record(mod, alice):
     event_id = make_event(mod, starts_in=timedelta(hours=2))
     open_room(event_id)
     say(alice, event_id, "Hello")
     with atomic():
-        from community.db import utcnow
-
         live(mod).suspended_at = utcnow()
     close_room(event_id)
+    [resource] = records()
+    assert event_of(event_id).record_id == resource.id
+    assert resource.status == "published"
+    assert resource.submitter_id == mod.id
+    assert "Hello" in text_of(resource.summary_html)
+
+
+def test_a_demoted_organisers_record_is_published_not_left_for_review(mod, alice):
+    event_id = make_event(mod, starts_in=timedelta(hours=2))
+    with atomic():
+        db.session.execute(
+            update(Membership).where(Membership.user_id == mod.id).values(role="member")
+        )
+    close_room(event_id)
+    [resource] = records()
+    assert resource.status == "published"
+    assert resource.submitter_id == mod.id
+    # The history names the site as publisher, not the organiser who no longer curates.
+    assert [(e.actor_id, e.action) for e in resource_actions.history(resource)] == [
+        (None, "published")
+    ]
+
+
+def test_an_event_whose_organiser_is_gone_keeps_its_record_without_a_submitter(alice):
+    organiser = make_user("Olive Organiser", admin=True)
+    event_id = make_event(organiser, starts_in=timedelta(hours=2))
+    open_room(event_id)
+    say(alice, event_id, "Hello")
+    with atomic():
+        db.session.execute(delete(User).where(User.id == organiser.id))
+    assert event_of(event_id).organiser_id is None
+    close_room(event_id)
+    [resource] = records()
+    assert resource.status == "published"
+    assert resource.submitter_id is None
+
+
+def _rename_network(slug: str, to: str) -> None:
+    with atomic():
+        db.session.execute(update(Community).where(Community.slug == slug).values(slug=to))
+
+
+def test_a_record_that_could_not_be_kept_is_made_by_the_next_run_once(admin, stranger):
+    event_id = make_event(admin, community=None, starts_in=timedelta(hours=2))
+    open_room(event_id)
+    say(stranger, event_id, "Hello network")
+    _rename_network(record.NETWORK_COMMUNITY, "elsewhere")  # nowhere to keep it: logged
+    close_room(event_id)
     assert event_of(event_id).room_state == "closed"
-    assert event_of(event_id).record_id is None
     assert records() == []
+    rooms.advance_rooms()  # still nowhere: nothing made, nothing raised
+    assert records() == []
+    _rename_network("elsewhere", record.NETWORK_COMMUNITY)
+    rooms.advance_rooms()
+    [resource] = records()
+    assert event_of(event_id).record_id == resource.id
+    assert "Hello network" in text_of(resource.summary_html)
+    rooms.advance_rooms()
+    assert len(records()) == 1
+
+
+def test_a_closed_room_nobody_wrote_in_is_not_tried_again(admin):
+    event_id = make_event(admin, community=None, starts_in=timedelta(hours=2))
+    with atomic():
+        db.session.get(Event, event_id).cancelled_at = utcnow()
+    rooms.advance_rooms()
+    assert event_of(event_id).room_state == "closed"
+    assert db.session.scalars(record._missing_records(10)).all() == []
+
+
+def test_two_runners_retrying_at_once_make_one_record(app, admin, stranger, backend):
+    if backend == "sqlite":
+        pytest.skip("SQLite writers take turns: the PostgreSQL case races for real")
+    event_id = make_event(admin, community=None, starts_in=timedelta(hours=2))
+    open_room(event_id)
+    say(stranger, event_id, "Hello network")
+    _rename_network(record.NETWORK_COMMUNITY, "elsewhere")
+    close_room(event_id)
+    _rename_network("elsewhere", record.NETWORK_COMMUNITY)
+    made = []
+
+    def work(_):
+        made.append(record.retry_records())
+
+    assert run_concurrently(app, work, [1, 2, 3]) == []
+    assert sorted(made) == [0, 0, 1]
+    assert len(records()) == 1
+
+
+def test_the_event_of_a_record_is_found_through_an_index(app):
+    # event_of_record runs on every record's resource page: WHERE record_id = ….
+    indexes = inspect(db.engine).get_indexes("event")
+    assert ["record_id"] in [i["column_names"] for i in indexes]

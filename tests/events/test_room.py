@@ -13,14 +13,16 @@ from community import signals
 from community.chat import access as chat_access
 from community.chat import actions as chat_actions
 from community.chat import sockets as chat_sockets
+from community.communities.actions import change_visibility, leave_community
 from community.db import atomic, utcnow
 from community.errors import Forbidden, NotFound
+from community.events import actions as event_actions
 from community.events import panels, rooms
 from community.events.models import Event, EventRsvp
 from community.events.rules import to_local
 from community.extensions import db
 from community.jobs import registered_jobs
-from tests.communities.helpers import run_concurrently, set_visibility
+from tests.communities.helpers import archive, run_concurrently, set_visibility
 from tests.factories import make_event, make_user
 from tests.sockets import connect, events
 
@@ -296,6 +298,65 @@ def test_cancelling_tells_the_rooms_open_pages_at_once(mod, alice, published):
     assert problem(alice, event_id) == rooms.CANCELLED
 
 
+def event_rechecks(published) -> list[str]:
+    return sorted(
+        p["room"] for e, _, p in published if e == "chat.recheck" and p["room"][:6] == "event-"
+    )
+
+
+@pytest.fixture
+def three_rooms(mod):
+    """Procurement's events with an open room, a scheduled one and a closed one; Finance's."""
+    opened = make_event(mod, starts_in=timedelta(minutes=10))
+    scheduled = make_event(mod, starts_in=timedelta(days=3))
+    closed = make_event(mod, starts_in=timedelta(days=4))
+    elsewhere = make_event(
+        make_user(admin=True), community="finance", starts_in=timedelta(minutes=5)
+    )
+    rooms.advance_rooms()
+    with atomic():
+        db.session.execute(update(Event).where(Event.id == closed).values(room_state="closed"))
+    assert event_of(opened).room_state == event_of(elsewhere).room_state == "open"
+    return sorted(rooms.room_name(i) for i in (opened, scheduled))
+
+
+@pytest.mark.parametrize("visibility", ["members", "public"])
+def test_a_member_who_leaves_rechecks_the_communitys_event_rooms(
+    alice, three_rooms, published, visibility
+):
+    set_visibility("procurement", visibility)
+    published.clear()
+    with atomic():
+        leave_community(live(alice), "procurement")
+    # Members-only: they may no longer read; public: they may no longer write.
+    assert event_rechecks(published) == three_rooms
+
+
+def test_archiving_or_closing_the_community_rechecks_its_event_rooms(three_rooms, published):
+    admin = make_user(admin=True)
+    with atomic():
+        change_visibility(live(admin), "procurement", "members")
+    assert event_rechecks(published) == three_rooms
+    published.clear()
+    archive("procurement", admin)
+    assert event_rechecks(published) == three_rooms
+
+
+def test_an_event_moved_to_another_community_rechecks_its_room(alice, published):
+    admin = make_user(admin=True)
+    event_id = make_event(admin, starts_in=timedelta(minutes=10))
+    rooms.advance_rooms()
+    published.clear()
+    event = event_of(event_id)
+    details = event_actions.details_of(event)
+    details.community = "finance"
+    with atomic():
+        event_actions.edit_event(live(admin), event_id, details)
+    assert event_rechecks(published) == [rooms.room_name(event_id)]
+    # Alice, of Procurement only, reads it still (Finance is public) but writes no more.
+    assert problem(alice, event_id) is not None
+
+
 # --- live pages ------------------------------------------------------------------------------
 
 
@@ -323,9 +384,15 @@ def test_the_room_page_keeps_a_hidden_composer_until_it_opens(app, browser, mod,
     browser.login(alice.email)
     html = browser.get(f"/chat/event-{event_id}").get_data(as_text=True)
     assert f'<a href="/events/{event_id}">Procurement day</a>' in html
+    prefixed = browser.get(f"/chat/event-{event_id}", base_url="http://localhost/commons")
+    assert f'<a href="/commons/events/{event_id}">Procurement day</a>' in prefixed.get_data(
+        as_text=True
+    )
     assert f'action="/chat/event-{event_id}/send"' in html
     assert "data-chat-form novalidate hidden" in html
     assert "The room opens at" in html
+    # Its words change while the page is open (opening, closing): a live region says so.
+    assert '<p class="panel" role="status" data-chat-closed>The room opens at' in html
     rooms.advance_rooms(now=during(event_id))
     html = browser.get(f"/chat/event-{event_id}").get_data(as_text=True)
     assert "data-chat-form novalidate>" in html
@@ -390,3 +457,6 @@ def test_an_anonymous_reader_is_asked_to_sign_in(app, admin):
         html = panel_html(event_id, None)
     assert "Sign in" in html
     assert "/chat/" not in html
+    with app.test_request_context(base_url="http://localhost/commons"):
+        html = panel_html(event_id, None)
+    assert f'href="/commons/auth/login?next=/commons/events/{event_id}"' in html
