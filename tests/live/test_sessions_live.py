@@ -85,14 +85,17 @@ def check_session_ends_everywhere(way, *, socket_url, act_url, env, watcher_url,
     try:
         assert live.call("chat.join", {"room": "procurement"})["ok"] is True
         assert bea.call("chat.join", {"room": "procurement"})["ok"] is True
-        ack = bea.call("chat.send", {"room": "procurement", "body": "before", "client_id": "b"})
+        tag = email.split("@")[0]  # the watcher sends in every test: a new client id each
+        ack = bea.call(
+            "chat.send", {"room": "procurement", "body": "before", "client_id": f"b{tag}"}
+        )
         assert live.next("chat.message")["id"] == ack["id"]  # members-only events arrive
 
         way(act_url, victim, other, env, email)
         wait_disconnected(live)
         live.drain()
         bea.drain()
-        bea.call("chat.send", {"room": "procurement", "body": "after", "client_id": "a"})
+        bea.call("chat.send", {"room": "procurement", "body": "after", "client_id": f"a{tag}"})
         assert bea.next("chat.message")["html"] == "<p>after</p>"
         time.sleep(0.5)  # what would have reached the ended connection has had time to
         assert [name for name, _ in live.drain()] == []
@@ -117,26 +120,41 @@ def check_session_ends_everywhere(way, *, socket_url, act_url, env, watcher_url,
 WAYS = [sign_out, change_password, sign_out_elsewhere, suspend]
 
 
+def watching(url: str, env: dict) -> requests.Session:
+    """A member of the room who watches it, signed in at `url` (made once per module: their
+    session never ends here)."""
+    watcher = sign_in(url, new_member(env), PASSWORD)
+    join_procurement(url, watcher)
+    return watcher
+
+
+@pytest.fixture(scope="module")
+def scaled_out_watcher(scaled_out):  # noqa: F811
+    (one, _two), envs = scaled_out
+    return watching(one.url, envs[0])
+
+
+@pytest.fixture(scope="module")
+def one_server(live_server):
+    port = int(live_server.url.rsplit(":", 1)[1])
+    env = server_env(live_server.instance_dir, port)
+    return env, watching(live_server.url, env)
+
+
 @pytest.mark.parametrize("way", WAYS, ids=lambda w: w.__name__)
-def test_an_ended_session_is_disconnected_across_processes(scaled_out, way):  # noqa: F811
+def test_an_ended_session_is_disconnected_across_processes(scaled_out, scaled_out_watcher, way):  # noqa: F811
     (one, two), envs = scaled_out
-    watcher = sign_in(one.url, new_member(envs[0]), PASSWORD)
-    join_procurement(one.url, watcher)
     check_session_ends_everywhere(
         way, socket_url=two.url, act_url=one.url, env=envs[0], watcher_url=one.url,
-        watcher=watcher,
+        watcher=scaled_out_watcher,
     )  # fmt: skip
     for server in (one, two):
         assert_clean_log(server.log())
 
 
 @pytest.mark.parametrize("way", WAYS, ids=lambda w: w.__name__)
-def test_an_ended_session_is_disconnected_on_one_server(live_server, way):
-    port = int(live_server.url.rsplit(":", 1)[1])
-    env = server_env(live_server.instance_dir, port)
-    watcher_email = new_member(env)
-    watcher = sign_in(live_server.url, watcher_email, PASSWORD)
-    join_procurement(live_server.url, watcher)
+def test_an_ended_session_is_disconnected_on_one_server(live_server, one_server, way):
+    env, watcher = one_server
     check_session_ends_everywhere(
         way, socket_url=live_server.url, act_url=live_server.url, env=env,
         watcher_url=live_server.url, watcher=watcher,
