@@ -27,8 +27,6 @@ CONFIRM_FIRST = (
     "Please confirm your email address first: we have sent you a new link. "
     "It can take a minute to arrive."
 )
-# Ids come from URLs and forms; anything beyond the database's integer range matches nothing
-# (and would make the database driver raise instead).
 
 
 class NotVerified(Invalid):

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, or_, select
 from ..accounts.models import User
 from ..communities import access as community_access
 from ..communities.models import Community
+from ..communities.queries import communities_for
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from .models import Event
@@ -52,13 +53,8 @@ def communities_organised_by(user: User | None) -> list[Community]:
     order. An archived community takes no new events (nor changes to its events)."""
     if user is None or not user.is_authenticated:
         return []
-    stmt = (
-        select(Community)
-        .where(Community.archived_at.is_(None))
-        .order_by(Community.position, Community.name)
-    )
-    communities = db.session.scalars(stmt).all()
-    return [c for c in communities if can_organise(user, c)]
+    # `can_organise` for every community at once: the roles come with them, in one query.
+    return [c for c, role in communities_for(user) if user.is_admin or role == "moderator"]
 
 
 def access_event(user: User | None, event_id: int, *, need: str = "read") -> Event:

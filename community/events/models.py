@@ -78,10 +78,6 @@ class Event(db.Model):
         return self.cancelled_at is not None
 
     @property
-    def is_network_wide(self) -> bool:
-        return self.community_id is None
-
-    @property
     def where(self) -> str:
         """The place as told to anyone (never the join link): the location, else "Online"
         for an online event ("" when neither is given)."""

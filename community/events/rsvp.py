@@ -37,6 +37,7 @@ from ..notifications.targets import register_wording
 from . import access
 from .links import event_url
 from .models import RSVP_LABELS, Event, EventRsvp
+from .reminders import may_email, when
 
 ANSWERS = ("going", "maybe", "not_going")  # what a member may choose ("waiting" follows)
 HOLDING = ("going", "waiting")  # the answers that hold a place, or one in line
@@ -202,18 +203,12 @@ def _tell_promoted(event: Event, user: User, occurrence: str, actor: User | None
         user.id, PROMOTED, actor=actor or event.organiser, community_id=event.community_id,
         target=("event", event.id), subject=event.title, occurrence=f"waiting-{occurrence}",
     )  # fmt: skip
-    if user.event_emails and user.is_verified and not user.is_suspended:
+    if may_email(user):
         queue_mail(
             user.email, f"A place for you: {event.title}", "event_promoted", user=user,
-            event=event, starts=_local_time(event.starts_at, user),
+            event=event, starts=when(event.starts_at, user),
             url=event_url(event.id, absolute=True),
         )  # fmt: skip
-
-
-def _local_time(value: datetime, user: User) -> str:
-    from ..web import TIME_FORMAT, to_local
-
-    return to_local(value, user.timezone).strftime(TIME_FORMAT)
 
 
 def capacity_changed(_app, *, event: Event, changes: frozenset, actor: User, **_) -> None:
