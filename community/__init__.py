@@ -169,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .chat import bp as chat_bp
     from .communities import bp as communities_bp
+    from .digests import bp as digests_bp
     from .events import bp as events_bp
     from .health import bp as health_bp
     from .media import bp as media_bp
@@ -182,7 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     blueprints = (
         health_bp, accounts_bp, communities_bp, threads_bp, resources_bp, media_bp, chat_bp,
-        notifications_bp, search_bp, admin_bp, events_bp,
+        notifications_bp, search_bp, admin_bp, events_bp, digests_bp,
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)

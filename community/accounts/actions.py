@@ -446,7 +446,9 @@ def update_profile(
 def set_event_emails(actor: User, *, enabled: bool) -> User:
     """Turn the member's event emails (reminders a day before, changes, cancellations) on or
     off. The member themself."""
-    actor.event_emails = bool(enabled)
+    from ..digests.choices import IMMEDIATELY, NEVER, set_deliveries
+
+    set_deliveries(actor, {"events": IMMEDIATELY if enabled else NEVER})
     return actor
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 
 SITE_ROLES = ("member", "admin")
 DIGEST_FREQUENCIES = ("off", "daily", "weekly")
+BOUNCE_LIMIT = 3
 
 
 class Organisation(db.Model):
@@ -53,8 +54,15 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
     digest_frequency: Mapped[str] = mapped_column(String(10), default="weekly")
-    # Event reminders and changes by email (the email issue folds this into its choices).
-    event_emails: Mapped[bool] = mapped_column(default=True)
+    # When the digest arrives, in the member's zone: weekday (0 Monday) and hour.
+    digest_day: Mapped[int] = mapped_column(default=0)
+    digest_hour: Mapped[int] = mapped_column(default=8)
+    # "Stop all email" (an unsubscribe link or the settings): only account mail still goes.
+    email_stopped_at: Mapped[datetime | None]
+    # Consecutive permanent refusals of mail to this address; at BOUNCE_LIMIT it is marked
+    # and skipped until the member changes or confirms it.
+    bounce_count: Mapped[int] = mapped_column(default=0)
+    email_bounced_at: Mapped[datetime | None]
     # Bumped to end every session and remember-me cookie (password change, log out everywhere).
     session_generation: Mapped[int] = mapped_column(default=1)
     pending_email: Mapped[str | None] = mapped_column(String(254))

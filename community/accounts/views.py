@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import queries as community_queries
 from ..db import atomic
+from ..digests.choices import IMMEDIATELY, delivery
 from ..errors import DomainError, Invalid
 from ..events import calendar_feeds
 from ..extensions import db, limiter, login_manager
@@ -257,7 +258,9 @@ def _settings_forms(user: User, **bound) -> dict:
         "email_form": bound.get("email_form") or EmailForm(formdata=None),
         "password_form": bound.get("password_form") or PasswordForm(formdata=None),
         "event_emails_form": bound.get("event_emails_form")
-        or EventEmailsForm(obj=user, formdata=None),
+        or EventEmailsForm(
+            data={"event_emails": delivery(user, "events") == IMMEDIATELY}, formdata=None
+        ),
         "sessions_form": ConfirmForm(formdata=None),
         "avatar_form": bound.get("avatar_form") or AvatarForm(formdata=None),
         "avatar_remove_form": ConfirmForm(formdata=None),

@@ -35,7 +35,7 @@ def _message_visible():
 
 
 register_target("chat_message", link=_message_link, visible=_message_visible)
-register_wording("chat_mention", "mentioned you in the chat of")
+register_wording("chat_mention", "mentioned you in the chat of", email="mentions")
 
 
 def tell_mentioned(_app, *, message: ChatMessage, room: ChatRoom, mentioned: list[User], **_):

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..db import atomic
+from ..digests.choices import wants_mail_now, wants_mail_now_sql
 from ..extensions import db
 from ..jobs import db_now
 from ..links import absolute_url
@@ -48,9 +49,9 @@ TOLD_OF_CHANGES = ATTENDING  # who hears of a change or a cancellation (going, m
 NOTIFIED_CHANGES = frozenset({"time", "place", "cancelled"})
 BATCH = 500  # reminders of one kind claimed and sent per run (the rest at the next run)
 
-register_wording("event_reminder", "reminds you that this starts within the hour:")
-register_wording("event_changed", "changed the time or place of")
-register_wording("event_cancelled", "cancelled")
+register_wording("event_reminder", "reminds you that this starts within the hour:", email=None)
+register_wording("event_changed", "changed the time or place of", email="events")
+register_wording("event_cancelled", "cancelled", email="events")
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ def _not_claimed(kind):
 
 
 def may_email(user: User) -> bool:
-    """Event mail goes to confirmed, unsuspended members who kept event emails on."""
-    return user.event_emails and user.verified_at is not None and not user.is_suspended
+    """Event mail goes at once to members whose choice for event email is "immediately"
+    (otherwise the notice waits for the digest, or stays in the site)."""
+    return wants_mail_now(user, "events")
 
 
 # --- wording ----------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def due(kind: ReminderKind, limit: int = BATCH) -> list[tuple[User, Event]]:
         _not_claimed(kind.claim_kind_sql()),
     ]
     if kind.by_email:
-        conditions += [User.event_emails.is_(True), User.verified_at.is_not(None)]
+        conditions.append(wants_mail_now_sql("events"))
     stmt = (
         select(User, Event)
         .join(EventRsvp, EventRsvp.user_id == User.id)
@@ -240,13 +242,14 @@ def tell_of_change(_app, *, event: Event, changes: frozenset, actor: User | None
             excerpt = event.cancel_reason or _excerpt(event, user)
         else:
             excerpt = "Now " + _excerpt(event, user)
+        mailed = may_email(user)
         notify.notify(
             user.id, kind, actor=actor, community_id=event.community_id,
             target=("event", event.id), subject=event.title, excerpt=excerpt,
-            occurrence="" if cancelled else str(event.sequence),
+            occurrence="" if cancelled else str(event.sequence), emailed=mailed,
         )  # fmt: skip
         told.add(user.id)
-        if may_email(user):
+        if mailed:
             _mail_change(user, event, changes, cancelled)
     if told:
         notify.publish_counts(told)

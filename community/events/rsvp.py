@@ -43,7 +43,7 @@ ANSWERS = ("going", "maybe", "not_going")  # what a member may choose ("waiting"
 HOLDING = ("going", "waiting")  # the answers that hold a place, or one in line
 PROMOTED = "event_promoted"
 
-register_wording(PROMOTED, "has a place for you at")
+register_wording(PROMOTED, "has a place for you at", email="events")
 
 
 @dataclass(frozen=True)
@@ -196,14 +196,16 @@ def _may_hold_place(user: User, event: Event) -> bool:
 
 def _tell_promoted(event: Event, user: User, occurrence: str, actor: User | None) -> None:
     """In the site (once per spell on the waiting list: `occurrence` is when it began) and,
-    unless they turned event emails off, by email."""
+    by email as the member chose for events."""
     if not access.can_see(user, event):
         return
+    mailed = may_email(user)
     notify.notify(
         user.id, PROMOTED, actor=actor or event.organiser, community_id=event.community_id,
         target=("event", event.id), subject=event.title, occurrence=f"waiting-{occurrence}",
+        emailed=mailed,
     )  # fmt: skip
-    if may_email(user):
+    if mailed:
         queue_mail(
             user.email, f"A place for you: {event.title}", "event_promoted", user=user,
             event=event, starts=when(event.starts_at, user),

@@ -28,11 +28,13 @@ def notify(
     subject: str,
     excerpt: str = "",
     occurrence: str = "",
+    emailed: bool = False,
 ) -> bool:
     """Record a notification for one member (the caller has checked they may see it), once:
     the same kind about the same target (and `occurrence`, for what can happen to a target
     again, such as a second decision on a resource) never notifies a member twice, even when
-    two requests race. False when it had been recorded already."""
+    two requests race. `emailed`: its domain mailed it already, so the email step leaves it
+    alone. False when it had been recorded already."""
     target_kind, target_id = target
     key = ":".join(str(part) for part in (kind, target_kind, target_id, occurrence) if part)
     values = dict(
@@ -46,7 +48,8 @@ def notify(
         subject=subject[:200],
         excerpt=excerpt[:300],
         created_at=utcnow(),
-        email_state="pending",
+        email_state="sent" if emailed else "pending",
+        emailed_at=utcnow() if emailed else None,
     )
     insert = _insert_for(db.session.get_bind().dialect.name)
     stmt = insert(Notification).values(**values).on_conflict_do_nothing()

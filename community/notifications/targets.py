@@ -21,6 +21,7 @@ class TargetKind:
 
 _targets: dict[str, TargetKind] = {}
 _wording: dict[str, str] = {}
+_email_category: dict[str, str | None] = {}
 
 
 def register_target(kind: str, *, link, visible) -> None:
@@ -28,10 +29,12 @@ def register_target(kind: str, *, link, visible) -> None:
     _targets[kind] = TargetKind(link=link, visible=visible)
 
 
-def register_wording(kind: str, phrase: str) -> None:
-    """How a notification of `kind` reads between its actor and its subject:
-    "Alice *mentioned you in* Budget planning"."""
+def register_wording(kind: str, phrase: str, *, email: str | None) -> None:
+    """How a notification of `kind` reads between its actor and its subject ("Alice
+    *mentioned you in* Budget planning"), and the email category that decides whether and
+    when it is mailed (community/digests/choices.py; None: shown in the site only)."""
     _wording[kind] = phrase
+    _email_category[kind] = email
 
 
 def target_kinds() -> dict[str, TargetKind]:
@@ -44,3 +47,8 @@ def target_kind(kind: str) -> TargetKind | None:
 
 def phrase(kind: str) -> str:
     return _wording.get(kind, "notified you about")
+
+
+def email_category(kind: str) -> str | None:
+    """The email category of a notification kind (None: never mailed)."""
+    return _email_category.get(kind)

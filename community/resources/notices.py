@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..communities import queries as community_queries
+from ..digests.choices import wants_mail_now
 from ..extensions import db
 from ..links import absolute_url
 from ..mail import queue_mail
@@ -23,10 +24,10 @@ def _resource_visible():
 register_target(
     "resource", link=lambda resource_id: f"/resources/{resource_id}", visible=_resource_visible
 )
-register_wording("resource_approved", "published your resource")
-register_wording("resource_rejected", "did not accept your resource")
-register_wording("resource_changes", "asked for changes to your resource")
-register_wording("resource_review", "sent a resource for review:")
+register_wording("resource_approved", "published your resource", email="resources")
+register_wording("resource_rejected", "did not accept your resource", email="resources")
+register_wording("resource_changes", "asked for changes to your resource", email="resources")
+register_wording("resource_review", "sent a resource for review:", email="resources")
 
 
 # --- receivers (connected in resources/receivers.py) ----------------------------------------
@@ -56,13 +57,14 @@ def tell_submitter(_app, *, resource: Resource, actor: User, decision: str, reas
     kind, wording = DECISIONS[decision]
     subject = f"{wording}: {resource.title}"
     home = home_community(resource)
+    mailed = wants_mail_now(submitter, "resources")
     notify.notify(
         submitter.id, kind, actor=actor, community_id=home.id if home else None,
         target=("resource", resource.id), subject=resource.title, excerpt=reason,
-        occurrence=_latest_event_id(resource),
+        occurrence=_latest_event_id(resource), emailed=mailed,
     )  # fmt: skip
     notify.publish_counts({submitter.id})
-    if submitter.is_verified and submitter.suspended_at is None:
+    if mailed:
         queue_mail(
             submitter.email, subject, "resource_decision", user=submitter, resource=resource,
             decision=decision, reason=reason, moderator=actor,

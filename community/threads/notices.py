@@ -28,9 +28,9 @@ def _post_visible():
 
 
 register_target("post", link=lambda post_id: f"/p/{post_id}", visible=_post_visible)
-register_wording("mention", "mentioned you in")
-register_wording("thread", "started a thread:")
-register_wording("reply", "replied in")
+register_wording("mention", "mentioned you in", email="mentions")
+register_wording("thread", "started a thread:", email="replies")
+register_wording("reply", "replied in", email="replies")
 
 
 # --- receivers (connected in threads/receivers.py) ------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from community import signals
 from community.accounts.models import User
 from community.db import atomic, utcnow
+from community.digests.choices import set_deliveries
 from community.events.models import Event, EventReminder, EventRsvp
 from community.extensions import db
 from community.notifications.models import Notification
@@ -167,7 +168,7 @@ def test_event_emails_off_the_notice_but_no_mail(mod, alice, outbox):
     event_id = make_event(mod)
     rsvp(alice, event_id)
     with atomic():
-        db.session.get(User, alice.id).event_emails = False
+        set_deliveries(db.session.get(User, alice.id), {"events": "never"})
     cancel(mod, event_id, "")
     assert len(notices("event_cancelled", alice)) == 1
     assert event_mails(outbox, "alice@example.org") == []

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from community.accounts.models import User
 from community.db import atomic, utcnow
+from community.digests.choices import delivery, set_deliveries
 from community.events import reminders
 from community.events.models import Event, EventReminder, EventRsvp
 from community.extensions import db
@@ -248,7 +249,7 @@ def test_event_emails_off_no_email_but_the_notice_in_the_site(mod, alice, bob, o
     rsvp(alice, event_id)
     rsvp(bob, event_id)
     with atomic():
-        db.session.get(User, alice.id).event_emails = False
+        set_deliveries(db.session.get(User, alice.id), {"events": "never"})
     run_job()
     assert mails_to(outbox, "alice@example.org") == []
     assert len(mails_to(outbox, "bob@example.org")) == 1
@@ -293,7 +294,7 @@ LABEL = "Email me about events I RSVPed to (reminders a day before, changes and 
 
 def event_emails_of(user: User) -> bool:
     fresh()
-    return db.session.get(User, user.id).event_emails
+    return delivery(db.session.get(User, user.id), "events") == "immediately"
 
 
 def checkbox(browser) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from community import signals
 from community.accounts.models import User
 from community.db import atomic, utcnow
+from community.digests.choices import set_deliveries
 from community.errors import Forbidden, Invalid, NotFound
 from community.events import rsvp
 from community.events.models import Event, EventRsvp
@@ -291,7 +292,7 @@ def test_a_second_promotion_notifies_again(mod, alice, bob):
 def test_no_email_for_a_member_who_turned_event_emails_off(mod, alice, bob, outbox):
     event_id = make_event(mod, capacity=1)
     with atomic():
-        db.session.get(User, bob.id).event_emails = False
+        set_deliveries(db.session.get(User, bob.id), {"events": "never"})
     answer(alice, event_id, "going")
     answer(bob, event_id, "going")
     answer(alice, event_id, "not_going")
