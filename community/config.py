@@ -197,6 +197,9 @@ DEFAULTS = {
         # Chat messages per member (a resend of the same message does not count).
         "chat_send": "5 per 3 seconds",
         "chat_typing": "10 per 10 seconds",
+        # Unsubscribe links per address (GET and POST): a mail client's one-click POST comes
+        # from its provider's servers, so generous.
+        "unsubscribe_ip": "60 per minute",
     },
     # Presence changes go to a room at most once per this many seconds, in one batch (0: each
     # at once). See community/chat/presence.py, PresenceChanges.

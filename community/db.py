@@ -142,3 +142,15 @@ def include_in_autogenerate(name: str | None, type_: str, _parent_names) -> bool
     if type_ == "table" and name and name.startswith(FULL_TEXT_TABLE_PREFIX):
         return False
     return name not in FULL_TEXT_NAMES
+
+
+def insert_for_session(model):
+    """INSERT for `model` in the session's dialect, so `.on_conflict_do_nothing()` (the way
+    a row is claimed once, whichever writer raced) works on PostgreSQL and SQLite alike."""
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

@@ -12,3 +12,8 @@ def absolute_url(endpoint: str, **values) -> str:
         site.netloc, script_name=site.path or "/", url_scheme=site.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def absolute_path(path: str) -> str:
+    """`SITE_URL` + a site path such as a notification's link ("/p/12")."""
+    return current_app.config["SITE_URL"].rstrip("/") + "/" + path.lstrip("/")

@@ -8,6 +8,7 @@ from ..accounts.rules import require_admin
 from ..auth import actor
 from ..communities.queries import communities_for, moderators_by_community
 from ..db import atomic
+from ..digests import build as digest_build
 from ..errors import DomainError
 from ..forms import ConfirmForm, attach_error
 from ..moderation.queries import recent_audit
@@ -90,3 +91,16 @@ def unsuspend(user_id: int):
         name = target.display_name
     flash(f"{name} is no longer suspended.", "success")
     return redirect(url_for("admin.member", user_id=user_id))
+
+
+@bp.get("/admin/members/<int:user_id>/digest")
+@login_required
+def digest_preview(user_id: int):
+    """The digest the member would get now, as `flask digests preview` prints it."""
+    admin = actor()
+    require_admin(admin)
+    member = account_actions.access_user(admin, user_id)
+    subject, text, html = digest_build.preview(member)
+    return render_template(
+        "admin/digest_preview.html", member=member, subject=subject, text=text, html=html
+    )

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("digests", __name__)
 
-from . import models  # noqa: E402, F401
+from . import models, views  # noqa: E402, F401

@@ -6,7 +6,7 @@ from .. import realtime
 from ..accounts.models import User
 from ..communities.access import readable_by_member_id
 from ..communities.models import Community
-from ..db import utcnow
+from ..db import insert_for_session, utcnow
 from ..errors import NotFound
 from ..extensions import db
 from ..ids import is_id
@@ -51,20 +51,11 @@ def notify(
         email_state="sent" if emailed else "pending",
         emailed_at=utcnow() if emailed else None,
     )
-    insert = _insert_for(db.session.get_bind().dialect.name)
-    stmt = insert(Notification).values(**values).on_conflict_do_nothing()
+    stmt = insert_for_session(Notification).values(**values).on_conflict_do_nothing()
     return db.session.execute(stmt.returning(Notification.id)).first() is not None
 
 
-def _insert_for(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def _still_visible():
+def still_visible():
     """A WHERE clause: the notification's community is one its recipient may read, and its
     target is still there and visible to them (each target kind's own rule). The same
     clause serves one member's list and the live counts of many members at once."""
@@ -80,7 +71,7 @@ def _still_visible():
 
 def _visible(user: User):
     """The member's notifications that they may still open."""
-    return select(Notification).where(Notification.user_id == user.id, _still_visible())
+    return select(Notification).where(Notification.user_id == user.id, still_visible())
 
 
 def unread_count(user: User) -> int:
@@ -96,7 +87,7 @@ def unread_counts(user_ids: set[int]) -> dict[int, int]:
         .where(
             Notification.user_id.in_(sorted(user_ids)),
             Notification.read_at.is_(None),
-            _still_visible(),
+            still_visible(),
         )
         .group_by(Notification.user_id)
     )

@@ -1,0 +1,210 @@
+"""What a digest holds: per community, new threads, the most active threads, newly
+published resources and upcoming events; for the member, what they chose to get in the
+digest (unread mentions, replies, decisions…) and network-wide events.
+
+What is the same for everyone reading a community over the same window is built once per
+batch (`Shared`), not once per member; the member's part is filtered by what they may see
+at the moment of building (their communities, the notifications still visible to them).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ..communities.models import Community
+from ..events.links import event_url
+from ..events.models import Event
+from ..extensions import db
+from ..links import absolute_path, absolute_url
+from ..resources.models import Resource, ResourceCommunity
+from ..threads.models import Post, Thread
+from ..web import TIME_FORMAT, to_local
+
+CAP = 5  # items per section; the rest are counted and linked ("and 4 more")
+FOR_YOU_CAP = 10
+EVENTS_AHEAD = timedelta(days=14)
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[dict]
+    more: int = 0
+    more_url: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.items) + self.more
+
+
+@dataclass
+class CommunityPart:
+    id: int
+    name: str
+    url: str
+    sections: list[Section]
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.sections)
+
+
+@dataclass
+class Digest:
+    for_you: Section
+    communities: list[CommunityPart]
+    network_events: Section
+    included_notification_ids: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return (
+            self.for_you.total + self.network_events.total + sum(c.total for c in self.communities)
+        )
+
+
+class Shared:
+    """The community sections of one batch, built once per (community, window)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self._parts: dict[tuple, CommunityPart] = {}
+        self._events: dict[int | None, list[Event]] = {}
+
+    def community(self, community: Community, since: datetime) -> CommunityPart:
+        key = (community.id, since)
+        if key not in self._parts:
+            self._parts[key] = _community_part(community, since, self.now)
+        return self._parts[key]
+
+    def events(self, community_id: int | None) -> list[Event]:
+        """Upcoming events (not cancelled) of a community, or network-wide ones (None)."""
+        if community_id not in self._events:
+            stmt = (
+                select(Event)
+                .where(
+                    Event.community_id.is_(None)
+                    if community_id is None
+                    else Event.community_id == community_id,
+                    Event.cancelled_at.is_(None),
+                    Event.ends_at > self.now,
+                    Event.starts_at < self.now + EVENTS_AHEAD,
+                )
+                .order_by(Event.starts_at, Event.id)
+                .limit(CAP + 20)
+            )
+            self._events[community_id] = list(db.session.scalars(stmt))
+        return self._events[community_id]
+
+
+def _thread_item(thread_id: int, title: str, meta: str) -> dict:
+    return {"title": title, "url": absolute_url("threads.show", thread_id=thread_id), "meta": meta}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _new_threads(community: Community, since, until, more_url: str) -> Section:
+    window = (
+        Thread.community_id == community.id,
+        Thread.deleted_at.is_(None),
+        Thread.created_at >= since,
+        Thread.created_at < until,
+    )
+    rows = db.session.execute(
+        select(Thread.id, Thread.title, Thread.post_count)
+        .where(*window)
+        .order_by(Thread.post_count.desc(), Thread.id.desc())
+        .limit(CAP)
+    ).all()
+    count = db.session.scalar(select(func.count()).select_from(Thread).where(*window)) or 0
+    items = [_thread_item(i, t, _plural(max(n - 1, 0), "reply")) for i, t, n in rows]
+    return Section("New threads", items, count - len(items), more_url)
+
+
+def _active_threads(community: Community, since, until, more_url: str) -> Section:
+    """Older threads with the most new posts in the window."""
+    new_posts = func.count(Post.id).label("new_posts")
+    active = (
+        select(Thread.id, Thread.title, new_posts)
+        .join(Post, Post.thread_id == Thread.id)
+        .where(
+            Thread.community_id == community.id,
+            Thread.deleted_at.is_(None),
+            Thread.created_at < since,
+            Post.deleted_at.is_(None),
+            Post.created_at >= since,
+            Post.created_at < until,
+        )
+        .group_by(Thread.id, Thread.title)
+    )
+    rows = db.session.execute(active.order_by(new_posts.desc(), Thread.id.desc()).limit(CAP)).all()
+    count = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    items = [_thread_item(i, t, _plural(n, "new post")) for i, t, n in rows]
+    return Section("Busiest threads", items, count - len(items), more_url)
+
+
+def _resources(community: Community, since, until) -> Section:
+    window = (
+        ResourceCommunity.community_id == community.id,
+        Resource.status == "published",
+        Resource.published_at >= since,
+        Resource.published_at < until,
+    )
+    base = select(Resource).join(ResourceCommunity, ResourceCommunity.resource_id == Resource.id)
+    rows = db.session.scalars(
+        base.where(*window)
+        .order_by(Resource.featured.desc(), Resource.download_count.desc(), Resource.id.desc())
+        .limit(CAP)
+    ).all()
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Resource)
+        .join(ResourceCommunity, ResourceCommunity.resource_id == Resource.id)
+        .where(*window)
+    )
+    items = [
+        {
+            "title": r.title,
+            "url": absolute_url("resources.show", resource_id=r.id),
+            "meta": "Featured" if r.featured else "",
+        }
+        for r in rows
+    ]
+    more_url = absolute_url("resources.index", community=community.slug)
+    return Section("New resources", items, (count or 0) - len(items), more_url)
+
+
+def _community_part(community: Community, since, until) -> CommunityPart:
+    url = absolute_url("communities.show", slug=community.slug)
+    sections = [
+        _new_threads(community, since, until, url),
+        _active_threads(community, since, until, url),
+        _resources(community, since, until),
+    ]
+    return CommunityPart(community.id, community.name, url, sections)
+
+
+def event_section(title: str, events: list[Event], user, more_url: str) -> Section:
+    items = [
+        {
+            "title": e.title,
+            "url": event_url(e.id, absolute=True),
+            "meta": to_local(e.starts_at, user.timezone or "UTC").strftime(TIME_FORMAT),
+        }
+        for e in events
+    ]
+    shown = items[:CAP]
+    return Section(title, shown, len(items) - len(shown), more_url)
+
+
+def for_you(notes: list, item) -> Section:
+    shown = notes[:FOR_YOU_CAP]
+    return Section(
+        "For you",
+        [item(n) for n in shown],
+        len(notes) - len(shown),
+        absolute_path("/notifications"),
+    )
