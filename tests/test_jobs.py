@@ -51,6 +51,8 @@ def test_the_parts_register_their_jobs(app):
         ("ended sessions", timedelta(seconds=2)),
         ("event rooms", timedelta(minutes=1)),
         ("event reminders", timedelta(minutes=1)),
+        ("notification mail", timedelta(seconds=30)),
+        ("digests", timedelta(minutes=5)),
     ]
     with pytest.raises(ValueError, match="registered twice"):
         register_job(app, "mail", timedelta(seconds=1), print)
@@ -198,8 +200,8 @@ def test_flask_jobs_list_shows_every_job_with_its_runs_and_last_error(app):
     def crash():
         raise RuntimeError("digest renderer exploded")
 
-    register_job(app, "digests", timedelta(minutes=5), crash)
-    run_due(app, [j for j in jobs.registered_jobs(app) if j.name == "digests"], "runner-a")
+    register_job(app, "renderer", timedelta(minutes=5), crash)
+    run_due(app, [j for j in jobs.registered_jobs(app) if j.name == "renderer"], "runner-a")
     ensure_rows(jobs.registered_jobs(app))  # the others: registered, never run
     set_row("files", claimed_by="host:42:abcd", claimed_until=utcnow() + timedelta(minutes=5),
             last_started_at=utcnow())  # fmt: skip
@@ -209,26 +211,26 @@ def test_flask_jobs_list_shows_every_job_with_its_runs_and_last_error(app):
     header, *lines = result.output.splitlines()
     assert header.split() == ["NAME", "EVERY", "LAST", "RUN", "NEXT", "RUN", "LAST", "ERROR"]
     by_name = {line.split()[0]: line for line in lines}
-    assert [name for name in by_name if name in {"mail", "files", "digests"}] == [
+    assert [name for name in by_name if name in {"mail", "files", "renderer"}] == [
         "mail",
         "files",
-        "digests",
+        "renderer",
     ]
     mail_line = by_name["mail"].split()
     assert mail_line[1:3] == ["3s", "never"]  # registered, never run: due now
     assert mail_line[-1] == "-"
-    digests = row("digests")
-    assert by_name["digests"].split()[1] == "5m"
-    assert digests.last_finished_at.strftime("%Y-%m-%d %H:%M:%S") in by_name["digests"]
-    assert digests.next_run_at.strftime("%Y-%m-%d %H:%M:%S") in by_name["digests"]
-    assert by_name["digests"].endswith("RuntimeError: digest renderer exploded")
+    renderer = row("renderer")
+    assert by_name["renderer"].split()[1] == "5m"
+    assert renderer.last_finished_at.strftime("%Y-%m-%d %H:%M:%S") in by_name["renderer"]
+    assert renderer.next_run_at.strftime("%Y-%m-%d %H:%M:%S") in by_name["renderer"]
+    assert by_name["renderer"].endswith("RuntimeError: digest renderer exploded")
     assert "running since" in by_name["files"]
     assert "host:42:abcd" in by_name["files"]
 
     # A job in the table that no part registers any more is still listed.
-    app.extensions[jobs.REGISTRY].pop("digests")
+    app.extensions[jobs.REGISTRY].pop("renderer")
     result = app.test_cli_runner().invoke(args=["jobs", "list"])
-    [gone] = [line for line in result.output.splitlines() if line.startswith("digests ")]
+    [gone] = [line for line in result.output.splitlines() if line.startswith("renderer ")]
     assert gone.split()[1] == "?"
     assert gone.endswith("RuntimeError: digest renderer exploded")
 

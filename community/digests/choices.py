@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, or_, select
 
-from ..accounts.models import User
 from ..db import utcnow
 from ..extensions import db
 from .models import DELIVERIES, IMMEDIATELY, IN_DIGEST, NEVER, EmailChoice
@@ -59,7 +58,7 @@ DELIVERY_LABELS = {
 }
 
 
-def may_receive_mail(user: User) -> bool:
+def may_receive_mail(user) -> bool:
     """Optional mail may go to this member at all: a confirmed address that is not bouncing,
     a member not suspended, and not "stop all email"."""
     return (
@@ -72,6 +71,8 @@ def may_receive_mail(user: User) -> bool:
 
 def may_receive_mail_sql():
     """may_receive_mail as a WHERE clause over User."""
+    from ..accounts.models import User  # (at call time: accounts' pages import this module)
+
     return and_(
         User.verified_at.is_not(None),
         User.email_bounced_at.is_(None),
@@ -80,7 +81,7 @@ def may_receive_mail_sql():
     )
 
 
-def deliveries_of(user: User) -> dict[str, str]:
+def deliveries_of(user) -> dict[str, str]:
     """The member's delivery for every category (their choice, or the default)."""
     stored = dict(
         db.session.execute(
@@ -106,17 +107,19 @@ def deliveries_for(user_ids) -> dict[int, dict[str, str]]:
     return result
 
 
-def delivery(user: User, category: str) -> str:
+def delivery(user, category: str) -> str:
     return deliveries_of(user)[category]
 
 
-def wants_mail_now(user: User, category: str) -> bool:
+def wants_mail_now(user, category: str) -> bool:
     """Mail about this category goes to the member as it happens."""
     return may_receive_mail(user) and delivery(user, category) == IMMEDIATELY
 
 
 def wants_mail_now_sql(category: str):
     """wants_mail_now as a WHERE clause over User (e.g. the reminders job's query)."""
+    from ..accounts.models import User
+
     chosen = select(EmailChoice.delivery).where(
         EmailChoice.user_id == User.id, EmailChoice.category == category
     )
@@ -128,7 +131,7 @@ def wants_mail_now_sql(category: str):
     return and_(may_receive_mail_sql(), wanted)
 
 
-def set_deliveries(user: User, choices: dict[str, str]) -> None:
+def set_deliveries(user, choices: dict[str, str]) -> None:
     """Store the member's choices (only the categories given). Their own."""
     for category, value in choices.items():
         if category not in CATEGORIES or value not in DELIVERIES:
@@ -140,7 +143,7 @@ def set_deliveries(user: User, choices: dict[str, str]) -> None:
             row.delivery = value
 
 
-def stop_all_mail(user: User) -> bool:
+def stop_all_mail(user) -> bool:
     """ "Stop all email": True when it was not stopped already (idempotent)."""
     if user.email_stopped_at is not None:
         return False
@@ -148,7 +151,7 @@ def stop_all_mail(user: User) -> bool:
     return True
 
 
-def resume_mail(user: User) -> None:
+def resume_mail(user) -> None:
     user.email_stopped_at = None
 
 
