@@ -19,7 +19,6 @@ from sqlalchemy import func, select, update
 from ..accounts.models import User
 from ..communities.models import Community, Membership
 from ..db import atomic, insert_for_session, utcnow
-from ..events.access import can_see
 from ..extensions import db
 from ..links import absolute_path, absolute_url
 from ..mail import queue_mail
@@ -91,7 +90,26 @@ def send_due_digests() -> str:
     return send_digests().line()
 
 
+@dataclass(frozen=True)
+class CommunityRef:
+    """A community as the batch needs it: plain values, unexpired by the batch's commits."""
+
+    id: int
+    name: str
+    slug: str
+
+
 def _send_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
+    """One chunk of members, in one transaction (each member in a savepoint of it, so one
+    member's failure loses only their digest)."""
+    if dry_run:
+        _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run)
+        return
+    with atomic():
+        _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run)
+
+
+def _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
     keys = {u.id: period_key(u.digest_frequency, local_time(u, now)) for u in users}
     built = set(
@@ -132,10 +150,9 @@ def _store(user, key, since, now, digest, summary, dry_run) -> None:
         summary.empty += 0 if digest.total else 1
         return
     try:
-        with atomic():
+        with db.session.begin_nested():
             outcome = store(user, key, since, now, digest)
     except Exception:
-        db.session.rollback()
         log.exception("digest for member %s failed", user.id)
         summary.failed += 1
         return
@@ -176,7 +193,7 @@ def store(user: User, key: str, since, now, digest: content.Digest) -> str:
     return "queued"
 
 
-def _communities_of(ids) -> dict[int, list[Community]]:
+def _communities_of(ids) -> dict[int, list[CommunityRef]]:
     """The communities each member gets in their digest: those they joined, not archived,
     minus those they left out."""
     excluded = select(DigestExclusion.community_id).where(
@@ -184,14 +201,14 @@ def _communities_of(ids) -> dict[int, list[Community]]:
         DigestExclusion.community_id == Membership.community_id,
     )
     rows = db.session.execute(
-        select(Membership.user_id, Community)
+        select(Membership.user_id, Community.id, Community.name, Community.slug)
         .join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id.in_(ids), Community.archived_at.is_(None), ~excluded.exists())
         .order_by(Community.position, Community.id)
     ).all()
-    result: dict[int, list[Community]] = defaultdict(list)
-    for user_id, community in rows:
-        result[user_id].append(community)
+    result: dict[int, list[CommunityRef]] = defaultdict(list)
+    for user_id, *community in rows:
+        result[user_id].append(CommunityRef(*community))
     return result
 
 
@@ -219,15 +236,19 @@ def compose(user, communities, notes, since, shared: content.Shared) -> content.
     parts = []
     for community in communities:
         part = shared.community(community, since)
-        coming = content.event_section("Coming up", shared.events(community.id), user, events_url)
+        coming = content.event_section(
+            "Coming up", shared.events(community.id), user.timezone, events_url
+        )
         sections = [s for s in [*part.sections, coming] if s.total]
         if sections:
             parts.append(content.CommunityPart(part.id, part.name, part.url, sections))
-    network = [e for e in shared.events(None) if can_see(user, e)]
+    network = shared.events(None)  # network-wide: everyone may see them
     return content.Digest(
         for_you=content.for_you(notes, notification_item),
         communities=parts,
-        network_events=content.event_section("Across the network", network, user, events_url),
+        network_events=content.event_section(
+            "Across the network", network, user.timezone, events_url
+        ),
         included_notification_ids=[n.id for n in notes[: content.FOR_YOU_CAP]],
     )
 

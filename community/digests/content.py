@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from ..communities.models import Community
 from ..events.links import event_url
 from ..events.models import Event
 from ..extensions import db
@@ -70,19 +69,20 @@ class Shared:
     def __init__(self, now: datetime):
         self.now = now
         self._parts: dict[tuple, CommunityPart] = {}
-        self._events: dict[int | None, list[Event]] = {}
+        self._events: dict[int | None, list[tuple]] = {}
 
-    def community(self, community: Community, since: datetime) -> CommunityPart:
+    def community(self, community, since: datetime) -> CommunityPart:
         key = (community.id, since)
         if key not in self._parts:
             self._parts[key] = _community_part(community, since, self.now)
         return self._parts[key]
 
-    def events(self, community_id: int | None) -> list[Event]:
-        """Upcoming events (not cancelled) of a community, or network-wide ones (None)."""
+    def events(self, community_id: int | None) -> list[tuple]:
+        """Upcoming events (not cancelled) of a community, or network-wide ones (None), as
+        plain rows (id, title, starts_at): they outlive the batch's commits unexpired."""
         if community_id not in self._events:
             stmt = (
-                select(Event)
+                select(Event.id, Event.title, Event.starts_at)
                 .where(
                     Event.community_id.is_(None)
                     if community_id is None
@@ -94,7 +94,7 @@ class Shared:
                 .order_by(Event.starts_at, Event.id)
                 .limit(CAP + 20)
             )
-            self._events[community_id] = list(db.session.scalars(stmt))
+            self._events[community_id] = [tuple(row) for row in db.session.execute(stmt)]
         return self._events[community_id]
 
 
@@ -106,7 +106,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _new_threads(community: Community, since, until, more_url: str) -> Section:
+def _new_threads(community, since, until, more_url: str) -> Section:
     window = (
         Thread.community_id == community.id,
         Thread.deleted_at.is_(None),
@@ -124,7 +124,7 @@ def _new_threads(community: Community, since, until, more_url: str) -> Section:
     return Section("New threads", items, count - len(items), more_url)
 
 
-def _active_threads(community: Community, since, until, more_url: str) -> Section:
+def _active_threads(community, since, until, more_url: str) -> Section:
     """Older threads with the most new posts in the window."""
     new_posts = func.count(Post.id).label("new_posts")
     active = (
@@ -146,7 +146,7 @@ def _active_threads(community: Community, since, until, more_url: str) -> Sectio
     return Section("Busiest threads", items, count - len(items), more_url)
 
 
-def _resources(community: Community, since, until) -> Section:
+def _resources(community, since, until) -> Section:
     window = (
         ResourceCommunity.community_id == community.id,
         Resource.status == "published",
@@ -177,7 +177,7 @@ def _resources(community: Community, since, until) -> Section:
     return Section("New resources", items, (count or 0) - len(items), more_url)
 
 
-def _community_part(community: Community, since, until) -> CommunityPart:
+def _community_part(community, since, until) -> CommunityPart:
     url = absolute_url("communities.show", slug=community.slug)
     sections = [
         _new_threads(community, since, until, url),
@@ -187,14 +187,14 @@ def _community_part(community: Community, since, until) -> CommunityPart:
     return CommunityPart(community.id, community.name, url, sections)
 
 
-def event_section(title: str, events: list[Event], user, more_url: str) -> Section:
+def event_section(title: str, events: list[tuple], timezone: str, more_url: str) -> Section:
     items = [
         {
-            "title": e.title,
-            "url": event_url(e.id, absolute=True),
-            "meta": to_local(e.starts_at, user.timezone or "UTC").strftime(TIME_FORMAT),
+            "title": event_title,
+            "url": event_url(event_id, absolute=True),
+            "meta": to_local(starts_at, timezone or "UTC").strftime(TIME_FORMAT),
         }
-        for e in events
+        for event_id, event_title, starts_at in events
     ]
     shown = items[:CAP]
     return Section(title, shown, len(items) - len(shown), more_url)
