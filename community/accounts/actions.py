@@ -443,15 +443,6 @@ def update_profile(
     return user
 
 
-def set_event_emails(actor: User, *, enabled: bool) -> User:
-    """Turn the member's event emails (reminders a day before, changes, cancellations) on or
-    off. The member themself."""
-    from ..digests.choices import IMMEDIATELY, NEVER, set_deliveries
-
-    set_deliveries(actor, {"events": IMMEDIATELY if enabled else NEVER})
-    return actor
-
-
 def _check_current_password(user: User, password: str) -> None:
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid("That is not your current password.", field="current_password")

@@ -7,13 +7,17 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
 from ..config import default_timezone
+from ..digests.choices import CATEGORIES, DELIVERY_LABELS, deliveries_of
+from ..digests.periods import WEEKDAYS
 from ..errors import Invalid
 from ..forms import rule
 from . import rules
@@ -140,11 +144,42 @@ class PasswordForm(FlaskForm):
     )
 
 
-class EventEmailsForm(FlaskForm):
-    """Event emails on or off (the email issue later folds this into its per-kind choices)."""
+class EmailChoicesForm(FlaskForm):
+    """Email choices: per category (a field `delivery_<category>` each, added below), the
+    digest's frequency, day and hour, and the communities in it."""
 
-    event_emails = BooleanField(
-        "Email me about events I RSVPed to (reminders a day before, changes and cancellations)"
+    digest_frequency = RadioField("How often")
+    digest_day = SelectField("Day, for a weekly digest")
+    digest_hour = SelectField("Time")
+    included = SelectMultipleField("Communities in my digest", validate_choice=False)
+    resume = BooleanField("Start sending me email again")
+
+    def fill(self, user, communities) -> None:
+        """Show the member's current choices (on a fresh form) and their communities."""
+        # (Choices set on the bound fields: WTForms warns about tuples given at declaration.)
+        self.digest_frequency.choices = [
+            ("weekly", "Weekly"), ("daily", "Daily"), ("off", "No digest")
+        ]  # fmt: skip
+        self.digest_day.choices = [(str(i), d) for i, d in enumerate(WEEKDAYS)]
+        self.digest_hour.choices = [(str(h), f"{h:02d}:00") for h in range(24)]
+        for name in CATEGORIES:
+            getattr(self, f"delivery_{name}").choices = list(DELIVERY_LABELS.items())
+        self.included.choices = [(str(c.id), c.name) for c, _ in communities]
+        if self.is_submitted():
+            return
+        for name, value in deliveries_of(user).items():
+            getattr(self, f"delivery_{name}").data = value
+        self.digest_frequency.data = user.digest_frequency
+        self.digest_day.data = str(user.digest_day)
+        self.digest_hour.data = str(user.digest_hour)
+        self.included.data = [str(c.id) for c, included in communities if included]
+
+
+for _name, _category in CATEGORIES.items():
+    setattr(
+        EmailChoicesForm,
+        f"delivery_{_name}",
+        RadioField(_category.label),
     )
 
 

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..digests.choices import IMMEDIATELY, delivery
+from ..digests import settings as email_settings
+from ..digests.choices import CATEGORIES
 from ..errors import DomainError, Invalid
 from ..events import calendar_feeds
 from ..extensions import db, limiter, login_manager
@@ -16,8 +17,8 @@ from ..media import actions as media_actions
 from . import actions, bp, queries
 from .forms import (
     AvatarForm,
+    EmailChoicesForm,
     EmailForm,
-    EventEmailsForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -257,10 +258,8 @@ def _settings_forms(user: User, **bound) -> dict:
         "profile": profile,
         "email_form": bound.get("email_form") or EmailForm(formdata=None),
         "password_form": bound.get("password_form") or PasswordForm(formdata=None),
-        "event_emails_form": bound.get("event_emails_form")
-        or EventEmailsForm(
-            data={"event_emails": delivery(user, "events") == IMMEDIATELY}, formdata=None
-        ),
+        "email_choices": _email_choices_form(user, bound.get("email_choices")),
+        "categories": CATEGORIES,
         "sessions_form": ConfirmForm(formdata=None),
         "avatar_form": bound.get("avatar_form") or AvatarForm(formdata=None),
         "avatar_remove_form": ConfirmForm(formdata=None),
@@ -381,16 +380,35 @@ def confirm_email(token: str):
     )
 
 
-@bp.post("/settings/event-emails")
+def _email_choices_form(user: User, form: EmailChoicesForm | None) -> EmailChoicesForm:
+    form = form or EmailChoicesForm(formdata=None)
+    form.fill(user, email_settings.joined_communities(user))
+    return form
+
+
+@bp.post("/settings/email-choices")
 @login_required
-def update_event_emails():
-    form = EventEmailsForm()
+def update_email_choices():
+    user = actor()
+    form = _email_choices_form(user, EmailChoicesForm())
     if not form.validate_on_submit():
-        return _settings_page(400, event_emails_form=form)
-    with atomic():
-        actions.set_event_emails(actor(), enabled=form.event_emails.data)
-    flash("Event emails are on." if form.event_emails.data else "Event emails are off.", "success")
-    return redirect(url_for("accounts.settings", _anchor="event-emails"))
+        return _settings_page(400, email_choices=form)
+    try:
+        with atomic():
+            email_settings.save_email_choices(
+                actor(),
+                deliveries={name: form[f"delivery_{name}"].data for name in CATEGORIES},
+                frequency=form.digest_frequency.data or "",
+                day=int(form.digest_day.data),
+                hour=int(form.digest_hour.data),
+                included_ids={int(v) for v in form.included.data or [] if v.isdigit()},
+                resume=form.resume.data,
+            )
+    except DomainError as exc:
+        attach_error(form, exc)
+        return _settings_page(400, email_choices=form)
+    flash("Your email choices are saved.", "success")
+    return redirect(url_for("accounts.settings", _anchor="email-choices"))
 
 
 @bp.post("/settings/password")

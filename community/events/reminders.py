@@ -124,7 +124,7 @@ def event_url(event: Event) -> str:
 
 
 def settings_url() -> str:
-    return absolute_url("accounts.settings") + "#event-emails"
+    return absolute_url("accounts.settings") + "#email-choices"
 
 
 def _excerpt(event: Event, user: User) -> str:

@@ -1,7 +1,6 @@
 """Reminders, once: an email a day before and a notice an hour before, to those going or
 maybe, claimed one row per (member, event, kind) so no run, race or rerun reminds twice."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 
 from community.accounts.models import User
 from community.db import atomic, utcnow
-from community.digests.choices import delivery, set_deliveries
+from community.digests.choices import set_deliveries
 from community.events import reminders
 from community.events.models import Event, EventReminder, EventRsvp
 from community.extensions import db
@@ -87,7 +86,7 @@ def test_an_event_in_23_hours_gets_the_day_email_one_in_3_days_none(mod, alice, 
     assert paris.strftime("%H:%M ") + paris.tzname() in text
     assert "Civic Centre, Newport" in text
     assert outbox.link(mails[0], f"/events/{soon}") == f"/events/{soon}"
-    assert outbox.link(mails[0], "/settings") == "/settings#event-emails"
+    assert outbox.link(mails[0], "/settings") == "/settings#email-choices"
     assert notices() == []  # the hour reminder is not due yet
 
 
@@ -288,46 +287,3 @@ def test_a_network_wide_event_reminds_any_member(admin, stranger, outbox):
 
 
 # --- the choice in /settings ------------------------------------------------------------------
-
-LABEL = "Email me about events I RSVPed to (reminders a day before, changes and cancellations)"
-
-
-def event_emails_of(user: User) -> bool:
-    fresh()
-    return delivery(db.session.get(User, user.id), "events") == "immediately"
-
-
-def checkbox(browser) -> str:
-    """The event emails checkbox on /settings, as rendered."""
-    page = browser.get("/settings").get_data(as_text=True)
-    assert f"<span>{LABEL}</span></label>" in page
-    [tag] = re.findall(r'<input[^>]*id="event_emails"[^>]*>', page)
-    return tag
-
-
-def test_settings_show_the_event_emails_choice_and_save_it(browser, alice):
-    browser.login("alice@example.org")
-    assert 'type="checkbox"' in checkbox(browser)
-    assert "checked" in checkbox(browser)
-
-    response = browser.submit("/settings", {}, action="/settings/event-emails")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/settings#event-emails")
-    assert event_emails_of(alice) is False
-    assert "checked" not in checkbox(browser)
-
-    browser.submit("/settings", {"event_emails": "y"}, action="/settings/event-emails")
-    assert event_emails_of(alice) is True
-
-
-def test_the_event_emails_choice_refuses_a_post_without_its_csrf_token(browser, alice):
-    browser.login("alice@example.org")
-    response = browser.client.post("/settings/event-emails", data={})
-    assert response.status_code == 400
-    assert event_emails_of(alice) is True
-
-
-def test_the_event_emails_choice_needs_a_signed_in_member(client):
-    response = client.get("/settings")
-    assert response.status_code == 302
-    assert "/auth/login" in response.headers["Location"]
