@@ -4,7 +4,7 @@ the address is marked; optional mail then stops, account mail still goes."""
 import pytest
 
 from community.accounts.models import BOUNCE_LIMIT, User
-from community.digests.choices import may_receive_mail
+from community.digests.choices import may_receive_mail, wants_mail_now
 from community.extensions import db
 from community.mail import send_queued
 from tests.factories import make_user
@@ -37,6 +37,7 @@ def send_one(address: str) -> None:
 def test_three_permanent_refusals_mark_the_member(app, smtp_sink):
     user = make_user(email="bouncy@example.org")
     send_queued()  # the registration mail
+    assert wants_mail_now(member(user.id), "mentions")
     refusing(smtp_sink, "550 5.1.1 no such mailbox", "bouncy@example.org")
     for n in range(1, BOUNCE_LIMIT):
         send_one("bouncy@example.org")
@@ -47,6 +48,7 @@ def test_three_permanent_refusals_mark_the_member(app, smtp_sink):
     assert marked.bounce_count == BOUNCE_LIMIT
     assert marked.email_bounced_at is not None
     assert not may_receive_mail(marked)
+    assert not wants_mail_now(marked, "mentions")
     # account mail still queues to the marked address
     mail_id = queue_verify("bouncy@example.org")
     assert row(mail_id).to_addr == "bouncy@example.org"
