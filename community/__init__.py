@@ -193,6 +193,7 @@ def _register_jobs(app: Flask) -> None:
     """Each part registers its periodic jobs (community/jobs.py runs them; it imports no
     domain): the mail queue, then the file sweep with the files each domain refers to."""
     from . import filesweep, mail
+    from .accounts import bounces
     from .accounts import jobs as accounts_jobs
     from .digests import jobs as digests_jobs
     from .events import jobs as events_jobs
@@ -200,6 +201,7 @@ def _register_jobs(app: Flask) -> None:
     from .resources import jobs as resources_jobs
 
     mail.register_jobs(app)
+    bounces.connect(app)
     filesweep.register_jobs(app)
     for domain in (accounts_jobs, media_jobs, resources_jobs, events_jobs, digests_jobs):
         domain.register(app)

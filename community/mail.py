@@ -381,6 +381,37 @@ def _mark_sent(mail_id: int, token: str, now: datetime) -> None:
         log.warning("mail %s was sent after its claim ran out: it may go twice", mail_id)
 
 
+# Callbacks told of each outcome: callback(to_addr, permanent_failure) after a send
+# (permanent_failure False) or a 5xx refusal (True). Accounts counts bounces with it; mail.py
+# imports no domain.
+_delivery_hooks: list = []
+
+
+def on_delivery(callback) -> None:
+    """Register `callback(to_addr: str, refused: bool)`, run outside any transaction."""
+    if callback not in _delivery_hooks:
+        _delivery_hooks.append(callback)
+
+
+def _tell(to_addr: str, refused: bool) -> None:
+    for callback in _delivery_hooks:
+        try:
+            callback(to_addr, refused)
+        except Exception:  # a hook's failure never stops the batch
+            db.session.rollback()
+            log.exception("delivery hook failed for %s", to_addr)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True when the server answered 5xx: sending again will not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code <= 599 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code <= 599
+    return False
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Wait after the n-th failed attempt: 1, 3, 9, 27, 81 minutes, then about 4 and 6 hours,
     so the default 8 attempts ride out an outage of about half a day."""
@@ -427,8 +458,11 @@ def send_queued(now: datetime | None = None) -> int:
             except Exception as exc:  # any failure is recorded and retried
                 db.session.rollback()
                 _record_failure([mail_id], token, exc, clock())
+                if is_permanent(exc):
+                    _tell(mail.to_addr, True)
                 continue
             _mark_sent(mail_id, token, clock())
+            _tell(mail.to_addr, False)
             sent += 1
     return sent
 

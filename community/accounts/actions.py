@@ -18,6 +18,7 @@ from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
 from . import passwords, rules
+from .bounces import clear_bounces
 from .models import Organisation, User, UserSession
 from .tokens import BROKEN, make_token, read_token
 
@@ -514,6 +515,7 @@ def confirm_email_change(token: str) -> User:
         raise Invalid("Another account now uses that address.")
     user.email = user.pending_email
     user.pending_email = None
+    clear_bounces(user)
     user.verified_at = user.verified_at or utcnow()
     return user
 
@@ -590,3 +592,9 @@ def create_organisation(
     )
     db.session.add(org)
     return org
+
+
+def confirm_email_working(actor: User) -> User:
+    """The member says their address is right: try optional mail to it again."""
+    clear_bounces(actor)
+    return actor

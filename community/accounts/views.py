@@ -279,6 +279,16 @@ def settings():
     return _settings_page()
 
 
+@bp.post("/settings/email-confirm-working")
+@login_required
+def confirm_email_working():
+    """The banner's "It is right, try again": optional mail goes to the address again."""
+    with atomic():
+        actions.confirm_email_working(actor())
+    flash("Thank you: we will send mail to your address again.", "success")
+    return redirect(url_for("accounts.settings", _anchor="email"))
+
+
 @bp.post("/settings/profile")
 @login_required
 def update_profile():
