@@ -100,16 +100,22 @@ class CommunityRef:
 
 
 def _send_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
-    """One chunk of members, in one transaction (each member in a savepoint of it, so one
-    member's failure loses only their digest)."""
+    """One chunk of members: composed with plain reads (no write lock held meanwhile), then
+    stored in one transaction, each member in a savepoint of it, so one member's failure
+    loses only their digest."""
+    composed = _build_chunk(ids, now, shared, summary, whatever_the_hour)
+    db.session.rollback()  # end the reads: the write transaction starts fresh
     if dry_run:
-        _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run)
+        for *_, digest in composed:
+            summary.queued += 1 if digest.total else 0
+            summary.empty += 0 if digest.total else 1
         return
     with atomic():
-        _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run)
+        for user_id, key, since, digest in composed:
+            _store(db.session.get(User, user_id), key, since, now, digest, summary)
 
 
-def _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
+def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[tuple]:
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
     keys = {u.id: period_key(u.digest_frequency, local_time(u, now)) for u in users}
     built = set(
@@ -128,6 +134,7 @@ def _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
     )
     communities = _communities_of(ids)
     notes = _held_notifications(ids)
+    composed = []
     for user in users:
         key = keys[user.id]
         if not may_receive_mail(user):
@@ -141,14 +148,11 @@ def _build_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
             digest = compose(
                 user, communities.get(user.id, []), notes.get(user.id, []), since, shared
             )
-            _store(user, key, since, now, digest, summary, dry_run)
+            composed.append((user.id, key, since, digest))
+    return composed
 
 
-def _store(user, key, since, now, digest, summary, dry_run) -> None:
-    if dry_run:
-        summary.queued += 1 if digest.total else 0
-        summary.empty += 0 if digest.total else 1
-        return
+def _store(user, key, since, now, digest, summary) -> None:
     try:
         with db.session.begin_nested():
             outcome = store(user, key, since, now, digest)
