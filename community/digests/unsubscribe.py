@@ -40,9 +40,16 @@ def unsubscribe_url(user, scope: str) -> str:
 
 
 def describe(scope: str) -> str:
-    """What the link stops, for people."""
+    """What the link stops, for people (naming the community of a "digest:<id>" scope)."""
+    from ..communities.models import Community
+    from ..extensions import db
     from .choices import CATEGORIES
 
+    kind, _, rest = scope.partition(":")
+    if kind == "digest" and rest.isdigit():
+        community = db.session.get(Community, int(rest))
+        if community is not None:
+            return f"the {community.name} part of your digest"
     if scope == "all":
         return "all email from Commons except messages about your account"
     if scope == "digest":
@@ -103,16 +110,3 @@ def resolve(token: str):
     if user is None:
         raise NotFound()
     return user, read[1]
-
-
-def describe_for(scope: str) -> str:
-    """describe(), naming the community of a "digest:<id>" scope."""
-    from ..communities.models import Community
-    from ..extensions import db
-
-    kind, _, rest = scope.partition(":")
-    if kind == "digest" and rest.isdigit():
-        community = db.session.get(Community, int(rest))
-        if community is not None:
-            return f"the {community.name} part of your digest"
-    return describe(scope)

@@ -14,7 +14,7 @@ def unsubscribe_page(token: str):
     """What the link will stop, and one button."""
     user, scope = unsubscribe.resolve(token)
     return render_template(
-        "digests/unsubscribe.html", user=user, what=unsubscribe.describe_for(scope), done=False
+        "digests/unsubscribe.html", user=user, what=unsubscribe.describe(scope), done=False
     )
 
 
@@ -27,7 +27,7 @@ def unsubscribe_page(token: str):
 def unsubscribe_now(token: str):
     with atomic():
         user, scope, changed = unsubscribe.apply(token)
-        what = unsubscribe.describe_for(scope)
+        what = unsubscribe.describe(scope)
     return render_template(
         "digests/unsubscribe.html", user=user, what=what, done=True, changed=changed
     )
