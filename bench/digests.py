@@ -190,8 +190,7 @@ def _measure(app, db, sink, port) -> str:
     built = time.perf_counter() - started
     build_statements = statements[0]
     sample = db.session.scalar(select(OutboundMail).order_by(OutboundMail.id.desc()))
-    built_message = build_message(sample, app.config["MAIL_FROM"])
-    message = built_message.as_bytes(policy=built_message.policy.clone(linesep="\r\n"))
+    message = build_message(sample, app.config["MAIL_FROM"]).data
     db.session.rollback()
     send_started = time.perf_counter()
     while send_queued():

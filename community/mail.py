@@ -12,6 +12,7 @@ the row was marked sent leaves a claim that expires, and the message goes again.
 Message-ID stays the same on every attempt, so the duplicate can be recognised.
 """
 
+import binascii
 import logging
 import os
 import smtplib
@@ -19,9 +20,11 @@ import ssl
 import time
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -36,9 +39,13 @@ from .jobs import register_job
 
 log = logging.getLogger(__name__)
 
-# How long a claim keeps other runners off a message. It is renewed just before each send,
-# so it only has to outlast one send (SMTP_URL's timeout bounds each step of that).
+# How long a claim keeps other runners off a message. The rest of a batch is renewed every
+# RENEW_EVERY seconds, so a claim has at least 90 s left when a send starts: one send is a
+# few SMTP steps, each bounded by SMTP_URL's timeout.
 CLAIM_SECONDS = 120
+RENEW_EVERY = 30
+MARK_GROUP, MARK_EVERY = 50, timedelta(seconds=1)  # see _Sent
+FETCH_GROUP = 50  # rows read at once to send
 SEND_EVERY = timedelta(seconds=3)  # how often the job loop sends the due messages
 SUBJECT_MAX = 300  # OutboundMail.subject's length
 ADDRESS_MAX = 254  # OutboundMail.to_addr's length, and RFC 5321's limit for a path
@@ -91,8 +98,19 @@ class OutboundMail(db.Model):
 def queue_mail(
     to: str, subject: str, template: str, *, headers: dict | None = None, **context
 ) -> OutboundMail:
-    """Render `mail/<template>.txt` (and `.html` when it exists) and queue the message in the
-    caller's transaction; nothing is sent here.
+    """Render the message (see render_mail) and queue it in the caller's transaction;
+    nothing is sent here."""
+    mail = OutboundMail(**render_mail(to, subject, template, headers=headers, **context))
+    db.session.add(mail)
+    return mail
+
+
+def render_mail(
+    to: str, subject: str, template: str, *, headers: dict | None = None, **context
+) -> dict:
+    """The columns of a queued message: `mail/<template>.txt` rendered, and `.html` when it
+    exists. A batch renders its messages before it takes the write lock and inserts them at
+    once (see digests/build.py).
 
     The subject often carries user data (a thread title), so it is cleaned to one line of at
     most SUBJECT_MAX characters. A recipient or extra header that could inject headers is a
@@ -110,15 +128,13 @@ def queue_mail(
         if exc.name != html_name:  # the HTML version exists but includes a missing template
             raise
         html = None
-    mail = OutboundMail(
+    return dict(
         to_addr=to,
         subject=subject,
         text_body=text,
         html_body=html,
         headers="\n".join(header_lines),
     )
-    db.session.add(mail)
-    return mail
 
 
 def _one_line(value: str) -> bool:
@@ -174,29 +190,94 @@ def message_id(mail: OutboundMail, sender: str) -> str:
     return f"<{mail.created_at:%Y%m%d%H%M%S%f}.{mail.id}.commons@{domain}>"
 
 
-def build_message(mail: OutboundMail, sender: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = mail.to_addr
-    msg["Subject"] = mail.subject
-    # RFC 5322: when the message was complete and ready to enter the mail system.
-    msg["Date"] = format_datetime(mail.created_at.replace(tzinfo=UTC), usegmt=True)
-    msg["Message-ID"] = message_id(mail, sender)
+@dataclass(frozen=True)
+class Envelope:
+    """A message ready to go: what the SMTP server and the outbox file get."""
+
+    sender: str  # the envelope's From address
+    to: str
+    data: bytes  # the whole message, CRLF line endings as SMTP wants them
+    international: bool  # an address is not ASCII: needs SMTPUTF8 (RFC 6531)
+
+
+def build_message(mail, sender: str) -> Envelope:
+    """The message for a queued row (an OutboundMail or a row of its columns): plain text
+    first, then HTML when there is one, both UTF-8 quoted-printable.
+
+    Written out directly (quoted-printable by binascii, encoded words by email.header): the
+    email package's message classes cost more than sending the message to a local server,
+    which made them the mail job's main cost in a digest batch. An address that is not
+    ASCII needs raw UTF-8 headers (RFC 6532), and that rare message is built with them.
+    """
+    from_address = parseaddr(sender)[1]
+    if not f"{from_address}{mail.to_addr}".isascii():
+        return Envelope(from_address, mail.to_addr, _international(mail, sender), True)
+    head = [_header_line(name, value) for name, value in _headers(mail, sender)]
+    head.append("MIME-Version: 1.0")
+    if not mail.html_body:
+        body = _text_part("plain", mail.text_body)
+    else:
+        # "=_" never occurs in quoted-printable text, so the boundary cannot either.
+        boundary = f"=_commons_{mail.id}_{uuid.uuid4().hex}"
+        head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        body = (
+            f"\n--{boundary}\n".encode()
+            + _text_part("plain", mail.text_body)
+            + f"\n--{boundary}\n".encode()
+            + _text_part("html", mail.html_body)
+            + f"\n--{boundary}--\n".encode()
+        )
+    data = "\n".join(head).encode() + b"\n" + body
+    return Envelope(from_address, mail.to_addr, data.replace(b"\n", b"\r\n"), False)
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    """A part's headers and its quoted-printable body (for a single part, the end of the
+    message's headers)."""
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\n'
+        "Content-Transfer-Encoding: quoted-printable\n\n"
+    ).encode() + encoded
+
+
+def _header_line(name: str, value: str) -> str:
+    """One header, folded and encoded (RFC 2047) only when it must be: most are short
+    ASCII. A value with a line break would inject headers: refused."""
+    if not _one_line(value):
+        raise ValueError(f"build_message: the {name} header has a line break")
+    line = f"{name}: {value}"
+    if len(line) <= 78 and value.isascii():
+        return line
+    if name in {"From", "To"}:
+        return f"{name}: {formataddr(parseaddr(value), charset='utf-8')}"
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return f"{name}: " + Header(value, charset, header_name=name).encode(linesep="\n")
+
+
+def _headers(mail, sender: str) -> list[tuple[str, str]]:
+    headers = [
+        ("From", sender),
+        ("To", mail.to_addr),
+        ("Subject", mail.subject),
+        # RFC 5322: when the message was complete and ready to enter the mail system.
+        ("Date", format_datetime(mail.created_at.replace(tzinfo=UTC), usegmt=True)),
+        ("Message-ID", message_id(mail, sender)),
+    ]
     for line in filter(None, mail.headers.splitlines()):
         name, _, value = line.partition(":")
-        msg[name.strip()] = value.strip()
+        headers.append((name.strip(), value.strip()))
+    return headers
+
+
+def _international(mail, sender: str) -> bytes:
+    msg = EmailMessage()
+    for name, value in _headers(mail, sender):
+        msg[name] = value
     msg.set_content(mail.text_body)
     if mail.html_body:
         msg.add_alternative(mail.html_body, subtype="html")
-    return msg
-
-
-def as_bytes(msg: EmailMessage) -> bytes:
-    """The message as a file holds it. An address with a non-ASCII local part can only be
-    written as raw UTF-8 (RFC 6532); everything else keeps the ASCII encodings."""
-    addresses = f"{msg['From']}{msg['To']}"
-    policy = msg.policy if addresses.isascii() else msg.policy.clone(utf8=True)
-    return msg.as_bytes(policy=policy)
+    return msg.as_bytes(policy=msg.policy.clone(utf8=True, linesep="\r\n"))
 
 
 # --- backends ----------------------------------------------------------------------------
@@ -219,15 +300,15 @@ class OutboxBackend:
     def __exit__(self, *exc_info) -> None:
         pass
 
-    def send(self, msg: EmailMessage, mail_id: int) -> None:
+    def send(self, envelope: Envelope, mail_id: int) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{mail_id:06d}.eml"
         # Written under another name and renamed, so a reader never sees half a message.
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        partial.write_bytes(as_bytes(msg))
+        partial.write_bytes(envelope.data)
         os.replace(partial, path)
-        log.info("mail %s to %s written to %s", mail_id, msg["To"], path)
+        log.info("mail %s to %s written to %s", mail_id, envelope.to, path)
 
 
 class SMTPBackend:
@@ -287,11 +368,11 @@ class SMTPBackend:
             raise BackendUnavailable(describe_error(exc)) from exc
         return client
 
-    def send(self, msg: EmailMessage, mail_id: int) -> None:
+    def send(self, envelope: Envelope, mail_id: int) -> None:
         if self.client is None:
             self.client = self._connect()
         try:
-            self.client.send_message(msg)
+            self._transmit(envelope)
         except smtplib.SMTPRecipientsRefused:
             raise  # the server refused this recipient and reset the transaction; go on
         except smtplib.SMTPResponseException as exc:
@@ -301,7 +382,20 @@ class SMTPBackend:
         except BaseException:
             self.close()  # the connection is in an unknown state: the next message reconnects
             raise
-        log.info("mail %s to %s sent by SMTP", mail_id, msg["To"])
+        log.info("mail %s to %s sent by SMTP", mail_id, envelope.to)
+
+    def _transmit(self, envelope: Envelope) -> None:
+        """What smtplib's send_message does, for a message already written out."""
+        client = self.client
+        options = []
+        if envelope.international:
+            client.ehlo_or_helo_if_needed()
+            if not client.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    "an address is not ASCII and the server does not offer SMTPUTF8"
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        client.sendmail(envelope.sender, [envelope.to], envelope.data, mail_options=options)
 
     def close(self) -> None:
         client, self.client = self.client, None
@@ -353,53 +447,105 @@ def _claim(batch_size: int, now: datetime) -> tuple[str, list[int]]:
     return token, ids
 
 
-def _renew(mail_id: int, token: str, now: datetime) -> bool:
-    """Extend our claim on one message just before sending it. False when another runner
-    took it over because our claim ran out while earlier messages of the batch were slow."""
+def _renew(ids: list[int], token: str, now: datetime) -> None:
+    """Extend our claim on the messages of the batch not sent yet."""
     with atomic():
-        result = db.session.execute(
+        db.session.execute(
             update(OutboundMail)
             .where(
-                OutboundMail.id == mail_id,
+                OutboundMail.id.in_(ids),
                 OutboundMail.claimed_by == token,
                 OutboundMail.sent_at.is_(None),
                 OutboundMail.failed_at.is_(None),
             )
             .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
         )
-    return result.rowcount == 1
 
 
-def _mark_sent(mail_id: int, token: str, now: datetime) -> None:
-    with atomic():
-        result = db.session.execute(
-            update(OutboundMail)
-            .where(OutboundMail.id == mail_id, OutboundMail.claimed_by == token)
-            .values(sent_at=now, attempts=OutboundMail.attempts + 1, claimed_until=None)
+_ROW = (
+    OutboundMail.id,
+    OutboundMail.to_addr,
+    OutboundMail.subject,
+    OutboundMail.text_body,
+    OutboundMail.html_body,
+    OutboundMail.headers,
+    OutboundMail.created_at,
+)
+
+
+def _fetch(ids: list[int], token: str) -> dict[int, object]:
+    """The rows of `ids` still ours and not sent, to send next. A row goes missing when
+    another runner took it over: our claim ran out while the batch was slow (the loop fetches
+    again after each renewal, so what it holds is never older than RENEW_EVERY and a send)."""
+    rows = db.session.execute(
+        select(*_ROW).where(
+            OutboundMail.id.in_(ids),
+            OutboundMail.claimed_by == token,
+            OutboundMail.sent_at.is_(None),
+            OutboundMail.failed_at.is_(None),
         )
-    if result.rowcount != 1:
-        log.warning("mail %s was sent after its claim ran out: it may go twice", mail_id)
+    ).all()
+    db.session.rollback()  # send outside any transaction: SMTP may be slow
+    return {row.id: row for row in rows}
 
 
-# Callbacks told of each outcome: callback(to_addr, permanent_failure) after a send
-# (permanent_failure False) or a 5xx refusal (True). Accounts counts bounces with it; mail.py
-# imports no domain.
+class _Sent:
+    """Messages the server accepted, marked sent in groups: a commit per message was most of
+    the job's database time. Marked at least every MARK_EVERY seconds or MARK_GROUP messages,
+    so a runner that dies leaves at most that many to go again (same Message-ID)."""
+
+    def __init__(self, token: str, clock):
+        self.token, self.clock = token, clock
+        self.ids: list[int] = []
+        self.addresses: list[str] = []
+        self.since = clock()
+        self.count = 0
+
+    def add(self, mail_id: int, to_addr: str) -> None:
+        self.count += 1
+        self.ids.append(mail_id)
+        self.addresses.append(to_addr)
+        if len(self.ids) >= MARK_GROUP or self.clock() - self.since >= MARK_EVERY:
+            self.mark()
+
+    def mark(self) -> None:
+        ids, addresses = self.ids, self.addresses
+        self.ids, self.addresses, self.since = [], [], self.clock()
+        if not ids:
+            return
+        with atomic():
+            result = db.session.execute(
+                update(OutboundMail)
+                .where(OutboundMail.id.in_(ids), OutboundMail.claimed_by == self.token)
+                .values(
+                    sent_at=self.clock(), attempts=OutboundMail.attempts + 1, claimed_until=None
+                )
+            )
+        if result.rowcount != len(ids):
+            log.warning("%s mail(s) were sent after their claim ran out: they may go twice",
+                        len(ids) - result.rowcount)  # fmt: skip
+        _tell(addresses, False)
+
+
+# Callbacks told of the outcomes: callback(addresses, refused) after sends (refused False) or
+# a 5xx refusal (True). Accounts counts bounces with it; mail.py imports no domain.
 _delivery_hooks: list = []
 
 
 def on_delivery(callback) -> None:
-    """Register `callback(to_addr: str, refused: bool)`, run outside any transaction."""
+    """Register `callback(addresses: list[str], refused: bool)`, run outside any
+    transaction."""
     if callback not in _delivery_hooks:
         _delivery_hooks.append(callback)
 
 
-def _tell(to_addr: str, refused: bool) -> None:
+def _tell(addresses: list[str], refused: bool) -> None:
     for callback in _delivery_hooks:
         try:
-            callback(to_addr, refused)
+            callback(addresses, refused)
         except Exception:  # a hook's failure never stops the batch
             db.session.rollback()
-            log.exception("delivery hook failed for %s", to_addr)
+            log.exception("delivery hook failed for %s message(s)", len(addresses))
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -441,30 +587,36 @@ def send_queued(now: datetime | None = None) -> int:
 
     sender = backend()  # a malformed SMTP_URL raises here, before anything is claimed
     token, ids = _claim(config["MAIL_BATCH_SIZE"], start)
-    sent = 0
+    sent, renewed, fetched = _Sent(token, clock), start, {}
     with sender:
-        for position, mail_id in enumerate(ids):
-            if not _renew(mail_id, token, clock()):
-                continue
-            try:
-                mail = db.session.get(OutboundMail, mail_id)
-                msg = build_message(mail, config["MAIL_FROM"])
-                db.session.rollback()  # send outside any transaction: SMTP may be slow
-                sender.send(msg, mail_id)
-            except BackendUnavailable as exc:
-                db.session.rollback()
-                _record_failure(ids[position:], token, exc, clock())
-                break
-            except Exception as exc:  # any failure is recorded and retried
-                db.session.rollback()
-                _record_failure([mail_id], token, exc, clock())
-                if is_permanent(exc):
-                    _tell(mail.to_addr, True)
-                continue
-            _mark_sent(mail_id, token, clock())
-            _tell(mail.to_addr, False)
-            sent += 1
-    return sent
+        try:
+            for position, mail_id in enumerate(ids):
+                if (clock() - renewed).total_seconds() >= RENEW_EVERY:
+                    sent.mark()
+                    renewed = clock()
+                    _renew(ids[position:], token, renewed)
+                    fetched = {}
+                if mail_id not in fetched:
+                    fetched = _fetch(ids[position : position + FETCH_GROUP], token)
+                mail = fetched.pop(mail_id, None)
+                if mail is None:
+                    continue
+                try:
+                    sender.send(build_message(mail, config["MAIL_FROM"]), mail_id)
+                except BackendUnavailable as exc:
+                    sent.mark()
+                    _record_failure(ids[position:], token, exc, clock())
+                    break
+                except Exception as exc:  # any failure is recorded and retried
+                    db.session.rollback()
+                    _record_failure([mail_id], token, exc, clock())
+                    if is_permanent(exc):
+                        _tell([mail.to_addr], True)
+                    continue
+                sent.add(mail_id, mail.to_addr)
+        finally:
+            sent.mark()
+    return sent.count
 
 
 def _record_failure(ids: list[int], token: str, exc: Exception, now: datetime) -> None:

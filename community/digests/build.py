@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..accounts.models import User
 from ..communities.models import Community, Membership
 from ..db import atomic, insert_for_session, utcnow
 from ..extensions import db
 from ..links import absolute_path, absolute_url
-from ..mail import queue_mail
+from ..mail import OutboundMail, render_mail
 from ..notifications.actions import still_visible
 from ..notifications.models import Notification
 from . import content
@@ -99,23 +99,41 @@ class CommunityRef:
     slug: str
 
 
+@dataclass
+class Composed:
+    """A member's digest, ready to store: `mail` is the rendered message's columns, None
+    when there is nothing new."""
+
+    user_id: int
+    period: str
+    since: datetime
+    digest: content.Digest
+    mail: dict | None
+
+
 def _send_chunk(ids, now, shared, summary, whatever_the_hour, dry_run) -> None:
-    """One chunk of members: composed with plain reads (no write lock held meanwhile), then
-    stored in one transaction, each member in a savepoint of it, so one member's failure
-    loses only their digest."""
+    """One chunk of members: composed and rendered with plain reads (no write lock held
+    meanwhile; one member's failure there loses only their digest), then stored in one
+    transaction."""
     composed = _build_chunk(ids, now, shared, summary, whatever_the_hour)
     db.session.rollback()  # end the reads: the write transaction starts fresh
     if dry_run:
-        for *_, digest in composed:
-            summary.queued += 1 if digest.total else 0
-            summary.empty += 0 if digest.total else 1
+        for member in composed:
+            summary.queued += 1 if member.mail else 0
+            summary.empty += 0 if member.mail else 1
         return
-    with atomic():
-        for user_id, key, since, digest in composed:
-            _store(db.session.get(User, user_id), key, since, now, digest, summary)
+    try:
+        with atomic():
+            outcomes = store(composed, now)
+    except Exception:  # nothing of the chunk was stored: the next run builds it again
+        log.exception("digests of members %s to %s failed", ids[0], ids[-1])
+        summary.failed += len(composed)
+        return
+    for outcome in outcomes:
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
 
 
-def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[tuple]:
+def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[Composed]:
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
     keys = {u.id: period_key(u.digest_frequency, local_time(u, now)) for u in users}
     built = set(
@@ -145,56 +163,71 @@ def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[tuple]:
             summary.not_due += 1
         else:
             since = last.get(user.id) or now - SPANS[user.digest_frequency]
-            digest = compose(
-                user, communities.get(user.id, []), notes.get(user.id, []), since, shared
-            )
-            composed.append((user.id, key, since, digest))
+            try:
+                digest = compose(
+                    user, communities.get(user.id, []), notes.get(user.id, []), since, shared
+                )
+                composed.append(Composed(user.id, key, since, digest, render(user, digest)))
+            except Exception:
+                log.exception("digest for member %s failed", user.id)
+                summary.failed += 1
     return composed
 
 
-def _store(user, key, since, now, digest, summary) -> None:
-    try:
-        with db.session.begin_nested():
-            outcome = store(user, key, since, now, digest)
-    except Exception:
-        log.exception("digest for member %s failed", user.id)
-        summary.failed += 1
-        return
-    setattr(summary, outcome, getattr(summary, outcome) + 1)
-
-
-def store(user: User, key: str, since, now, digest: content.Digest) -> str:
-    """In the caller's transaction: claim the period, queue the mail. "queued", "empty" or
-    "already" (another builder claimed the period first)."""
-    stmt = (
-        insert_for_session(Digest)
-        .values(
-            user_id=user.id, period=key, covers_from=since, covers_until=now,
-            items=digest.total, created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "period"])
-        .returning(Digest.id)
-    )  # fmt: skip
-    digest_id = db.session.execute(stmt).scalar()
-    if digest_id is None:
-        return "already"
+def render(user: User, digest: content.Digest) -> dict | None:
+    """The digest's message, rendered; None when there is nothing new."""
     if not digest.total:
-        return "empty"
-    mail = queue_mail(user.email, subject(user, digest), "digest", **mail_context(user, digest),
-                      headers=list_headers(user, "digest", "digest"))  # fmt: skip
-    db.session.flush()
-    db.session.execute(update(Digest).where(Digest.id == digest_id).values(mail_id=mail.id))
-    if digest.included_notification_ids:
+        return None
+    return render_mail(user.email, subject(user, digest), "digest", **mail_context(user, digest),
+                       headers=list_headers(user, "digest", "digest"))  # fmt: skip
+
+
+def store(composed: list[Composed], now: datetime) -> list[str]:
+    """In the caller's transaction: claim each member's period, queue the mails of those
+    claimed. Per member "queued", "empty" or "already" (another builder claimed the period
+    first: its insert does nothing, and nothing is queued). A few statements per chunk."""
+    if not composed:
+        return []
+    claim = (
+        insert_for_session(Digest)
+        .values([
+            dict(user_id=c.user_id, period=c.period, covers_from=c.since, covers_until=now,
+                 items=c.digest.total, created_at=utcnow())
+            for c in composed
+        ])
+        .on_conflict_do_nothing(index_elements=["user_id", "period"])
+        .returning(Digest.user_id, Digest.id)
+    )  # fmt: skip
+    claimed = dict(db.session.execute(claim).all())
+    mailed = [c for c in composed if c.user_id in claimed and c.mail]
+    if mailed:
+        mail_ids = db.session.scalars(
+            insert(OutboundMail).returning(OutboundMail.id, sort_by_parameter_order=True),
+            [c.mail for c in mailed],
+        ).all()
+        db.session.execute(
+            update(Digest),
+            [
+                {"id": claimed[c.user_id], "mail_id": m}
+                for c, m in zip(mailed, mail_ids, strict=True)
+            ],
+        )
+        _mark_included(mailed, now)
+    return [
+        "already" if c.user_id not in claimed else "queued" if c.mail else "empty" for c in composed
+    ]
+
+
+def _mark_included(mailed: list[Composed], now: datetime) -> None:
+    """The notifications a digest shows are mailed: the immediate job leaves them alone."""
+    ids = [i for c in mailed for i in c.digest.included_notification_ids]
+    if ids:
         db.session.execute(
             update(Notification)
-            .where(
-                Notification.id.in_(digest.included_notification_ids),
-                Notification.email_state == "digest",
-            )
+            .where(Notification.id.in_(ids), Notification.email_state == "digest")
             .values(email_state="sent", emailed_at=now)
             .execution_options(synchronize_session=False)
         )
-    return "queued"
 
 
 def _communities_of(ids) -> dict[int, list[CommunityRef]]:

@@ -201,25 +201,38 @@ def test_two_builders_at_once_build_one_digest_per_member(app, mod, alice, bob, 
 def test_a_crash_half_way_leaves_no_half_digest_and_a_rerun_finishes(
     mod, alice, bob, outbox, monkeypatch
 ):
+    """The builder dies in the second chunk after writing its rows: that chunk's digests and
+    mails roll back together, the first chunk's stay, and a rerun builds only the rest."""
     start(mod, "procurement", title="Crash")
+    monkeypatch.setattr(build, "CHUNK", 1)
     real_store = build.store
-    calls = []
+    chunks = []
 
-    def crash_on_second(user, *args):
-        calls.append(user.id)
-        if len(calls) == 2:
-            real_store(user, *args)
+    def crash_in_second_chunk(composed, now):
+        chunks.append([c.user_id for c in composed])
+        outcomes = real_store(composed, now)
+        if len(chunks) == 2:
             raise RuntimeError("killed half-way")
-        return real_store(user, *args)
+        return outcomes
 
-    monkeypatch.setattr(build, "store", crash_on_second)
+    monkeypatch.setattr(build, "store", crash_in_second_chunk)
     summary = send()
     assert summary.failed == 1
+    [crashed] = chunks[1]
+    [first] = chunks[0]
+    fresh()
+    assert db.session.scalar(select(func.count()).where(Digest.user_id == crashed)) == 0
+    assert db.session.scalar(select(func.count()).where(Digest.user_id == first)) == 1
+    built = summary.queued + summary.empty
+
     monkeypatch.setattr(build, "store", real_store)
     rerun = send()
     assert rerun.failed == 0
-    for member in (alice, bob):
+    assert rerun.queued + rerun.empty == 1  # the crashed chunk's member, and only them
+    assert rerun.already == built
+    for member in (mod, alice, bob):
         assert len(digests_of(member)) == 1
+    for member in (alice, bob):
         assert len(digest_mails(outbox, member.email)) == 1
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from community import mail
 from community.db import atomic, utcnow
 from community.extensions import db
 from community.mail import OutboundMail, send_queued
@@ -96,9 +97,13 @@ def test_a_second_runner_takes_only_what_the_first_has_not_claimed(app, smtp_sin
     assert all(m.sent_at is not None for m in rows())
 
 
-def test_a_runner_whose_claim_ran_out_does_not_send_what_another_took_over(app, smtp_sink):
-    """The first runner is slow on message 0; its claim on message 1 runs out meanwhile and
-    a second runner sends message 1. The first must then skip it, not send it again."""
+def test_a_runner_whose_claim_ran_out_does_not_send_what_another_took_over(
+    app, smtp_sink, monkeypatch
+):
+    """The first runner is slow on message 0, slower than its claims are renewed; its claim
+    on message 1 runs out meanwhile and a second runner sends message 1. The first must then
+    skip it, not send it again."""
+    monkeypatch.setattr(mail, "RENEW_EVERY", 0.2)
     ids = [queue_verify(subject=f"message {n}") for n in range(2)]
     second = Runner(app)
 
@@ -107,6 +112,7 @@ def test_a_runner_whose_claim_ran_out_does_not_send_what_another_took_over(app, 
             await asyncio.to_thread(_expire_claim_in_new_context, app, ids[1])
             second.start()
             await asyncio.to_thread(second.join, 60)
+            await asyncio.sleep(0.3)  # message 0 outlasts the renewal interval
 
     smtp_sink.before_data = expire_and_take_over
 
