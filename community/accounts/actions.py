@@ -12,6 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import markup, realtime, signals
 from ..db import utcnow
+from ..digests.choices import (
+    REGISTRATION_DEFAULT,
+    apply_registration_choice,
+    check_registration_choice,
+)
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
@@ -99,8 +104,12 @@ def register(
     password: str,
     organisation: str | None,
     organisation_other: str = "",
+    email_choice: str = REGISTRATION_DEFAULT,
 ) -> User | None:
     """Create an unverified account and mail a verification link. Anyone may register.
+
+    `email_choice` is the form's short version of the email choices (digests.choices'
+    REGISTRATION_CHOICES); an existing account's choices are never changed by it.
 
     An address that already has an account gets a mail telling its owner, and the caller
     gets None: the response must look the same either way, so the form never reveals who is
@@ -110,6 +119,7 @@ def register(
     display_name = rules.check_display_name(display_name)
     rules.check_password(password)
     org_id, org_other = resolve_organisation(organisation, organisation_other)
+    check_registration_choice(email_choice)
     # Hashed on both paths, so the response takes as long whether or not the address has an
     # account (the hash is most of a registration's time).
     password_hash = passwords.hash_password(password)
@@ -140,6 +150,7 @@ def register(
         if find_user_by_email(email) is None:
             raise
         return None
+    apply_registration_choice(user, email_choice)
     send_verification(user)
     return user
 

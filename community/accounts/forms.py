@@ -16,7 +16,14 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
 from ..config import default_timezone
-from ..digests.choices import CATEGORIES, DELIVERY_LABELS, deliveries_of
+from ..digests.choices import (
+    CATEGORIES,
+    DELIVERY_LABELS,
+    REGISTRATION_CHOICES,
+    REGISTRATION_DEFAULT,
+    check_registration_choice,
+    deliveries_of,
+)
 from ..digests.periods import WEEKDAYS
 from ..errors import Invalid
 from ..forms import rule
@@ -77,6 +84,19 @@ class RegisterForm(FlaskForm, OrganisationMixin):
             EqualTo("password", "The passwords do not match."),
         ],
     )
+    # The short version of the email choices; no value sent (an older form) means the default.
+    email_choice = RadioField(
+        "Email from Commons",
+        default=REGISTRATION_DEFAULT,
+        validate_choice=False,  # checked by the rule, with a clearer message
+        validators=[rule(check_registration_choice)],
+    )
+
+    def fill(self) -> None:
+        # (Choices set on the bound fields: WTForms warns about tuples given at declaration.)
+        self.fill_organisations()
+        self.email_choice.choices = [(c.value, c.label) for c in REGISTRATION_CHOICES.values()]
+        self.email_choice_hints = {c.value: c.hint for c in REGISTRATION_CHOICES.values()}
 
 
 class LoginForm(FlaskForm):

@@ -102,7 +102,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("communities.home"))
     form = RegisterForm()
-    form.fill_organisations()
+    form.fill()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/register.html", form=form), status
@@ -114,6 +114,7 @@ def register():
                 password=form.password.data,
                 organisation=form.organisation.data,
                 organisation_other=form.organisation_other.data,
+                email_choice=form.email_choice.data,
             )
     except DomainError as exc:
         return _invalid("accounts/register.html", form, exc)

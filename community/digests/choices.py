@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, or_, select
 
 from ..db import utcnow
+from ..errors import Invalid
 from ..extensions import db
 from .models import DELIVERIES, IMMEDIATELY, IN_DIGEST, NEVER, EmailChoice
 
@@ -143,6 +144,59 @@ def set_deliveries(user, choices: dict[str, str]) -> None:
             row.delivery = value
 
 
+@dataclass(frozen=True)
+class RegistrationChoice:
+    """One option of the registration form's short version of the email choices."""
+
+    value: str
+    label: str
+    hint: str
+
+
+# The wording says what the defaults above do: keep the two in step (the registration tests
+# check a weekly member's deliveries against it).
+REGISTRATION_CHOICES = {
+    c.value: c
+    for c in (
+        RegistrationChoice(
+            "weekly",
+            "A weekly digest, and email when someone mentions you or replies to you",
+            "Mentions, decisions on resources you shared and event reminders or changes by"
+            " email at once; replies in the digest, on Monday mornings.",
+        ),
+        RegistrationChoice(
+            "daily",
+            "A daily digest, and the same",
+            "The same email at once; the digest comes every morning instead.",
+        ),
+        RegistrationChoice(
+            "none",
+            "Only account email (sign-in links, password resets)",
+            "No digest and no notification email; your notifications still show on the site.",
+        ),
+    )
+}
+REGISTRATION_DEFAULT = "weekly"
+
+
+def check_registration_choice(value: str | None) -> str:
+    if value not in REGISTRATION_CHOICES:
+        raise Invalid("Choose which email you would like from Commons.", field="email_choice")
+    return value
+
+
+def apply_registration_choice(user, value: str) -> None:
+    """What a new member chose on the registration form: "weekly" or "daily" set the
+    digest's frequency and keep every category's default; "none" turns the digest off and
+    every category to never. The new member themself (their id must exist: flushed)."""
+    value = check_registration_choice(value)
+    if value == "none":
+        user.digest_frequency = "off"
+        set_deliveries(user, dict.fromkeys(CATEGORIES, NEVER))
+    else:
+        user.digest_frequency = value
+
+
 def stop_all_mail(user) -> bool:
     """ "Stop all email": True when it was not stopped already (idempotent)."""
     if user.email_stopped_at is not None:
@@ -155,4 +209,12 @@ def resume_mail(user) -> None:
     user.email_stopped_at = None
 
 
-__all__ = ["CATEGORIES", "DELIVERY_LABELS", "IMMEDIATELY", "IN_DIGEST", "NEVER"]
+__all__ = [
+    "CATEGORIES",
+    "DELIVERY_LABELS",
+    "IMMEDIATELY",
+    "IN_DIGEST",
+    "NEVER",
+    "REGISTRATION_CHOICES",
+    "REGISTRATION_DEFAULT",
+]
