@@ -160,14 +160,14 @@ REGISTRATION_CHOICES = {
     for c in (
         RegistrationChoice(
             "weekly",
-            "A weekly digest, and email when someone mentions you or replies to you",
-            "Mentions, decisions on resources you shared and event reminders or changes by"
-            " email at once; replies in the digest, on Monday mornings.",
+            "A weekly digest, and email at once when someone mentions you",
+            "Mentions, decisions on resources you shared and event reminders or changes come"
+            " at once; replies in threads you follow wait for the digest, on Monday mornings.",
         ),
         RegistrationChoice(
             "daily",
             "A daily digest, and the same",
-            "The same email at once; the digest comes every morning instead.",
+            "The same email at once; the digest comes every morning instead of weekly.",
         ),
         RegistrationChoice(
             "none",

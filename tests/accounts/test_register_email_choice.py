@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, make_user
 
 EMAIL = "sam.okafor@example.org"
 LABELS = {
-    "weekly": "A weekly digest, and email when someone mentions you or replies to you",
+    "weekly": "A weekly digest, and email at once when someone mentions you",
     "daily": "A daily digest, and the same",
     "none": "Only account email (sign-in links, password resets)",
 }
