@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from jinja2 import ChoiceLoader, DictLoader
 
 from community.db import atomic, utcnow
 from community.extensions import db
@@ -117,12 +118,16 @@ def test_the_outbox_gets_one_parseable_file_per_message_and_logs_its_path(app, c
     assert len(outbox_files(app)) == 2
 
 
-def test_a_text_only_template_makes_a_plain_message(app):
+def test_a_text_only_template_makes_a_plain_message(app, monkeypatch):
+    # Every mail of the site has an HTML part (tests/mail/test_templates.py): this one is
+    # made up, to show that a template without one still makes a message.
+    text_only = DictLoader({"mail/text_only.txt": "Hello {{ user.display_name }}."})
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([text_only, app.jinja_env.loader]))
     with atomic():
         queue_mail(
             "zoe@example.org",
-            "Password changed",
-            "password_changed",
+            "Hello",
+            "text_only",
             user=SimpleNamespace(display_name="Zoë"),
         )
     send_queued()
