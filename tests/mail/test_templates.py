@@ -28,7 +28,7 @@ from community.events import reminders
 from community.events import rsvp as event_rsvp
 from community.events.models import Event
 from community.extensions import db
-from community.mail import OutboundMail, as_bytes, build_message
+from community.mail import OutboundMail, build_message
 from community.resources import actions as resource_actions
 from tests.communities.helpers import fresh
 from tests.factories import PASSWORD, make_event, make_moderator, make_user
@@ -324,7 +324,7 @@ def queued_from(template: str, rendered: dict) -> list[OutboundMail]:
 
 
 def check_message(app, row: OutboundMail, facts: list[str]) -> None:
-    raw = as_bytes(build_message(row, app.config["MAIL_FROM"]))
+    raw = build_message(row, app.config["MAIL_FROM"]).data
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert msg.get_content_type() == "multipart/alternative"
     parts = list(msg.iter_parts())
