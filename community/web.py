@@ -154,6 +154,11 @@ def _zone_names(tz_name: str, year: int) -> dict[int, str]:
     return names
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """ "1 reply", "5 replies": `words` for the plural when adding an s is wrong."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
 def filesize(size: int) -> str:
     """A byte count as people read it: 812 bytes, 45 KB, 1.2 MB."""
     if size < 1024:

@@ -283,9 +283,7 @@ def compose(user, communities, notes, since, shared: content.Shared) -> content.
     return content.Digest(
         for_you=content.for_you(notes, notification_item),
         communities=parts,
-        network_events=content.event_section(
-            "Across the network", network, user.timezone, events_url
-        ),
+        network_events=content.event_section("Coming up", network, user.timezone, events_url),
         included_notification_ids=[n.id for n in notes[: content.FOR_YOU_CAP]],
     )
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..links import absolute_path, absolute_url
 from ..resources.models import Resource, ResourceCommunity
 from ..threads.models import Post, Thread
-from ..web import TIME_FORMAT, to_local
+from ..web import TIME_FORMAT, plural, to_local
 
 CAP = 5  # items per section; the rest are counted and linked ("and 4 more")
 FOR_YOU_CAP = 10
@@ -102,10 +102,6 @@ def _thread_item(thread_id: int, title: str, meta: str) -> dict:
     return {"title": title, "url": absolute_url("threads.show", thread_id=thread_id), "meta": meta}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _new_threads(community, since, until, more_url: str) -> Section:
     window = (
         Thread.community_id == community.id,
@@ -120,7 +116,7 @@ def _new_threads(community, since, until, more_url: str) -> Section:
         .limit(CAP)
     ).all()
     count = db.session.scalar(select(func.count()).select_from(Thread).where(*window)) or 0
-    items = [_thread_item(i, t, _plural(max(n - 1, 0), "reply")) for i, t, n in rows]
+    items = [_thread_item(i, t, plural(max(n - 1, 0), "reply", "replies")) for i, t, n in rows]
     return Section("New threads", items, count - len(items), more_url)
 
 
@@ -142,7 +138,7 @@ def _active_threads(community, since, until, more_url: str) -> Section:
     )
     rows = db.session.execute(active.order_by(new_posts.desc(), Thread.id.desc()).limit(CAP)).all()
     count = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
-    items = [_thread_item(i, t, _plural(n, "new post")) for i, t, n in rows]
+    items = [_thread_item(i, t, plural(n, "new post")) for i, t, n in rows]
     return Section("Busiest threads", items, count - len(items), more_url)
 
 

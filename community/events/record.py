@@ -40,6 +40,7 @@ from ..links import absolute_url
 from ..resources import actions as resource_actions
 from ..resources.models import Resource
 from ..resources.rules import SUMMARY_MAX, TITLE_MAX
+from ..web import plural
 from . import access, bp, rules
 from .models import Event, EventRsvp
 from .panels import register_panel
@@ -89,10 +90,6 @@ def _messages(room_id: int | None) -> list[ChatMessage]:
     )
 
 
-def _plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
 def _entry(message: ChatMessage, zone: str, fmt: str) -> str:
     when = rules.to_local(message.created_at, zone).strftime(fmt)
     name = _plain(message.author.display_name) if message.author else "A former member"
@@ -108,8 +105,8 @@ def summary(event: Event, messages: list[ChatMessage], going: int, writers: int)
     head = [
         f"The record of the event **{_plain(event.title)}** in {where}, "
         f"{starts.strftime('%-d %B %Y, %H:%M %Z')}.",
-        f"{_plural(going, 'member')} said they were going; "
-        f"{_plural(writers, 'member')} wrote in its live room.",
+        f"{plural(going, 'member')} said they were going; "
+        f"{plural(writers, 'member')} wrote in its live room.",
         "## Transcript",
     ]
     if not messages:

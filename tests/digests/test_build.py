@@ -243,3 +243,14 @@ def test_preview_builds_nothing(mod, alice):
     assert "Preview me" in text
     assert "Preview me" in html
     assert digests_of(alice) == []
+
+
+def test_counts_read_as_english(mod, alice, bob, outbox):
+    thread = start(mod, "procurement", title="Counted")
+    reply(bob, thread, "One")
+    reply(mod, thread, "Two")
+    send()
+    [mail] = digest_mails(outbox, "alice@example.org")
+    text = outbox.text(mail)
+    assert "2 replies" in text
+    assert "replys" not in text
