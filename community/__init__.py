@@ -173,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events import bp as events_bp
     from .health import bp as health_bp
     from .media import bp as media_bp
+    from .moderation.views import bp as moderation_bp
     from .notifications import bp as notifications_bp
     from .resources import bp as resources_bp
     from .search import bp as search_bp
@@ -183,7 +184,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     blueprints = (
         health_bp, accounts_bp, communities_bp, threads_bp, resources_bp, media_bp, chat_bp,
-        notifications_bp, search_bp, admin_bp, events_bp, digests_bp,
+        notifications_bp, search_bp, admin_bp, events_bp, digests_bp, moderation_bp,
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)
