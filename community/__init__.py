@@ -128,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     # kept by the extension and given to every app's server, not only to the first one.
     from . import sockets  # noqa: F401
     from .chat import sockets as chat_sockets  # noqa: F401
+    from .moderation import sockets as moderation_sockets  # noqa: F401
     from .notifications import sockets as notification_sockets  # noqa: F401
     from .threads import sockets as thread_sockets  # noqa: F401
 
@@ -173,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events import bp as events_bp
     from .health import bp as health_bp
     from .media import bp as media_bp
+    from .moderation.flag_views import bp as flags_bp
     from .moderation.views import bp as moderation_bp
     from .notifications import bp as notifications_bp
     from .resources import bp as resources_bp
@@ -185,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         health_bp, accounts_bp, communities_bp, threads_bp, resources_bp, media_bp, chat_bp,
         notifications_bp, search_bp, admin_bp, events_bp, digests_bp, moderation_bp,
+        flags_bp,
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -249,10 +249,26 @@ def _header_line(name: str, value: str) -> str:
     line = f"{name}: {value}"
     if len(line) <= 78 and value.isascii():
         return line
+    if value.isascii():
+        return _fold(line)
     if name in {"From", "To"}:
         return f"{name}: {formataddr(parseaddr(value), charset='utf-8')}"
     charset = "us-ascii" if value.isascii() else "utf-8"
     return f"{name}: " + Header(value, charset, header_name=name).encode(linesep="\n")
+
+
+def _fold(line: str) -> str:
+    """An ASCII header folded at its spaces into lines of 78 or less where it can be. A
+    long word (an unsubscribe link) stays whole on its line: folding before it would put
+    a space at the start of the value."""
+    words = line.split(" ")
+    lines = [words[0]]
+    for word in words[1:]:
+        if not word or len(lines[-1]) + 1 + len(word) <= 78 or lines[-1].endswith(":"):
+            lines[-1] += " " + word
+        else:
+            lines.append(" " + word)
+    return "\n".join(lines)
 
 
 def _headers(mail, sender: str) -> list[tuple[str, str]]:

@@ -107,9 +107,14 @@ post_changed = _signal(
 )
 post_hidden = _signal(
     "post-hidden",
-    "A post left its readers' view (reason 'deleted'; moderation's holds next): unindex it.",
+    "A post left its readers' view (reason 'deleted', 'flags' or 'moderator'): unindex it.",
     post="threads.models.Post",
     reason="str",
+)
+post_restored = _signal(
+    "post-restored",
+    "A hidden post is back in its readers' view (a moderator's decision): index it again.",
+    post="threads.models.Post",
 )
 thread_moved = _signal(
     "thread-moved",

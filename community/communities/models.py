@@ -21,6 +21,8 @@ class Community(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     position: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
+    # How many members' flags hide an item until a moderator decides.
+    flag_threshold: Mapped[int] = mapped_column(default=3)
     # Counters kept by the actions that change them (joins, posts), read by the home page.
     member_count: Mapped[int] = mapped_column(default=0)
     thread_count: Mapped[int] = mapped_column(default=0)

@@ -105,7 +105,7 @@ def _thread_item(thread_id: int, title: str, meta: str) -> dict:
 def _new_threads(community, since, until, more_url: str) -> Section:
     window = (
         Thread.community_id == community.id,
-        Thread.deleted_at.is_(None),
+        Thread.in_view(),
         Thread.created_at >= since,
         Thread.created_at < until,
     )
@@ -128,9 +128,9 @@ def _active_threads(community, since, until, more_url: str) -> Section:
         .join(Post, Post.thread_id == Thread.id)
         .where(
             Thread.community_id == community.id,
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
             Thread.created_at < since,
-            Post.deleted_at.is_(None),
+            Post.in_view(),
             Post.created_at >= since,
             Post.created_at < until,
         )

@@ -105,7 +105,7 @@ def _record(states: dict[int, str], now) -> None:
 def item(note: Notification) -> dict:
     """What a mail shows of a notification: who, what, about what, and where to open it."""
     return {
-        "actor": note.actor.display_name if note.actor else "Commons",
+        "actor": note.actor_name("Commons"),
         "phrase": note.phrase,
         "subject": note.subject,
         "excerpt": note.excerpt,

@@ -11,6 +11,7 @@ from . import wording
 from .models import AuditLog
 
 COMMAND_LINE = "the command line"
+AUTOMATIC = "Commons"  # an action the site took by itself, as flags reaching the threshold
 REMOVED_COMMUNITY = "a community since removed"
 
 
@@ -77,7 +78,10 @@ class _Fields(dict):
 
 
 def _entry(row: AuditLog, names: dict) -> AuditEntry:
-    actor = row.actor.display_name if row.actor else COMMAND_LINE
+    if row.actor:
+        actor = row.actor.display_name
+    else:
+        actor = AUTOMATIC if _detail(row).get("automatic") else COMMAND_LINE
     found = wording.wording(row.action)
     community = (
         names.get(("community", row.community_id), REMOVED_COMMUNITY)

@@ -50,6 +50,15 @@ class Notification(db.Model):
 
         return phrase(self.kind)
 
+    def actor_name(self, nobody: str = "Someone") -> str:
+        """Who acted: the member, what acted for no member ("Members' flags"), or `nobody`
+        (a member since removed)."""
+        from .targets import system_actor
+
+        if self.actor is not None:
+            return self.actor.display_name
+        return system_actor(self.kind) or nobody
+
     @property
     def url(self) -> str | None:
         """Where opening it leads, built from its target (None: the target is gone)."""

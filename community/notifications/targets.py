@@ -22,6 +22,7 @@ class TargetKind:
 _targets: dict[str, TargetKind] = {}
 _wording: dict[str, str] = {}
 _email_category: dict[str, str | None] = {}
+_system_actor: dict[str, str] = {}
 
 
 def register_target(kind: str, *, link, visible) -> None:
@@ -29,12 +30,21 @@ def register_target(kind: str, *, link, visible) -> None:
     _targets[kind] = TargetKind(link=link, visible=visible)
 
 
-def register_wording(kind: str, phrase: str, *, email: str | None) -> None:
+def register_wording(
+    kind: str, phrase: str, *, email: str | None, system_actor: str | None = None
+) -> None:
     """How a notification of `kind` reads between its actor and its subject ("Alice
     *mentioned you in* Budget planning"), and the email category that decides whether and
-    when it is mailed (community/digests/choices.py; None: shown in the site only)."""
+    when it is mailed (community/digests/choices.py; None: shown in the site only).
+    `system_actor` names who acted when no member did ("Members' flags")."""
     _wording[kind] = phrase
     _email_category[kind] = email
+    if system_actor:
+        _system_actor[kind] = system_actor
+
+
+def system_actor(kind: str) -> str | None:
+    return _system_actor.get(kind)
 
 
 def target_kinds() -> dict[str, TargetKind]:

@@ -473,7 +473,7 @@ def _existing_thread(resource: Resource):
     if resource.thread_id is None:
         return None
     thread = db.session.get(Thread, resource.thread_id)
-    return None if thread is None or thread.deleted_at is not None else thread
+    return None if thread is None or not thread.is_in_view else thread
 
 
 def discussion_community(user: User | None, resource: Resource) -> Community | None:

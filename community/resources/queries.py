@@ -165,7 +165,7 @@ def discussed_in(user: User | None, resource: Resource, *, limit: int = 20) -> l
         .where(
             PostLink.target_kind == "resource",
             PostLink.target_id == resource.id,
-            Post.deleted_at.is_(None),
+            Post.in_view(),
         )
     )
     stmt = (
@@ -173,7 +173,7 @@ def discussed_in(user: User | None, resource: Resource, *, limit: int = 20) -> l
         .join(Community, Community.id == Thread.community_id)
         .where(
             Thread.id.in_(linking),
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
             readable_filter(user),
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
@@ -245,7 +245,7 @@ def latest_posts(thread: Thread, limit: int = 10) -> list[Post]:
     """The thread's latest live posts, oldest of them first (a resource page's discussion)."""
     stmt = (
         select(Post)
-        .where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        .where(Post.thread_id == thread.id, Post.in_view())
         .order_by(Post.number.desc())
         .limit(limit)
     )

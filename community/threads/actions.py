@@ -31,6 +31,7 @@ from .models import (
 PAGE_SIZE = 20
 LOCKED_MESSAGE = "This thread is locked: it takes no more replies."
 DELETED_MESSAGE = "This thread has been deleted: it takes no more replies."
+HIDDEN_MESSAGE = "This is hidden while a moderator reviews it."
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -62,6 +63,8 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
             raise NotFound(DELETED_MESSAGE) if need == "reply" else NotFound()
         if need == "reply":
             raise Forbidden(DELETED_MESSAGE)
+    if thread.hidden_at is not None and not moderator:
+        raise NotFound(HIDDEN_MESSAGE)
     if need == "reply":
         community_access.check_can_post(user, community)
         if thread.locked and not moderator:
@@ -83,6 +86,8 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     if need == "edit":
         if post.deleted_at is not None:
             raise Forbidden("This post was deleted.")
+        if post.hidden_at is not None and not moderator:
+            raise Forbidden(HIDDEN_MESSAGE)
         if not moderator:
             if user is None or post.author_id != user.id:
                 raise Forbidden("You can only change your own posts.")
@@ -396,6 +401,8 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
     post.source, post.html, post.edited_at = body, html, utcnow()
     already = {u.id for u in before}
     signals.post_changed.emit(post=post, mentioned=[u for u in mentioned if u.id not in already])
+    if not post.is_in_view:
+        return post  # a moderator's edit of a hidden post: members' open pages keep the note
     realtime.publish(
         "thread.edited",
         {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},

@@ -28,7 +28,7 @@ def _thread_entries(community: Community | None, most: int) -> list[FeedEntry]:
         .join(Community, Community.id == Thread.community_id)
         .outerjoin(Post, (Post.thread_id == Thread.id) & (Post.number == 1))
         .where(
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
             readable_filter(None),  # feeds are read anonymously
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())

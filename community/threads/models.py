@@ -34,8 +34,20 @@ class Thread(db.Model):
     last_post_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
+    # Its first post is hidden (see Post.hidden_at): the thread is out of members' view too.
+    hidden_at: Mapped[datetime | None]
 
     community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
+
+    @classmethod
+    def in_view(cls):
+        """A WHERE clause: neither deleted nor hidden by moderation."""
+        return cls.deleted_at.is_(None) & cls.hidden_at.is_(None)
+
+    @property
+    def is_in_view(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None
+
     author: Mapped[User | None] = relationship(lazy="joined")
     tags: Mapped[list["Tag"]] = relationship(secondary="thread_tag", order_by="Tag.name")
 
@@ -61,8 +73,22 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Out of members' view until a moderator decides: "flags" (enough members flagged it)
+    # or "moderator" (a moderator hid it). Moderators still see it, marked.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(20), default="")
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
+
+    @classmethod
+    def in_view(cls):
+        """A WHERE clause: neither deleted nor hidden by moderation."""
+        return cls.deleted_at.is_(None) & cls.hidden_at.is_(None)
+
+    @property
+    def is_in_view(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None
+
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 
     __table_args__ = (

@@ -20,8 +20,8 @@ def _post_visible():
         .join(Thread, Thread.id == Post.thread_id)
         .where(
             Post.id == Notification.target_id,
-            Post.deleted_at.is_(None),
-            Thread.deleted_at.is_(None),
+            Post.in_view(),
+            Thread.in_view(),
         )
         .exists()
     )

@@ -68,7 +68,7 @@ def community_threads(
     stmt = (
         select(*columns)
         .options(selectinload(Thread.tags))
-        .where(Thread.community_id == community.id, Thread.deleted_at.is_(None))
+        .where(Thread.community_id == community.id, Thread.in_view())
     )
     if tag is not None:
         stmt = stmt.where(
@@ -195,7 +195,7 @@ def latest_threads(user: User | None, limit: int = 8) -> list[Thread]:
     stmt = (
         select(Thread)
         .join(Community, Community.id == Thread.community_id)
-        .where(Thread.deleted_at.is_(None), readable_filter(user))
+        .where(Thread.in_view(), readable_filter(user))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(limit)
     )
@@ -217,7 +217,7 @@ def unread_by_community(user: User | None) -> dict[int, int]:
         .where(
             ThreadRead.user_id == user.id,
             ThreadRead.last_read_number < Thread.last_number,
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
         )
         .group_by(Thread.community_id)
     ).all()
@@ -227,7 +227,7 @@ def unread_by_community(user: User | None) -> dict[int, int]:
         .where(
             Thread.last_post_at > _floor(user),
             Thread.last_post_at > _baseline(user, Thread.community_id),
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
             Thread.id.not_in(opened),
         )
         .group_by(Thread.community_id)
@@ -246,7 +246,7 @@ def tags_of(community: Community) -> list[tuple[Tag, int]]:
         .outerjoin(
             Thread,
             (Thread.id == ThreadTag.thread_id)
-            & Thread.deleted_at.is_(None)
+            & Thread.in_view()
             & (Thread.community_id == community.id),
         )
         .where(Tag.community_id == community.id)
@@ -271,7 +271,7 @@ def started_by_organisation(
         .join(Community, Community.id == Thread.community_id)
         .where(
             Thread.author_id.in_(members),
-            Thread.deleted_at.is_(None),
+            Thread.in_view(),
             readable_filter(user),
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())

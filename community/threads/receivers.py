@@ -2,9 +2,11 @@
 readers rechecked when who may read a community changes. Connected per app (signals.py)."""
 
 from flask import Flask
+from sqlalchemy import select
 
 from .. import signals
 from ..communities.models import Community
+from ..extensions import db
 from ..search import actions as search
 from . import notices
 from .actions import recheck_live_readers_of
@@ -14,7 +16,7 @@ from .models import Post, Thread
 def index_post(post: Post) -> None:
     """Put a post (the thread itself, for its first post) in the search index."""
     thread = post.thread
-    if thread.deleted_at is not None or post.deleted_at is not None:
+    if not thread.is_in_view or not post.is_in_view:
         return  # out of the index for good (a moderator may still edit inside a deleted thread)
     first = post.number == 1
     search.index_document(
@@ -34,11 +36,22 @@ def _index(_app, *, post: Post, **_) -> None:
     index_post(post)
 
 
-def _unindex(_app, *, post: Post, **_) -> None:
-    if post.number == 1:
-        search.remove_document("thread", post.thread_id)
-    else:
+def _unindex(_app, *, post: Post, reason: str, **_) -> None:
+    if post.number != 1:
         search.remove_document("post", post.id)
+    elif reason == "deleted":
+        search.remove_document("thread", post.thread_id)
+    else:  # a hidden first post hides the thread, its replies with it
+        search.remove_thread_documents(post.thread_id)
+
+
+def _reindex(_app, *, post: Post, **_) -> None:
+    """post_restored: back in the index (with its replies, for a thread's first post)."""
+    if post.number != 1:
+        index_post(post)
+        return
+    for reply in db.session.scalars(select(Post).where(Post.thread_id == post.thread_id)):
+        index_post(reply)
 
 
 def _move_documents(_app, *, thread: Thread, **_) -> None:
@@ -68,6 +81,7 @@ def connect(app: Flask) -> None:
         (signals.post_changed, _index),
         (signals.post_changed, notices.tell_newly_mentioned),
         (signals.post_hidden, _unindex),
+        (signals.post_restored, _reindex),
         (signals.thread_moved, _move_documents),
         (signals.thread_moved, notices.move_notifications),
         (signals.target_deleted, _unindex_thread),

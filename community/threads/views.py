@@ -12,6 +12,7 @@ from ..errors import DomainError, Forbidden, NotFound, allowed
 from ..extensions import db
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
+from ..moderation import flags
 from . import actions, bp, mentions, queries
 from .forms import (
     EditForm,
@@ -115,6 +116,7 @@ def _thread_context(thread: Thread, posts: list[Post], pages: int, reader, reply
         "replies_closed": thread.locked and not moderator,
         "can_tag": allowed(lambda: actions.check_can_tag(reader, thread)),
         "editable": _editable(reader, posts, moderator),
+        **_flag_states(reader, posts),
         "can_react": _can_react(reader, thread),
         "watching": actions.is_watching(reader, thread),
         "reactions": queries.reactions_for(posts, reader),
@@ -142,13 +144,21 @@ def _discussed_resource(reader, thread: Thread):
 def _editable(reader, posts: list[Post], moderator: bool) -> set[int]:
     """The ids of the posts on the page the reader may edit and delete (access_post's
     "edit" rule: a moderator any post; an author their own, on the same terms for each)."""
-    live = [p for p in posts if p.deleted_at is None]
+    live = [p for p in posts if p.is_in_view]
     if moderator:
         return {p.id for p in live}
     own = [p for p in live if reader is not None and p.author_id == reader.id]
     if not own or not allowed(lambda: actions.access_post(reader, own[0].id, need="edit")):
         return set()
     return {p.id for p in own}
+
+
+def _flag_states(reader, posts: list[Post]) -> dict[str, set[int]]:
+    """The posts on the page the reader may flag, and those they flagged already."""
+    flaggable, flagged = flags.flag_states(
+        reader, "post", [(p.id, p.author_id) for p in posts if p.is_in_view]
+    )
+    return {"flaggable": flaggable, "flagged": flagged}
 
 
 def _can_reply(reader, thread: Thread) -> bool:
@@ -180,7 +190,7 @@ def _quote(reader, post_id: int, thread: Thread) -> str:
         post = actions.access_post(reader, post_id)
     except DomainError:
         return ""
-    if post.thread_id != thread.id or post.deleted_at is not None:
+    if post.thread_id != thread.id or not post.is_in_view:
         return ""
     name = post.author.display_name if post.author else "a former member"
     quoted = "\n".join("> " + line for line in post.source.splitlines())
@@ -202,7 +212,7 @@ def since(thread_id: int, number: int):
     """Posts after `number` as live-event payloads: an open page's catch-up after a reconnect."""
     thread = actions.access_thread(actor(), thread_id)
     posts = queries.posts_after(thread, number)
-    return jsonify(posts=[actions.post_event(p) for p in posts if p.deleted_at is None])
+    return jsonify(posts=[actions.post_event(p) for p in posts if p.is_in_view])
 
 
 @bp.get("/t/<int:thread_id>/unread")

@@ -1,6 +1,14 @@
 // Small enhancements to the server-rendered pages; everything works without them.
 
+import { keepCountLive } from "./live_count.js";
 import "./notifications.js"; // the header's unread count, live over the tab's one connection
+
+// What waits in a moderator's queue (/mod), live the same way.
+keepCountLive(document.querySelector("[data-waiting-count]"), {
+  event: "moderation.count",
+  field: "waiting",
+  words: (n) => `${n} waiting for a moderator`,
+});
 
 // Disclosure menus (<details class="menu">): Escape closes the open menu and gives focus back
 // to its button; a click or focus outside it closes it.

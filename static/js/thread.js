@@ -3,7 +3,8 @@
 //
 // Socket.IO protocol (README): emit `thread.open` {thread_id} → ack {ok}; then receive
 // `thread.reply` {thread_id, post_id, number, author, html, created_at}, `thread.edited`
-// {post_id, html}, `thread.deleted` {post_id}, `thread.reactions` {post_id, counts}.
+// {post_id, html}, `thread.deleted` {post_id}, `thread.hidden` {post_id}, `thread.restored`
+// {post_id, html}, `thread.reactions` {post_id, counts}.
 // After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed,
 // and again on `live.resync` (the site's message queue is back after an outage, during which
 // replies posted through other processes did not reach this connection).
@@ -182,14 +183,40 @@ function connect() {
     const body = document.querySelector(`#p${p.post_id} .post-body`);
     if (p.thread_id === threadId && body) body.innerHTML = p.html; // sanitised by the server
   });
-  socket.on("thread.deleted", (p) => {
+  const replaceWithNote = (p, note) => {
     const post = document.getElementById(`p${p.post_id}`);
     if (p.thread_id !== threadId || !post || post.classList.contains("deleted")) return;
     post.classList.add("deleted");
-    post.querySelector(".post-body")?.replaceWith(
-      el("p", { class: "deleted-note" }, "This post was deleted."),
-    );
+    post.querySelector(".notice")?.remove();
+    post.querySelector(".post-body")?.replaceWith(el("p", { class: "deleted-note" }, note));
     post.querySelector(".post-footer")?.remove();
+  };
+  socket.on("thread.deleted", (p) => replaceWithNote(p, "This post was deleted."));
+  // Hidden: members see a note in its place; a moderator keeps the text, marked hidden.
+  socket.on("thread.hidden", (p) => {
+    if (!("moderator" in root.dataset)) {
+      replaceWithNote(p, "This post is hidden while a moderator reviews it.");
+      return;
+    }
+    const body = document.getElementById(`p${p.post_id}`)?.querySelector(".post-body");
+    if (p.thread_id !== threadId || !body || body.previousElementSibling?.dataset.hiddenMark) {
+      return;
+    }
+    const link = el("a", { href: "/mod" }, "Decide in the moderation queue");
+    const mark = el("p", { class: "notice notice-warning", "data-hidden-mark": "" });
+    mark.append("Hidden from members. ", link, ".");
+    body.before(mark);
+  });
+  // A moderator restored a hidden post: its text comes back (its reactions on a reload).
+  socket.on("thread.restored", (p) => {
+    const post = document.getElementById(`p${p.post_id}`);
+    post?.querySelector("[data-hidden-mark]")?.remove();
+    const note = post?.querySelector(".deleted-note");
+    if (p.thread_id !== threadId || !note) return;
+    const body = el("div", { class: "prose post-body" });
+    body.innerHTML = p.html; // sanitised by the server
+    note.replaceWith(body);
+    post.classList.remove("deleted");
   });
   socket.on("thread.reactions", (p) => {
     if (p.thread_id === threadId) showCounts(p.post_id, p.counts);

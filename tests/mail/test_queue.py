@@ -233,6 +233,21 @@ def test_extra_headers_reach_the_message(app):
     assert message["List-Unsubscribe"] == "<http://localhost/u>"
 
 
+def test_long_headers_fold_at_spaces_and_a_long_link_stays_whole(app):
+    link = "<http://127.0.0.1:5000/unsubscribe/" + "x" * 90 + ">"
+    words = " ".join(["word"] * 40)
+    queue_verify(headers={"List-Unsubscribe": link, "X-Words": words})
+    send_queued()
+    [path] = outbox_files(app)
+    data = path.read_bytes()
+    message = parse_bytes(data)
+    assert message["List-Unsubscribe"] == link
+    assert message["X-Words"] == words
+    folded = [line for line in data.split(b"\r\n\r\n")[0].split(b"\r\n") if b"word" in line]
+    assert len(folded) > 1
+    assert all(len(line) <= 78 for line in folded)
+
+
 def test_a_row_that_cannot_be_built_is_recorded_and_the_batch_goes_on(app):
     """Rows written before queue_mail checked its input (or by hand) must not stop the job."""
     with atomic():

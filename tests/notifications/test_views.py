@@ -34,11 +34,12 @@ def header_count(html: str) -> str:
     assert match, "the header links to the notifications"
     link = match.group(1)
     badge = re.search(
-        r'<span class="nav-count" data-unread-count="(\d+)"( hidden)?>(.*)</span>$', link
+        r'<span class="nav-count" data-unread-count data-count="(\d+)"( hidden)?>(.*)</span>$',
+        link,
     )
     assert badge, "the link holds the unread count's badge"
     count, hidden, inner = badge.groups()
-    assert re.search(rf'<span aria-hidden="true" data-unread-number>{count}</span>', inner)
+    assert re.search(rf'<span aria-hidden="true" data-count-number>{count}</span>', inner)
     assert bool(hidden) == (count == "0"), "the badge is hidden at 0, and only then"
     said = "" if hidden else re.sub(r'<span aria-hidden="true"[^>]*>.*?</span>', "", inner)
     return re.sub(r"<[^>]+>", "", link[: badge.start()] + said)

@@ -1,0 +1,347 @@
+"""Flags: members flag what they see; enough of them hide it until a moderator decides.
+
+A kind of item that can be flagged (a post now; chat messages, resources, events and
+profiles register the same way) is registered by its domain with how to load it as a
+`Flagged` (its community, author, words to show), how to hide and restore it, and who may
+flag it. This module imports no domain: it decides when an item is hidden and records the
+decisions; each domain does what hiding means for its items.
+
+A member flags an item once. When `Community.flag_threshold` distinct members have open
+flags on an item, it is hidden at once. A moderator's decision closes every open flag on
+the item and is told to those who flagged it, and to the author when it hid their item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import realtime
+from ..db import utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..ids import as_id
+from . import audit
+from .models import Flag
+
+if TYPE_CHECKING:  # accounts' package imports its views, which import every domain
+    from ..accounts.models import User
+
+REASONS = {
+    "spam": "Spam or advertising",
+    "offensive": "Offensive or abusive",
+    "off_topic": "Off-topic",
+    "other": "Something else",
+}
+NOTE_MAX = 500
+
+# What a moderator can decide about a flagged item, and what each means for its flags.
+KEEP, HIDE, DELETE = "keep", "hide", "delete"
+DECISIONS = {
+    KEEP: "kept it up",  # the flags are dismissed; an item hidden by flags comes back
+    HIDE: "hid it",
+    DELETE: "deleted it",
+}
+
+
+@dataclass
+class Flagged:
+    """An item as moderation sees it."""
+
+    kind: str
+    id: int
+    community_id: int | None
+    author_id: int | None
+    title: str  # what it is, for people: "a reply in “Tender scoring”"
+    own_title: str  # the same, to its author: "your reply in “Tender scoring”"
+    excerpt: str  # its words, plain text, shortened
+    url: str  # where a moderator reads it in its context
+    hidden: bool  # out of members' view now (by flags or a moderator)
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class FlaggableKind:
+    label: str  # "post"
+    load: Callable[[int], Flagged | None]  # None: no such item
+    can_see: Callable[[User, int], bool]  # may this member read it (and so flag it)?
+    hide: Callable[[int, User | None, str], None]  # (id, moderator or None, "flags"/"moderator")
+    restore: Callable[[int, User], None]
+    delete: Callable[[int, User], None]
+    extra: dict = field(default_factory=dict)
+
+
+_kinds: dict[str, FlaggableKind] = {}
+
+
+def register_flaggable(kind: str, flaggable: FlaggableKind) -> None:
+    _kinds[kind] = flaggable
+
+
+def flaggable(kind: str) -> FlaggableKind:
+    found = _kinds.get(kind)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def kinds() -> dict[str, FlaggableKind]:
+    return dict(_kinds)
+
+
+# --- flagging -------------------------------------------------------------------------------
+
+
+def check_reason(reason: str | None, note: str | None) -> tuple[str, str]:
+    note = (note or "").strip()
+    if reason not in REASONS:
+        raise Invalid("Choose why you are flagging this.", field="reason")
+    if reason == "other" and not note:
+        raise Invalid("Say what is wrong, so the moderators know what to look at.", field="note")
+    if len(note) > NOTE_MAX:
+        raise Invalid(f"Keep the note under {NOTE_MAX} characters.", field="note")
+    return reason, note
+
+
+def load_for_flagging(user: User | None, kind: str, target_id) -> Flagged:
+    """The item a member is about to flag: they must be a confirmed member who can see it."""
+    flaggable_kind = flaggable(kind)
+    target_id = as_id(target_id)
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Sign in to flag.")
+    if target_id is None or not flaggable_kind.can_see(user, target_id):
+        raise NotFound()
+    item = flaggable_kind.load(target_id)
+    if item is None or item.deleted:
+        raise NotFound()
+    if not user.is_verified:
+        raise Forbidden("Confirm your email address first: then you can flag.")
+    if user.is_suspended:
+        raise Forbidden("Your account is suspended.")
+    if item.author_id == user.id:
+        raise Forbidden("This is yours: edit or delete it instead of flagging it.")
+    return item
+
+
+def flag(user: User, kind: str, target_id, *, reason: str | None, note: str = "") -> Flag:
+    """Flag an item, once per member. Hides it when enough members have flagged it."""
+    item = load_for_flagging(user, kind, target_id)
+    reason, note = check_reason(reason, note)
+    if _flag_of(user.id, kind, item.id) is not None:
+        raise Conflict("You have flagged this already: the moderators will look at it.")
+    row = Flag(
+        target_kind=kind, target_id=item.id, community_id=item.community_id,
+        flagger_id=user.id, reason=reason, note=note,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # the same member's second request, racing the first
+        raise Conflict("You have flagged this already: the moderators will look at it.") from None
+    if not item.hidden and _open_flaggers(kind, item.id) >= _threshold(item.community_id):
+        flaggable(kind).hide(item.id, None, "flags")
+        audit.record(None, "flag.hide", (kind, item.id), community=item.community_id,
+                     flags=_open_flaggers(kind, item.id), automatic=True)  # fmt: skip
+        _tell_author(item, None, "flags")
+    _publish_waiting(item.community_id)
+    return row
+
+
+def _flag_of(user_id: int, kind: str, target_id: int) -> Flag | None:
+    return db.session.scalar(
+        select(Flag).where(
+            Flag.flagger_id == user_id, Flag.target_kind == kind, Flag.target_id == target_id
+        )
+    )
+
+
+def has_flagged(user: User | None, kind: str, target_id: int) -> bool:
+    return user is not None and user.is_authenticated and bool(_flag_of(user.id, kind, target_id))
+
+
+def flag_states(user: User | None, kind: str, items: list[tuple[int, int | None]]):
+    """Of `items` ((id, author id) pairs the user can see), those the user may flag and
+    those they flagged already: two sets, in one query."""
+    if user is None or not user.is_authenticated or not user.is_verified or user.is_suspended:
+        return set(), set()
+    ids = [item_id for item_id, _ in items]
+    mine = set(
+        db.session.scalars(
+            select(Flag.target_id).where(
+                Flag.flagger_id == user.id, Flag.target_kind == kind, Flag.target_id.in_(ids)
+            )
+        )
+    )
+    may = {i for i, author_id in items if author_id != user.id and i not in mine}
+    return may, mine
+
+
+def _open_flaggers(kind: str, target_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(Flag.flagger_id))).where(
+            Flag.target_kind == kind, Flag.target_id == target_id, Flag.decided_at.is_(None)
+        )
+    )
+
+
+def _threshold(community_id: int | None) -> int:
+    from ..communities.models import Community
+
+    if community_id is None:
+        return 3
+    return db.session.scalar(select(Community.flag_threshold).where(Community.id == community_id))
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str = "") -> Flagged:
+    """A moderator's decision on a flagged item: keep it (dismiss the flags, restore it if
+    flags hid it), hide it, or delete it. Closes every open flag on it and tells those who
+    flagged it. Two moderators at once: the second finds the flags closed and is told who
+    decided."""
+    if decision not in DECISIONS:
+        raise Invalid("Choose a decision.", field="decision")
+    flaggable_kind = flaggable(kind)
+    target_id = as_id(target_id)
+    item = flaggable_kind.load(target_id) if target_id is not None else None
+    if item is None:
+        raise NotFound()
+    check_moderates(moderator, item.community_id)
+    open_flags = _lock_open_flags(kind, item.id)
+    if not open_flags and decision == KEEP and not item.hidden:
+        raise Conflict(_already_decided(kind, item.id))
+    if item.deleted:
+        raise Conflict("This was deleted already.")
+    if decision == KEEP and item.hidden:
+        flaggable_kind.restore(item.id, moderator)
+    elif decision == HIDE and not item.hidden:
+        flaggable_kind.hide(item.id, moderator, "moderator")
+        _tell_author(item, moderator, "moderator", reason)
+    elif decision == DELETE:
+        flaggable_kind.delete(item.id, moderator)
+    now = utcnow()
+    if open_flags:
+        db.session.execute(
+            update(Flag)
+            .where(Flag.id.in_([f.id for f in open_flags]), Flag.decided_at.is_(None))
+            .values(decided_at=now, decision=decision, decided_by_id=moderator.id)
+            .execution_options(synchronize_session=False)
+        )
+    audit.record(moderator, f"flag.{decision}", (kind, item.id), community=item.community_id,
+                 flags=len(open_flags), reason=reason.strip()[:500])  # fmt: skip
+    _tell_flaggers(item, open_flags, moderator, decision)
+    _publish_waiting(item.community_id)
+    return item
+
+
+def _lock_open_flags(kind: str, target_id: int) -> list[Flag]:
+    stmt = select(Flag).where(
+        Flag.target_kind == kind, Flag.target_id == target_id, Flag.decided_at.is_(None)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Flag)
+    return list(db.session.scalars(stmt))
+
+
+def _already_decided(kind: str, target_id: int) -> str:
+    last = db.session.scalar(
+        select(Flag)
+        .where(Flag.target_kind == kind, Flag.target_id == target_id, Flag.decided_at.isnot(None))
+        .order_by(Flag.decided_at.desc())
+        .limit(1)
+    )
+    if last is None:
+        return "Nothing waits for a decision here."
+    who = last.decided_by.display_name if last.decided_by else "A moderator"
+    return f"Already decided: {who} {DECISIONS.get(last.decision, 'decided')}."
+
+
+def check_moderates(user: User | None, community_id: int | None) -> None:
+    if not moderates_community(user, community_id):
+        raise Forbidden("Only this community's moderators can decide on this.")
+
+
+def moderates_community(user: User | None, community_id: int | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return community_id is not None and community_id in moderated_ids(user)
+
+
+def moderated_ids(user: User) -> set[int]:
+    from ..communities.models import Membership
+
+    return set(
+        db.session.scalars(
+            select(Membership.community_id).where(
+                Membership.user_id == user.id, Membership.role == "moderator"
+            )
+        )
+    )
+
+
+# --- telling --------------------------------------------------------------------------------
+
+
+def _tell_author(item: Flagged, moderator: User | None, why: str, reason: str = "") -> None:
+    """The author hears that their item was hidden, and why: the flags' reasons, or the
+    moderator's own."""
+    from ..notifications import actions as notify
+
+    if item.author_id is None:
+        return
+    kind = "flag.hidden" if why == "flags" else "moderator.hidden"
+    notify.notify(
+        item.author_id, kind, actor=moderator, community_id=item.community_id,
+        target=(f"moderated_{item.kind}", item.id), subject=item.own_title,
+        excerpt=reason.strip() or _reasons_line(item),
+        occurrence=utcnow().isoformat(),
+    )  # fmt: skip
+    notify.publish_counts({item.author_id})
+
+
+def _reasons_line(item: Flagged) -> str:
+    reasons = db.session.scalars(
+        select(Flag.reason)
+        .where(Flag.target_kind == item.kind, Flag.target_id == item.id)
+        .distinct()
+    )
+    reasons = sorted(set(reasons))
+    return "Flagged as: " + ", ".join(REASONS[r].lower() for r in reasons) if reasons else ""
+
+
+def _tell_flaggers(item: Flagged, flags: list[Flag], moderator: User, decision: str) -> None:
+    from ..notifications import actions as notify
+
+    flaggers = {f.flagger_id for f in flags} - {moderator.id}
+    for user_id in sorted(flaggers):
+        notify.notify(
+            user_id, f"flag.decided.{decision}", actor=moderator,
+            community_id=item.community_id, target=(f"moderated_{item.kind}", item.id),
+            subject=item.title, occurrence=utcnow().isoformat(),
+        )  # fmt: skip
+    notify.publish_counts(flaggers)
+
+
+def _publish_waiting(community_id: int | None) -> None:
+    """The header's live count of what waits, for the moderators of the community (and the
+    admins), once the transaction commits."""
+    from .queue import waiting_counts
+
+    for user_id, count in waiting_counts(community_id).items():
+        realtime.publish("moderation.count", {"waiting": count}, room=_user_room(user_id))
+
+
+def _user_room(user_id: int) -> str:
+    from ..rooms import user_room
+
+    return user_room(user_id)
+
+
+from . import audited  # noqa: E402, F401  (how decisions read; it imports web, which imports domains)

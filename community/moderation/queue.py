@@ -1,0 +1,132 @@
+"""What waits for a moderator: items with open flags, in the communities they moderate
+(admins: all), with the flags' reasons and notes and each item's earlier decisions."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User
+from ..extensions import db
+from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids
+from .models import Flag
+
+
+@dataclass
+class Waiting:
+    item: Flagged
+    flags: list[Flag]  # open, oldest first
+    history: list[Flag] = field(default_factory=list)  # decided earlier, newest first
+
+    @property
+    def reasons(self) -> list[tuple[str, int]]:
+        counts = Counter(f.reason for f in self.flags)
+        return [(REASONS[r], counts[r]) for r in REASONS if counts[r]]
+
+    @property
+    def first_flagged_at(self) -> datetime:
+        return self.flags[0].created_at
+
+
+def may_moderate(user: User | None) -> bool:
+    """Whether the user has a moderation queue: an admin, or a moderator of a community."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or bool(moderated_ids(user))
+
+
+def scope(user: User) -> set[int] | None:
+    """The communities whose queue the user sees: None for all (an admin)."""
+    return None if user.is_admin else moderated_ids(user)
+
+
+def waiting(user: User, *, community_id: int | None = None, kind: str | None = None):
+    """The flagged items waiting for the user's decision, most flagged first."""
+    stmt = (
+        select(Flag)
+        .options(joinedload(Flag.flagger))
+        .where(Flag.decided_at.is_(None))
+        .order_by(Flag.created_at, Flag.id)
+    )
+    communities = scope(user)
+    if communities is not None:
+        stmt = stmt.where(Flag.community_id.in_(communities))
+    if community_id is not None:
+        stmt = stmt.where(Flag.community_id == community_id)
+    if kind is not None:
+        stmt = stmt.where(Flag.target_kind == kind)
+    grouped: dict[tuple[str, int], list[Flag]] = {}
+    for row in db.session.scalars(stmt):
+        grouped.setdefault((row.target_kind, row.target_id), []).append(row)
+    items = []
+    for (target_kind, target_id), flags in grouped.items():
+        if target_kind not in kinds():
+            continue
+        item = flaggable(target_kind).load(target_id)
+        if item is None or item.deleted:
+            continue
+        items.append(Waiting(item, flags, _history(target_kind, target_id)))
+    items.sort(key=lambda w: (-len(w.flags), w.first_flagged_at))
+    return items
+
+
+def _history(kind: str, target_id: int) -> list[Flag]:
+    return list(
+        db.session.scalars(
+            select(Flag)
+            .options(joinedload(Flag.flagger), joinedload(Flag.decided_by))
+            .where(
+                Flag.target_kind == kind,
+                Flag.target_id == target_id,
+                Flag.decided_at.is_not(None),
+            )
+            .order_by(Flag.decided_at.desc(), Flag.id.desc())
+        )
+    )
+
+
+def _open_items():
+    """(community_id, number of distinct items with open flags) rows."""
+    items = (
+        select(Flag.community_id, Flag.target_kind, Flag.target_id)
+        .where(Flag.decided_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    return db.session.execute(
+        select(items.c.community_id, func.count()).group_by(items.c.community_id)
+    ).all()
+
+
+def waiting_count(user: User | None) -> int:
+    """How many items wait for this moderator (0 for everyone else)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    communities = scope(user)
+    if communities is not None and not communities:
+        return 0
+    return sum(n for c, n in _open_items() if communities is None or c in communities)
+
+
+def waiting_counts(community_id: int | None) -> dict[int, int]:
+    """The waiting count of each moderator of `community_id` and of each admin: who must
+    hear that it changed."""
+    from ..communities.models import Membership
+
+    per_community = dict(_open_items())
+    total = sum(per_community.values())
+    admins = db.session.scalars(select(User.id).where(User.site_role == "admin"))
+    counts = dict.fromkeys(admins, total)
+    if community_id is not None:
+        moderators = db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.community_id == community_id, Membership.role == "moderator"
+            )
+        )
+        for user_id in moderators:
+            if user_id not in counts:
+                mine = moderated_ids(db.session.get(User, user_id))
+                counts[user_id] = sum(n for c, n in per_community.items() if c in mine)
+    return counts
