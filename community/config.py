@@ -197,6 +197,8 @@ DEFAULTS = {
         # Chat messages per member (a resend of the same message does not count).
         "chat_send": "5 per 3 seconds",
         "chat_typing": "10 per 10 seconds",
+        # Posts (threads and replies) of a member new to a community (threads/safeguards.py).
+        "new_member_post": "5 per 15 minutes",
         # Unsubscribe links per address (GET and POST): a mail client's one-click POST comes
         # from its provider's servers, so generous.
         "unsubscribe_ip": "60 per minute",

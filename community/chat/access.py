@@ -73,6 +73,9 @@ class RoomPolicy(Protocol):
     def followed(self, user: User) -> Select:
         """A select of the target ids whose rooms count for `user`'s unread marks."""
 
+    def community_of(self, target_id: int) -> int | None:
+        """The community whose moderators look after the room (None: the admins)."""
+
 
 _policies: dict[str, RoomPolicy] = {}
 
@@ -174,6 +177,10 @@ def room_of(kind: str, target_id: int) -> ChatRoom | None:
     return db.session.scalar(
         select(ChatRoom).where(ChatRoom.kind == kind, ChatRoom.target_id == target_id)
     )
+
+
+def community_of(room: ChatRoom) -> int | None:
+    return _policies[room.kind].community_of(room.target_id)
 
 
 def room_name(room: ChatRoom) -> str | None:

@@ -34,6 +34,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
 NOT_SENT = "Live chat is reconnecting; your message was not sent. Try again in a moment."
 NOT_SAVED = "Live chat is reconnecting; your change was not saved. Try again in a moment."
 RECONNECTING = "Live chat is reconnecting. Try again in a moment."
+HIDDEN = "That message is hidden while a moderator reviews it."
 
 
 # --- rooms and access -----------------------------------------------------------------------
@@ -208,6 +209,8 @@ def _message(room: ChatRoom, number) -> ChatMessage:
     )
     if message is None or message.deleted_at is not None:
         raise NotFound("That message is not there any more.")
+    if message.hidden_at is not None:
+        raise NotFound(HIDDEN)
     return message
 
 
@@ -250,8 +253,12 @@ def delete_message(user: User, name: str, number) -> ChatMessage:
 
 
 def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
+    """A message as the protocol sends it; a deleted or hidden one is only its place (a
+    hidden one says so: `hidden: true`)."""
     if message.deleted_at is not None:
         return {"room": room.name, "id": message.number, "deleted": True}
+    if message.hidden_at is not None:
+        return {"room": room.name, "id": message.number, "deleted": True, "hidden": True}
     author = message.author
     return {
         "room": room.name,
@@ -262,6 +269,7 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
         "created_at": message.created_at.isoformat() + "Z",
         "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
         "client_id": message.client_id,
+        "ref": message.id,  # its id across rooms, for its Flag link (/flag/chat_message/<ref>)
     }
 
 

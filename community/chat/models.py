@@ -46,6 +46,9 @@ class ChatMessage(db.Model):
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Hidden by members' flags or a moderator until a moderator decides: out of the room.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(20), default="")
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 

@@ -25,11 +25,15 @@ def _message_link(message_id: int) -> str | None:
 
 
 def _message_visible():
-    """The message is still there and not deleted (the community check is the
+    """The message is still there, not deleted nor hidden (the community check is the
     notification's: a room's notifications belong to its community)."""
     return (
         select(ChatMessage.id)
-        .where(ChatMessage.id == Notification.target_id, ChatMessage.deleted_at.is_(None))
+        .where(
+            ChatMessage.id == Notification.target_id,
+            ChatMessage.deleted_at.is_(None),
+            ChatMessage.hidden_at.is_(None),
+        )
         .exists()
     )
 

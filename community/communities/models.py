@@ -23,6 +23,10 @@ class Community(db.Model):
     archived_at: Mapped[datetime | None]
     # How many members' flags hide an item until a moderator decides.
     flag_threshold: Mapped[int] = mapped_column(default=3)
+    # New members: their first this-many posts wait for a moderator (0: none do); until
+    # they have NEW_MEMBER_POSTS published here, a post holds at most this many links.
+    hold_first_posts: Mapped[int] = mapped_column(default=0)
+    new_member_links: Mapped[int] = mapped_column(default=2)
     # Counters kept by the actions that change them (joins, posts), read by the home page.
     member_count: Mapped[int] = mapped_column(default=0)
     thread_count: Mapped[int] = mapped_column(default=0)

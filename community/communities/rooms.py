@@ -77,6 +77,9 @@ class CommunityRooms:
         """The communities whose rooms count for the member's unread marks: their own."""
         return select(Membership.community_id).where(Membership.user_id == user.id)
 
+    def community_of(self, target_id: int) -> int:
+        return target_id
+
 
 register_room_kind(KIND, CommunityRooms())
 

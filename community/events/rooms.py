@@ -135,6 +135,9 @@ class EventRooms:
             EventRsvp.user_id == user.id, EventRsvp.status.in_(("going", "maybe"))
         )
 
+    def community_of(self, target_id: int) -> int | None:
+        return db.session.scalar(select(Event.community_id).where(Event.id == target_id))
+
 
 register_room_kind(KIND, EventRooms())
 

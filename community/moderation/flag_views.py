@@ -26,7 +26,7 @@ def _page(item, form, status: int = 200):
     return render_template("moderation/flag.html", item=item, form=form), status
 
 
-@bp.get("/flag/<any(post):kind>/<int:target_id>")
+@bp.get("/flag/<kind>/<int:target_id>")
 @login_required
 def flag_form(kind: str, target_id: int):
     item = flags.load_for_flagging(actor(), kind, target_id)
@@ -36,7 +36,7 @@ def flag_form(kind: str, target_id: int):
     return _page(item, FlagForm(formdata=None))
 
 
-@bp.post("/flag/<any(post):kind>/<int:target_id>")
+@bp.post("/flag/<kind>/<int:target_id>")
 @login_required
 def flag(kind: str, target_id: int):
     reader = actor()

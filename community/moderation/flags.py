@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import realtime
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -72,6 +71,9 @@ class FlaggableKind:
     hide: Callable[[int, User | None, str], None]  # (id, moderator or None, "flags"/"moderator")
     restore: Callable[[int, User], None]
     delete: Callable[[int, User], None]
+    # The notification target kind its author's and flaggers' notices point at (the
+    # domain registers it: a moderated item stays linked while hidden).
+    notice_target: str
     extra: dict = field(default_factory=dict)
 
 
@@ -299,7 +301,7 @@ def _tell_author(item: Flagged, moderator: User | None, why: str, reason: str = 
     kind = "flag.hidden" if why == "flags" else "moderator.hidden"
     notify.notify(
         item.author_id, kind, actor=moderator, community_id=item.community_id,
-        target=(f"moderated_{item.kind}", item.id), subject=item.own_title,
+        target=(flaggable(item.kind).notice_target, item.id), subject=item.own_title,
         excerpt=reason.strip() or _reasons_line(item),
         occurrence=utcnow().isoformat(),
     )  # fmt: skip
@@ -323,25 +325,16 @@ def _tell_flaggers(item: Flagged, flags: list[Flag], moderator: User, decision: 
     for user_id in sorted(flaggers):
         notify.notify(
             user_id, f"flag.decided.{decision}", actor=moderator,
-            community_id=item.community_id, target=(f"moderated_{item.kind}", item.id),
+            community_id=item.community_id, target=(flaggable(item.kind).notice_target, item.id),
             subject=item.title, occurrence=utcnow().isoformat(),
         )  # fmt: skip
     notify.publish_counts(flaggers)
 
 
 def _publish_waiting(community_id: int | None) -> None:
-    """The header's live count of what waits, for the moderators of the community (and the
-    admins), once the transaction commits."""
-    from .queue import waiting_counts
+    from .queue import publish_waiting
 
-    for user_id, count in waiting_counts(community_id).items():
-        realtime.publish("moderation.count", {"waiting": count}, room=_user_room(user_id))
-
-
-def _user_room(user_id: int) -> str:
-    from ..rooms import user_room
-
-    return user_room(user_id)
+    publish_waiting(community_id)
 
 
 from . import audited  # noqa: E402, F401  (how decisions read; it imports web, which imports domains)

@@ -1,17 +1,28 @@
-"""What waits for a moderator: items with open flags, in the communities they moderate
-(admins: all), with the flags' reasons and notes and each item's earlier decisions."""
+"""What waits for a moderator, in the communities they moderate (admins: all): items with
+open flags, with the flags' reasons and notes and each item's earlier decisions; and each
+section a domain registers (`register_section`: new members' held posts, resources to
+review), shown on /mod under its own heading and counted in the header.
+
+`publish_waiting(community_id)` pushes the new counts to whoever must hear them; every
+action that changes what waits calls it in its transaction (it is sent after commit)."""
+
+from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..accounts.models import User
 from ..extensions import db
 from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids
 from .models import Flag
+
+if TYPE_CHECKING:  # accounts' package imports its views, which import every domain
+    from ..accounts.models import User
 
 
 @dataclass
@@ -87,17 +98,49 @@ def _history(kind: str, target_id: int) -> list[Flag]:
     )
 
 
-def _open_items():
-    """(community_id, number of distinct items with open flags) rows."""
+@dataclass(frozen=True)
+class Section:
+    """A kind of work waiting for moderators, registered by its domain."""
+
+    name: str
+    heading: str  # "Held for approval"
+    template: str  # renders `section_items` on /mod
+    # (moderator, their communities or None for all, the page's community filter or None)
+    items: Callable[[User, set[int] | None, int | None], list]
+    counts: Callable[[], dict[int | None, int]]  # community id -> how many wait there
+
+
+_sections: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    _sections[section.name] = section
+
+
+def sections() -> list[Section]:
+    return list(_sections.values())
+
+
+def _flagged_counts() -> dict[int | None, int]:
+    """Community id -> number of distinct items with open flags there."""
     items = (
         select(Flag.community_id, Flag.target_kind, Flag.target_id)
         .where(Flag.decided_at.is_(None))
         .distinct()
         .subquery()
     )
-    return db.session.execute(
-        select(items.c.community_id, func.count()).group_by(items.c.community_id)
-    ).all()
+    return dict(
+        db.session.execute(
+            select(items.c.community_id, func.count()).group_by(items.c.community_id)
+        ).all()
+    )
+
+
+def _per_community() -> dict[int | None, int]:
+    totals = Counter(_flagged_counts())
+    for section in _sections.values():
+        totals.update(section.counts())
+    return dict(totals)
 
 
 def waiting_count(user: User | None) -> int:
@@ -107,15 +150,26 @@ def waiting_count(user: User | None) -> int:
     communities = scope(user)
     if communities is not None and not communities:
         return 0
-    return sum(n for c, n in _open_items() if communities is None or c in communities)
+    return sum(n for c, n in _per_community().items() if communities is None or c in communities)
+
+
+def publish_waiting(community_id: int | None) -> None:
+    """The header's live count of what waits, for the moderators of the community (and the
+    admins), once the transaction commits."""
+    from .. import realtime
+    from ..rooms import user_room
+
+    for user_id, count in waiting_counts(community_id).items():
+        realtime.publish("moderation.count", {"waiting": count}, room=user_room(user_id))
 
 
 def waiting_counts(community_id: int | None) -> dict[int, int]:
     """The waiting count of each moderator of `community_id` and of each admin: who must
     hear that it changed."""
+    from ..accounts.models import User
     from ..communities.models import Membership
 
-    per_community = dict(_open_items())
+    per_community = _per_community()
     total = sum(per_community.values())
     admins = db.session.scalars(select(User.id).where(User.site_role == "admin"))
     counts = dict.fromkeys(admins, total)

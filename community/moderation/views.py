@@ -50,6 +50,11 @@ def index():
     return render_template(
         "moderation/index.html",
         waiting=queue.waiting(user, community_id=community_id, kind=kind),
+        section_items=[
+            (section, section.items(user, queue.scope(user), community_id))
+            for section in queue.sections()
+            if kind is None
+        ],
         communities=communities,
         community_names={c.id: c.name for c in communities},
         chosen_community=community_id,
@@ -73,7 +78,7 @@ def _communities_in_scope(user):
     return list(db.session.scalars(stmt))
 
 
-@bp.post("/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>")
+@bp.post("/<kind>/<int:target_id>/<any(keep, hide, delete):decision>")
 @login_required
 def decide(kind: str, target_id: int, decision: str):
     user = actor()

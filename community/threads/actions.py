@@ -8,13 +8,13 @@ from ..accounts.models import User
 from ..communities import access as community_access
 from ..communities.models import Community
 from ..db import utcnow
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
 from ..moderation.audit import record
 from ..rooms import thread_room
 from ..rules import check_body, check_client_token, check_tags, tag_slug
-from . import mentions, rules
+from . import held, mentions, rules, safeguards
 from .models import (
     REACTIONS,
     CommunityRead,
@@ -63,7 +63,8 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
             raise NotFound(DELETED_MESSAGE) if need == "reply" else NotFound()
         if need == "reply":
             raise Forbidden(DELETED_MESSAGE)
-    if thread.hidden_at is not None and not moderator:
+    hidden = thread.hidden_at is not None and not moderator
+    if hidden and not (need == "read" and _awaits_its_author(user, thread)):
         raise NotFound(HIDDEN_MESSAGE)
     if need == "reply":
         community_access.check_can_post(user, community)
@@ -72,6 +73,16 @@ def access_thread(user: User | None, thread_id: int, *, need: str = "read", lock
     elif need == "moderate" and not moderator:
         raise Forbidden("Only this community's moderators can do that.")
     return thread
+
+
+def _awaits_its_author(user: User | None, thread: Thread) -> bool:
+    """A new member's thread held for approval: its author reads it meanwhile."""
+    if user is None or not user.is_authenticated or thread.author_id != user.id:
+        return False
+    first = db.session.scalar(
+        select(Post.hidden_reason).where(Post.thread_id == thread.id, Post.number == 1)
+    )
+    return first == safeguards.HELD
 
 
 def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
@@ -86,7 +97,8 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
     if need == "edit":
         if post.deleted_at is not None:
             raise Forbidden("This post was deleted.")
-        if post.hidden_at is not None and not moderator:
+        own_held = post.hidden_reason == safeguards.HELD and post.author_id == user.id
+        if post.hidden_at is not None and not moderator and not own_held:
             raise Forbidden(HIDDEN_MESSAGE)
         if not moderator:
             if user is None or post.author_id != user.id:
@@ -132,6 +144,8 @@ def start_thread(
     _serialise_author(author)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier.thread
+    html, mentioned = mentions.render(body)
+    safeguards.check_new_member_post(author, community, html)
     now = utcnow()
     thread = Thread(
         community=community, author=author, title=title, slug=_slugify(title), last_post_at=now,
@@ -139,12 +153,12 @@ def start_thread(
     )  # fmt: skip
     db.session.add(thread)
     _apply_tags(thread, community, tag_names)
-    db.session.execute(
-        update(Community)
-        .where(Community.id == community.id)
-        .values(thread_count=Community.thread_count + 1)
-    )
-    _add_post(thread, author, body, client_token=client_token, now=now)
+    hold = safeguards.must_hold(author, community)  # counted before this post is added
+    post = _add_post(thread, author, body, html, client_token=client_token, now=now)
+    if hold:
+        _hold(post)
+    else:
+        _publish(post, mentioned)
     return thread
 
 
@@ -162,25 +176,33 @@ def post_reply(
     client_token = check_client_token(client_token)
     if (earlier := _previous_submission(author, client_token)) is not None:
         return earlier
+    html, mentioned = mentions.render(body)
+    safeguards.check_new_member_post(author, thread.community, html)
     reply_to_id = as_id(reply_to_id)
     if reply_to_id is not None:
         target = db.session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
             reply_to_id = None
-    return _add_post(thread, author, body, reply_to_id=reply_to_id, client_token=client_token)
+    hold = safeguards.must_hold(author, thread.community)  # counted before this post is added
+    post = _add_post(thread, author, body, html, reply_to_id=reply_to_id, client_token=client_token)
+    if hold:
+        _hold(post)
+    else:
+        _publish(post, mentioned)
+    return post
 
 
 def _add_post(
     thread: Thread,
     author: User,
     body: str,
+    html: str,
     *,
     reply_to_id: int | None = None,
     client_token: str | None = None,
     now=None,
 ) -> Post:
-    now = now or utcnow()
-    html, mentioned = mentions.render(body)
+    """The post, numbered in its thread; `_publish` or `_hold` then decides who sees it."""
     thread.last_number += 1
     post = Post(
         thread=thread,
@@ -190,22 +212,80 @@ def _add_post(
         html=html,
         reply_to_id=reply_to_id,
         client_token=client_token or None,
-        created_at=now,
+        created_at=now or utcnow(),
     )
     db.session.add(post)
-    thread.post_count += 1
-    thread.last_post_at = now
     db.session.flush()  # post.id: the thread's last post, the index, the events
-    thread.last_post_id = post.id
+    _auto_watch(author, thread)
+    _record_read(author, thread, post.number)
+    return post
+
+
+def _publish(post: Post, mentioned: list[User]) -> None:
+    """The post counts, tells those it concerns, joins the index and reaches open pages."""
+    thread, now = post.thread, utcnow()
+    thread.post_count += 1
+    thread.last_post_at, thread.last_post_id = now, post.id
+    first = post.number == 1
     db.session.execute(
         update(Community)
         .where(Community.id == thread.community_id)
-        .values(post_count=Community.post_count + 1, last_activity_at=now)
+        .values(
+            post_count=Community.post_count + 1,
+            thread_count=Community.thread_count + (1 if first else 0),
+            last_activity_at=now,
+        )
     )
-    _auto_watch(author, thread)
-    _record_read(author, thread, post.number)
     signals.post_published.emit(post=post, mentioned=mentioned)
     realtime.publish("thread.reply", post_event(post), room=thread_room(thread.id))
+
+
+def _hold(post: Post) -> None:
+    """A new member's post waits for a moderator: only they and the moderators see it
+    (a held first post holds its thread)."""
+    post.hidden_at, post.hidden_reason = utcnow(), safeguards.HELD
+    if post.number == 1:
+        post.thread.hidden_at = post.hidden_at
+    held.post_held(post)
+
+
+def approve_held(moderator: User, post_id) -> Post:
+    """Publish a held post as if posted now: counted, told, indexed, live."""
+    post = _held_post(moderator, post_id)
+    post.hidden_at, post.hidden_reason = None, ""
+    if post.number == 1:
+        post.thread.hidden_at = None
+    _, mentioned = mentions.render(post.source)
+    _publish(post, mentioned)
+    if post.number == 1:
+        recheck_live_readers([post.thread_id])
+    _audit(moderator, "post.approve", post.thread, post_id=post.id)
+    held.post_decided(post, moderator, approved=True)
+    return post
+
+
+def reject_held(moderator: User, post_id, *, reason: str = "") -> Post:
+    """Turn a held post down: deleted, never published; its author is told why."""
+    post = _held_post(moderator, post_id)
+    now = utcnow()
+    post.deleted_at, post.deleted_by_id = now, moderator.id
+    if post.number == 1:
+        post.thread.deleted_at = now
+    _audit(moderator, "post.reject", post.thread, post_id=post.id, reason=reason.strip()[:500])
+    held.post_decided(post, moderator, approved=False, reason=reason)
+    return post
+
+
+def _held_post(moderator: User, post_id) -> Post:
+    post = db.session.get(Post, as_id(post_id)) if as_id(post_id) is not None else None
+    if post is None:
+        raise NotFound()
+    thread = access_thread(moderator, post.thread_id, need="moderate", lock=True)
+    db.session.refresh(post)
+    if post.deleted_at is not None or post.hidden_reason != safeguards.HELD:
+        raise Conflict("Already decided: this post is no longer waiting.")
+    if thread.deleted_at is not None:
+        raise Conflict("Already decided: its thread was deleted.")
     return post
 
 

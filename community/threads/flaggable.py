@@ -99,7 +99,13 @@ def delete(post_id: int, moderator) -> None:
 register_flaggable(
     "post",
     FlaggableKind(
-        label="post", load=_load, can_see=_can_see, hide=hide, restore=restore, delete=delete
+        label="post",
+        load=_load,
+        can_see=_can_see,
+        hide=hide,
+        restore=restore,
+        delete=delete,
+        notice_target="moderated_post",
     ),
 )
 

@@ -25,6 +25,11 @@ from .forms import (
 )
 from .models import REACTIONS, Post, Thread
 
+WAITING_FOR_APPROVAL = (
+    "Thank you. As you are new here, a moderator approves your first posts before others "
+    "see them: you will be told when it is published."
+)
+
 
 def _reader():
     return actor() if current_user.is_authenticated else None
@@ -57,12 +62,14 @@ def new_thread(slug: str):
                 actor(), slug, title=form.title.data, body=form.body.data, tags=form.tags.data,
                 client_token=form.client_token.data,
             )  # fmt: skip
-            thread_id = thread.id
+            thread_id, held = thread.id, thread.hidden_at is not None
     except DomainError as exc:
-        if exc.status != 400:
+        if exc.status not in (400, 429):  # a bad field, or a new member posting too fast
             raise
         attach_error(form, exc)
-        return render_template("threads/new.html", community=community, form=form), 400
+        return render_template("threads/new.html", community=community, form=form), exc.status
+    if held:
+        flash(WAITING_FOR_APPROVAL, "info")
     return redirect(url_for("threads.show", thread_id=thread_id))
 
 
@@ -244,11 +251,13 @@ def reply(thread_id: int):
                 reply_to_id=as_id(form.reply_to.data or ""),
                 client_token=form.client_token.data,
             )  # fmt: skip
-            post_id = new.id
+            post_id, held = new.id, new.hidden_at is not None
     except DomainError as exc:
         # Locked, deleted, left the community…: say why, and keep what they wrote.
         attach_error(form, exc)
         return _reply_page(thread_id, form, status=exc.status)
+    if held:
+        flash(WAITING_FOR_APPROVAL, "info")
     return redirect(url_for("threads.post", post_id=post_id))
 
 
@@ -319,6 +328,27 @@ def delete(post_id: int):
         actions.delete_post(actor(), post_id)
     flash("The post is deleted.", "info")
     return redirect(url_for("threads.post", post_id=post_id))
+
+
+@bp.post("/mod/held/<int:post_id>/<any(approve, decline):decision>")
+@login_required
+def decide_held(post_id: int, decision: str):
+    """A moderator's decision on a new member's held post (from the /mod queue)."""
+    _require_form()
+    try:
+        with atomic():
+            if decision == "approve":
+                actions.approve_held(actor(), post_id)
+            else:
+                actions.reject_held(actor(), post_id, reason=request.form.get("reason", ""))
+    except DomainError as exc:
+        if exc.status != 409:
+            raise
+        flash(exc.message, "warning")
+    else:
+        done = "published" if decision == "approve" else "declined; its author is told"
+        flash(f"The post is {done}.", "success")
+    return redirect(url_for("moderation.index"))
 
 
 @bp.get("/p/<int:post_id>/revisions")

@@ -203,6 +203,7 @@ function timeLabel(li) {
 
 // The Edit and Delete buttons of a message the reader may change (added once).
 function addActions(li) {
+  li.querySelector(":scope > [data-server-actions]")?.remove(); // the page's Flag link
   if (li.querySelector(":scope > .chat-actions") || !li.dataset.id) return;
   if (li.classList.contains("deleted") || li.classList.contains("pending")) return;
   const mine = Number(li.dataset.author) === me;
@@ -221,6 +222,12 @@ function addActions(li) {
         el("span", { class: "visually-hidden" }, context)),
     );
   }
+  if (!mine && li.dataset.ref) {
+    buttons.push(
+      el("a", { href: `/flag/chat_message/${li.dataset.ref}`, class: "link-button" }, "Flag",
+        el("span", { class: "visually-hidden" }, context)),
+    );
+  }
   if (buttons.length) li.append(el("div", { class: "chat-actions" }, ...buttons));
 }
 
@@ -232,10 +239,12 @@ function fill(li, p) {
   if (p.deleted) {
     li.classList.add("deleted");
     delete li.dataset.source;
-    li.replaceChildren(el("p", { class: "meta" }, "Message deleted."));
+    const note = p.hidden ? "Hidden while a moderator reviews it." : "Message deleted.";
+    li.replaceChildren(el("p", { class: "meta" }, note));
     return;
   }
   li.classList.remove("deleted");
+  if (p.ref) li.dataset.ref = String(p.ref);
   if (p.author) li.dataset.author = String(p.author.id);
   else delete li.dataset.author;
   li.classList.toggle("mine", Boolean(p.author) && p.author.id === me);

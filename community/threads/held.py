@@ -1,0 +1,103 @@
+"""New members' posts held for a moderator (threads/safeguards.py decides which): their
+section of the /mod queue, the header count, and what the author is told."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, true
+
+from ..db import utcnow
+from ..extensions import db
+from ..moderation import queue
+from ..notifications.targets import register_target, register_wording
+from . import mentions
+from .models import Post, Thread
+from .safeguards import HELD
+
+
+@dataclass
+class HeldPost:
+    post: Post
+    thread: Thread
+    excerpt: str
+
+    @property
+    def title(self) -> str:
+        if self.post.number == 1:
+            return f"A new thread, “{self.thread.title}”"
+        return f"A reply in “{self.thread.title}”"
+
+
+def _waiting():
+    return (
+        select(Post, Thread)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Post.hidden_reason == HELD, Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+    )
+
+
+def _items(_user, communities: set[int] | None, community_id: int | None) -> list[HeldPost]:
+    stmt = _waiting().order_by(Post.created_at, Post.id)
+    if communities is not None:
+        stmt = stmt.where(Thread.community_id.in_(communities))
+    if community_id is not None:
+        stmt = stmt.where(Thread.community_id == community_id)
+    return [HeldPost(p, t, mentions.excerpt(p.source)) for p, t in db.session.execute(stmt)]
+
+
+def _counts() -> dict[int, int]:
+    waiting = _waiting().subquery()
+    return dict(
+        db.session.execute(
+            select(waiting.c.community_id, func.count()).group_by(waiting.c.community_id)
+        ).all()
+    )
+
+
+queue.register_section(
+    queue.Section(
+        name="held",
+        heading="New members' posts waiting for approval",
+        template="moderation/_held.html",
+        items=_items,
+        counts=_counts,
+    )
+)
+
+
+def post_held(post: Post) -> None:
+    queue.publish_waiting(post.thread.community_id)
+
+
+def post_decided(post: Post, moderator, *, approved: bool, reason: str = "") -> None:
+    """Tell the author, and update the moderators' count."""
+    from ..notifications import actions as notify
+
+    thread = post.thread
+    what = "your thread" if post.number == 1 else "your reply in"
+    notify.notify(
+        post.author_id, "post.approved" if approved else "post.declined", actor=moderator,
+        community_id=thread.community_id,
+        target=("post" if approved else "declined_post", post.id),
+        subject=f"{what} “{thread.title}”", excerpt=reason.strip()[:500],
+        occurrence=utcnow().isoformat(),
+    )  # fmt: skip
+    notify.publish_counts({post.author_id})
+    queue.publish_waiting(thread.community_id)
+
+
+def _declined_link(post_id: int) -> str:
+    """A declined post is gone: its notice leads to its community."""
+    from ..communities.models import Community
+
+    slug = db.session.scalar(
+        select(Community.slug)
+        .join(Thread, Thread.community_id == Community.id)
+        .join(Post, Post.thread_id == Thread.id)
+        .where(Post.id == post_id)
+    )
+    return f"/c/{slug}" if slug else "/"
+
+
+register_target("declined_post", link=_declined_link, visible=true)
+register_wording("post.approved", "approved and published", email=None)
+register_wording("post.declined", "did not publish", email=None)
