@@ -6,4 +6,4 @@ from . import rooms, views  # noqa: E402, F401  (routes register on bp; the chat
 
 # Audit wording last: imported first, its models import would start an import cycle.
 # isort: split
-from . import audited  # noqa: E402, F401
+from . import audited, notices  # noqa: E402, F401

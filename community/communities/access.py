@@ -124,3 +124,12 @@ def check_may_post(user: User | None, community: Community, member: Membership |
         raise Forbidden("Please sign in first.")
     if member is None:
         raise Forbidden(f"Join {community.name} to take part.")
+    if member.suspended:
+        raise Forbidden(suspension_notice(member, community))
+
+
+def suspension_notice(member: Membership, community: Community) -> str:
+    """What a member suspended from a community is told wherever they would take part."""
+    until = member.suspended_until.strftime("%-d %B %Y, %H:%M UTC")
+    why = f" The moderators said: “{member.suspended_reason}”" if member.suspended_reason else ""
+    return f"You are suspended from {community.name} until {until}: you can read, not post.{why}"

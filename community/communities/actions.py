@@ -2,6 +2,7 @@
 and moderate: access.py)."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from ..accounts.rules import require_admin
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..ids import as_id
 from ..moderation.audit import record
 from .access import access_community, check_open, membership
 from .models import VISIBILITIES, Community, Membership
@@ -164,6 +166,90 @@ def remove_moderator(actor: User, slug: str, *, user_id: int) -> Membership:
         user_id=user_id,
     )
     return m
+
+
+SUSPENSION_DAYS = (1, 365)
+
+
+def suspend_in_community(actor: User, slug: str, *, user_id, days, reason: str) -> Membership:
+    """Make a member read-only in one community for `days`, with a reason they see. Its
+    moderators and admins; never oneself, a moderator (remove the role first) or an admin."""
+    community = access_community(actor, slug, need="moderate")
+    member = _member_to_suspend(actor, community, user_id)
+    low, high = SUSPENSION_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise Invalid(f"Suspend for {low} to {high} days.", field="days")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise Invalid("Say why, in 500 characters at most: the member sees it.", field="reason")
+    member.suspended_until = utcnow() + timedelta(days=days)
+    member.suspended_reason = reason
+    record(actor, "community.suspend_member", _target(community), community=community,
+           user_id=member.user_id, days=days, reason=reason)  # fmt: skip
+    _tell_suspended(member, community, actor)
+    signals.community_access_changed.emit(community=community)  # open composers close
+    return member
+
+
+def lift_community_suspension(actor: User, slug: str, *, user_id) -> Membership:
+    community = access_community(actor, slug, need="moderate")
+    member = _member_to_suspend(actor, community, user_id)
+    if member.suspended_until is not None:
+        member.suspended_until, member.suspended_reason = None, ""
+        record(actor, "community.unsuspend_member", _target(community), community=community,
+               user_id=member.user_id)  # fmt: skip
+        signals.community_access_changed.emit(community=community)
+    return member
+
+
+def _member_to_suspend(actor: User, community: Community, user_id) -> Membership:
+    user = db.session.get(User, user_id) if as_id(user_id) is not None else None
+    member = membership(user, community) if user is not None else None
+    if member is None:
+        raise NotFound(f"That person is not a member of {community.name}.")
+    if user.id == actor.id:
+        raise Forbidden("You cannot suspend yourself.")
+    if user.is_admin:
+        raise Forbidden("Admins cannot be suspended from a community.")
+    if member.role == "moderator":
+        raise Forbidden("Remove their moderator role first.")
+    return member
+
+
+def _tell_suspended(member: Membership, community: Community, actor: User) -> None:
+    from ..notifications import actions as notify
+
+    notify.notify(
+        member.user_id, "community.suspended", actor=actor, community_id=community.id,
+        target=("community", community.id), subject=community.name,
+        excerpt=member.suspended_reason, occurrence=utcnow().isoformat(),
+    )  # fmt: skip
+    notify.publish_counts({member.user_id})
+
+
+SAFEGUARD_LIMITS = {
+    "flag_threshold": (1, 50),
+    "hold_first_posts": (0, 20),
+    "new_member_links": (0, 20),
+}
+
+
+def set_safeguards(actor: User, slug: str, **values: int) -> Community:
+    """A community's moderation settings: how many flags hide an item, how many of a new
+    member's first posts are held, how many links a new member's post may carry. Its
+    moderators and admins."""
+    community = access_community(actor, slug, need="moderate")
+    changed = {}
+    for name, value in values.items():
+        low, high = SAFEGUARD_LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"Choose a number from {low} to {high}.", field=name)
+        if getattr(community, name) != value:
+            setattr(community, name, value)
+            changed[name] = value
+    if changed:
+        record(actor, "community.safeguards", _target(community), community=community, **changed)
+    return community
 
 
 # --- the community's state: admins -----------------------------------------------------------

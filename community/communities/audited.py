@@ -29,5 +29,30 @@ register_action(
         f"made {f['target']} " + ("public" if f["visibility"] == "public" else "members-only")
     ),
 )
+_SAFEGUARD_WORDS = {
+    "flag_threshold": "flags to hide an item: {}",
+    "hold_first_posts": "new members' posts held: {}",
+    "new_member_links": "links in a new member's post: {}",
+}
+
+
+def _safeguards(fields: dict) -> str:
+    said = [w.format(fields[k]) for k, w in _SAFEGUARD_WORDS.items() if fields.get(k) != ""]
+    return f"changed the safeguards of {fields['target']} ({'; '.join(said)})"
+
+
+register_action("community.safeguards", _safeguards)
+register_action(
+    "community.suspend_member",
+    lambda f: f"suspended {f['user']} from {f['target']} for {f['days']} days: “{f['reason']}”",
+    refs={"user_id": "member"},
+    in_community=False,
+)
+register_action(
+    "community.unsuspend_member",
+    "lifted the suspension of {user} from {target}",
+    refs={"user_id": "member"},
+    in_community=False,
+)
 register_action("community.archive", "archived {target} (read-only)")
 register_action("community.unarchive", "reopened {target} (no longer archived)")

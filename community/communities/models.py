@@ -50,9 +50,16 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(String(20), default="member")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Suspended from this community by its moderators: read-only here until then.
+    suspended_until: Mapped[datetime | None]
+    suspended_reason: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     community: Mapped[Community] = relationship()
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
     __table_args__ = (
         UniqueConstraint("user_id", "community_id"),

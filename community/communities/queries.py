@@ -3,6 +3,7 @@
 from sqlalchemy import case, select, tuple_
 
 from ..accounts.models import User
+from ..db import utcnow
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
 from .access import readable_filter
@@ -107,3 +108,14 @@ def all_members(community: Community) -> list[User]:
         .order_by(User.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def suspended_members(community: Community) -> list[Membership]:
+    """The members suspended from a community now, the soonest back first."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.community_id == community.id, Membership.suspended_until > utcnow())
+            .order_by(Membership.suspended_until)
+        )
+    )

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.actions import find_user_by_email
 from ..accounts.rules import is_site_admin
 from ..auth import actor
 from ..db import atomic
@@ -13,7 +14,7 @@ from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries
 from . import access, actions, bp, queries
-from .forms import MemberEmailForm
+from .forms import CommunitySuspensionForm, MemberEmailForm, SafeguardsForm
 
 
 @bp.get("/")
@@ -121,6 +122,9 @@ def leave(slug: str):
 # --- management: moderators and admins -----------------------------------------------------
 
 
+bp.add_app_template_global(access.suspension_notice, "suspension_notice")
+
+
 # The two forms share a page, so each has a prefix: their fields get distinct names and ids.
 FORM_PREFIXES = {"member_form": "member", "moderator_form": "moderator"}
 
@@ -131,11 +135,14 @@ def _manage_page(slug: str, status: int = 200, **forms):
         name: MemberEmailForm(formdata=None, prefix=prefix)
         for name, prefix in FORM_PREFIXES.items()
     }
+    blank["safeguards_form"] = SafeguardsForm(formdata=None, obj=community)
+    blank["suspension_form"] = CommunitySuspensionForm(formdata=None, prefix="suspend")
     return (
         render_template(
             "communities/manage.html",
             community=community,
             moderators=queries.moderators_of(community, everyone=True),
+            suspended=queries.suspended_members(community),
             can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
             can_administer=is_site_admin(actor()),
@@ -199,6 +206,62 @@ def remove_moderator(slug: str, user_id: int):
         actions.remove_moderator(actor(), slug, user_id=user_id)
     flash("The moderator role is removed.", "info")
     return redirect(url_for("communities.manage", slug=slug))
+
+
+@bp.post("/c/<slug>/manage/suspensions")
+@login_required
+def suspend_member(slug: str):
+    access.access_community(actor(), slug, need="moderate")
+    form = CommunitySuspensionForm(prefix="suspend")
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                user = find_user_by_email(form.email.data)
+                member = actions.suspend_in_community(
+                    actor(), slug, user_id=user.id if user else None,
+                    days=form.days.data, reason=form.reason.data,
+                )  # fmt: skip
+                name = member.user.display_name
+        except DomainError as exc:
+            if exc.status not in (400, 403, 404):
+                raise
+            attach_error(form, exc)
+        else:
+            flash(f"{name} is suspended here: they can read, not post.", "success")
+            return redirect(url_for("communities.manage", slug=slug))
+    return _manage_page(slug, 400, suspension_form=form)
+
+
+@bp.post("/c/<slug>/manage/suspensions/<int:user_id>/lift")
+@login_required
+def lift_suspension(slug: str, user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return _manage_page(slug, 400)
+    with atomic():
+        actions.lift_community_suspension(actor(), slug, user_id=user_id)
+    flash("The suspension is lifted.", "info")
+    return redirect(url_for("communities.manage", slug=slug))
+
+
+@bp.post("/c/<slug>/manage/safeguards")
+@login_required
+def safeguards(slug: str):
+    access.access_community(actor(), slug, need="moderate")
+    form = SafeguardsForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                actions.set_safeguards(
+                    actor(), slug, **{name: form[name].data for name in actions.SAFEGUARD_LIMITS}
+                )
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            attach_error(form, exc)
+        else:
+            flash("The safeguards are saved.", "success")
+            return redirect(url_for("communities.manage", slug=slug))
+    return _manage_page(slug, 400, safeguards_form=form)
 
 
 # --- the community's state: admins ----------------------------------------------------------

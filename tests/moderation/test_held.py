@@ -170,3 +170,34 @@ def test_new_members_post_at_a_slower_pace(app, communities, newcomer, alice, to
         reply(alice, topic, "Old hands are not slowed")
     finally:
         app.config["RATELIMIT_ENABLED"] = False
+
+
+def test_moderators_set_the_safeguards_on_the_manage_page(browser, communities, mod, alice):
+    browser.login(mod.email)
+    page = browser.get("/c/procurement/manage").get_data(as_text=True)
+    assert "Hold a new member&#39;s first posts" in page or "Hold a new member's first" in page
+    bad = browser.submit(
+        "/c/procurement/manage",
+        {"flag_threshold": "0", "hold_first_posts": "2", "new_member_links": "1"},
+        action="/c/procurement/manage/safeguards",
+    )
+    assert bad.status_code == 400
+    assert "Choose a number from 1 to 50." in bad.get_data(as_text=True)
+    done = browser.submit(
+        "/c/procurement/manage",
+        {"flag_threshold": "2", "hold_first_posts": "1", "new_member_links": "0"},
+        action="/c/procurement/manage/safeguards",
+    )
+    assert done.status_code == 302
+    fresh()
+    community = db.session.scalar(select(Community).where(Community.slug == "procurement"))
+    assert (community.flag_threshold, community.hold_first_posts, community.new_member_links) == (
+        2, 1, 0,
+    )  # fmt: skip
+    browser.logout()
+    browser.login(alice.email)
+    refused = browser.submit(
+        "/c/procurement", {"flag_threshold": "9", "hold_first_posts": "0", "new_member_links": "5"},
+        action="/c/procurement/manage/safeguards",
+    )  # fmt: skip
+    assert refused.status_code == 403
