@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import Response, render_template, request, stream_with_context
 from flask_login import login_required
@@ -50,27 +51,14 @@ def _read_request() -> _Request:
     scope = log_scope(user)
     asked = _Request({name: _arg(name) for name in FILTERS}, scope, _communities_in_scope(user))
     values, errors = asked.values, asked.errors
-    community_id, site_wide = None, False
-    if values["community"] == SITE_WIDE and scope is None:
-        site_wide = True
-    elif values["community"]:
-        community_id = as_id(values["community"])
-        if community_id not in {c.id for c in asked.communities}:
-            errors.append(("community", "That community is not one whose log you can read."))
-    actor_ids = None
-    if values["actor"]:
-        actor_ids = people_named(values["actor"])
-        if not actor_ids:
-            errors.append(("actor", f"No member is called “{values['actor']}”."))
+    community_id, site_wide = _community(asked)
+    actor_ids = people_named(values["actor"]) if values["actor"] else None
+    if actor_ids == ():
+        errors.append(("actor", f"No member is called “{values['actor']}”."))
     kind = wording.kinds().get(values["kind"]) if values["kind"] else None
     if values["kind"] and kind is None:
         errors.append(("kind", "Choose a kind of action from the list."))
-    day_from, error = parse_day(values["from"])
-    errors += [("from", error)] if error else []
-    day_to, error = parse_day(values["to"])
-    errors += [("to", error)] if error else []
-    if day_from and day_to and day_from > day_to:
-        errors.append(("to", "The “to” date is before the “from” date."))
+    day_from, day_to = _days(values, errors)
     if not errors:
         asked.filters = LogFilters(
             scope, community_id=community_id, site_wide=site_wide, actor_ids=actor_ids,
@@ -78,6 +66,29 @@ def _read_request() -> _Request:
             since=day_start(day_from), until=day_end(day_to),  # the whole of the last day
         )  # fmt: skip
     return asked
+
+
+def _community(asked: _Request) -> tuple[int | None, bool]:
+    """(the community chosen, whether site-wide entries were): only those in scope."""
+    value = asked.values["community"]
+    if value == SITE_WIDE and asked.scope is None:
+        return None, True
+    if not value:
+        return None, False
+    community_id = as_id(value)
+    if community_id not in {c.id for c in asked.communities}:
+        asked.errors.append(("community", "That community is not one whose log you can read."))
+    return community_id, False
+
+
+def _days(values: dict[str, str], errors: list) -> tuple[date | None, date | None]:
+    day_from, error = parse_day(values["from"])
+    errors += [("from", error)] if error else []
+    day_to, error = parse_day(values["to"])
+    errors += [("to", error)] if error else []
+    if day_from and day_to and day_from > day_to:
+        errors.append(("to", "The “to” date is before the “from” date."))
+    return day_from, day_to
 
 
 def _page(asked: _Request, page=None, status: int = 200):
