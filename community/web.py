@@ -1,7 +1,7 @@
 """Site-wide web behaviour: error pages, security headers, template helpers, the CLI."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -135,6 +135,39 @@ def to_local(value: datetime, tz_name: str | None = None) -> datetime:
         return aware
 
 
+def parse_day(value: str) -> tuple[date | None, str | None]:
+    """A day typed in a filter ("2026-11-25"): (the day, None), (None, None) when empty, or
+    (None, a message for the reader) when it is not a day."""
+    if not value:
+        return None, None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date(), None  # noqa: DTZ007 (a day, no time)
+    except ValueError:
+        return None, f"“{value[:20]}” is not a date like 2026-11-25."
+
+
+def day_start(day: date | None, tz_name: str | None = None) -> datetime | None:
+    """The stored time (naive UTC) at which `day` begins in the reader's time zone (None for
+    no day, or the first or last day a datetime holds: no limit there)."""
+    if day is None:
+        return None
+    try:
+        zone = ZoneInfo(tz_name or reader_timezone())
+    except (ValueError, KeyError):
+        zone = ZoneInfo(default_timezone())
+    try:
+        return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None
+
+
+def day_end(day: date | None, tz_name: str | None = None) -> datetime | None:
+    """The stored time at which the reader's `day` is over: a "to" filter takes the whole day."""
+    if day is None or day >= date.max:
+        return None
+    return day_start(day + timedelta(days=1), tz_name)
+
+
 def zone_names(tz_name: str, year: int | None = None) -> dict[int, str]:
     """The names a zone goes by around `year` (default: this year), by UTC offset in minutes:
     {0: "GMT", 60: "BST"} for Europe/London. The browser has no tz database names of its own
@@ -152,6 +185,14 @@ def _zone_names(tz_name: str, year: int) -> dict[int, str]:
                 moment = datetime(y, month, day, 12, tzinfo=UTC).astimezone(zone)
                 names[int(moment.utcoffset().total_seconds() // 60)] = moment.tzname()
     return names
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that could start a formula is quoted."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -33,6 +33,6 @@ def _unsuspended(fields: dict) -> str:
     return f"lifted the suspension of {fields['target']}"
 
 
-register_target("member", names=_names, gone="a member since removed")
+register_target("member", names=_names, gone="a member since removed", label="Suspensions")
 register_action("member.suspend", _suspended)
 register_action("member.unsuspend", _unsuspended)

@@ -31,22 +31,27 @@ def _duration(minutes) -> str:
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
+MODERATION = "Chat moderation"
+
 register_target("chat_room", names=_names, gone="a chat room since removed")
 register_action(
     "chat.delete_message",
     lambda f: f"deleted a message by {f['author']} in {_room(f)}",
     refs={"author_id": "member"},
     in_community=False,
+    label=MODERATION,
 )
 register_action(
     "chat.mute",
     lambda f: f"muted {f['user']} for {_duration(f.get('minutes'))} in {_room(f)}",
     refs={"user_id": "member"},
     in_community=False,
+    label=MODERATION,
 )
 register_action(
     "chat.unmute",
     lambda f: f"unmuted {f['user']} in {_room(f)}",
     refs={"user_id": "member"},
     in_community=False,
+    label=MODERATION,
 )

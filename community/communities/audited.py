@@ -13,15 +13,26 @@ def _names(ids: set[int]) -> dict[int, str]:
     )
 
 
-register_target("community", names=_names, gone="a community since removed")
-register_action("community.add_member", "added {user} to {target}", refs={"user_id": "member"})
+register_target(
+    "community", names=_names, gone="a community since removed", label="Community settings"
+)
 register_action(
-    "community.add_moderator", "made {user} a moderator of {target}", refs={"user_id": "member"}
+    "community.add_member",
+    "added {user} to {target}",
+    refs={"user_id": "member"},
+    label="Members added",
+)
+register_action(
+    "community.add_moderator",
+    "made {user} a moderator of {target}",
+    refs={"user_id": "member"},
+    label="Moderators",
 )
 register_action(
     "community.remove_moderator",
     "removed {user} as a moderator of {target}",
     refs={"user_id": "member"},
+    label="Moderators",
 )
 register_action(
     "community.visibility",

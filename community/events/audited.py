@@ -11,7 +11,7 @@ def _names(ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(ids))).all())
 
 
-register_target("event", names=_names, gone="an event since removed")
+register_target("event", names=_names, gone="an event since removed", label="Events")
 register_action("event.create", "created the event {target}")
 
 _CHANGE_WORDS = {"time": "time", "place": "place", "capacity": "capacity", "details": "details"}

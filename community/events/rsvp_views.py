@@ -12,6 +12,7 @@ from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, Invalid, NotFound
 from ..forms import ConfirmForm
+from ..web import csv_cell
 from . import access, bp, rsvp
 from .links import event_url
 from .models import RSVP_LABELS, Event
@@ -42,12 +43,6 @@ def rsvp_answer(event_id: int):
 # --- the attendee list (organisers) ------------------------------------------------------------
 
 CSV_ORDER = ("going", "waiting", "maybe", "not_going")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one that could start a formula is quoted."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def attendees_csv(event: Event) -> str:

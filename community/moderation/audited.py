@@ -36,7 +36,9 @@ def _because(fields: dict) -> str:
     return f": “{fields['reason']}”" if fields.get("reason") else ""
 
 
+DECISIONS = "Flag decisions"
+
 # Each names its community itself, before the flags and the reason.
-register_action("flag.hide", _hidden, in_community=False)
-register_action("flag.keep", _kept, in_community=False)
-register_action("flag.delete", _deleted, in_community=False)
+register_action("flag.hide", _hidden, in_community=False, label=DECISIONS)
+register_action("flag.keep", _kept, in_community=False, label=DECISIONS)
+register_action("flag.delete", _deleted, in_community=False, label=DECISIONS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from ..db import utcnow
 from ..extensions import db
@@ -25,14 +25,48 @@ class AuditLog(db.Model):
     target_id: Mapped[int | None]
     # The community the action concerns (None: site-wide, such as a suspension).
     community_id: Mapped[int | None] = mapped_column(
-        ForeignKey("community.id", ondelete="SET NULL"), index=True
+        ForeignKey("community.id", ondelete="SET NULL")
     )
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship("User")
 
-    __table_args__ = (Index("ix_audit_log_target", "target_kind", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_kind", "target_id"),
+        # The log's filters, newest first: a community's entries, one person's.
+        Index("ix_audit_log_community_created", "community_id", "created_at"),
+        Index("ix_audit_log_actor_created", "actor_id", "created_at"),
+    )
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
+
+
+def _refuse(*_args) -> None:
+    raise AuditLogIsAppendOnly("Audit entries are never changed or deleted.")
+
+
+def _refuse_changes(_mapper, _connection, entry: AuditLog) -> None:
+    # before_update also fires for rows merely marked dirty; only a real change is refused.
+    session = object_session(entry)
+    if session is None or session.is_modified(entry, include_collections=False):
+        _refuse()
+
+
+def _refuse_bulk(state) -> None:
+    """`update(AuditLog)` / `delete(AuditLog)` run through the session skip the mapper events.
+    (The database's own ON DELETE SET NULL, when a member or community goes, still applies.)"""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditLog for mapper in state.all_mappers
+    ):
+        _refuse()
+
+
+event.listen(AuditLog, "before_update", _refuse_changes)
+event.listen(AuditLog, "before_delete", _refuse)
+event.listen(Session, "do_orm_execute", _refuse_bulk)
 
 
 class Flag(db.Model):

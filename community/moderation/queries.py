@@ -1,6 +1,6 @@
 """Reads of the audit trail: the latest entries, worded for people."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +21,12 @@ class AuditEntry:
     actor: str
     text: str  # the whole sentence, actor first
     community_id: int | None
+    action: str = ""  # as recorded: "thread.pin"
+    label: str | None = None  # its kind in the log: "Threads"
+    target: str = ""  # "the thread “Budgets”"
+    community: str | None = None  # its name; None for a site-wide action
+    # The recorded detail for people: other targets by name ("user": "Bob Builder").
+    details: dict[str, str] = field(default_factory=dict)
 
 
 def recent_audit(limit: int = 50) -> list[AuditEntry]:
@@ -33,6 +39,11 @@ def recent_audit(limit: int = 50) -> list[AuditEntry]:
             .limit(limit)
         )
     )
+    return worded(rows)
+
+
+def worded(rows: list[AuditLog]) -> list[AuditEntry]:
+    """Audit rows as entries for people, naming their targets in one query per kind."""
     names = _names(rows)
     return [_entry(row, names) for row in rows]
 
@@ -105,4 +116,26 @@ def _entry(row: AuditLog, names: dict) -> AuditEntry:
         in_community = found.in_community
     if in_community and community and row.target_kind != "community":
         phrase += f" in {community}"
-    return AuditEntry(row.created_at, actor, f"{actor} {phrase}", row.community_id)
+    return AuditEntry(
+        row.created_at,
+        actor,
+        f"{actor} {phrase}",
+        row.community_id,
+        action=row.action,
+        label=wording.label(row.action),
+        target=fields["target"],
+        community=community,
+        details=_details(row, fields, found.refs if found else {}),
+    )
+
+
+def _details(row: AuditLog, fields: dict, refs: dict[str, str]) -> dict[str, str]:
+    shown = {}
+    for key, value in _detail(row).items():
+        if key in refs:
+            key, value = key.removesuffix("_id"), fields[key.removesuffix("_id")]
+        elif isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        if value is not None and value != "" and value is not False:
+            shown[str(key)] = str(value)
+    return shown

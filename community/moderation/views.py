@@ -95,3 +95,6 @@ def decide(kind: str, target_id: int, decision: str):
     else:
         flash(f"Done: you {flags.DECISIONS[decision]} ({item.title}).", "success")
     return redirect(url_for("moderation.index"))
+
+
+from . import log_views  # noqa: E402, F401 (its routes join this blueprint)

@@ -6,6 +6,7 @@ for many ids), and each domain registers how its audited actions read. An entry'
 is its actor, the action's phrase, and " in <community>" when the action concerns one.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 class TargetNames:
     names: Callable[[set[int]], dict[int, str]]  # ids → noun phrases ("the thread “Budgets”")
     gone: str  # how a target reads once it no longer exists
+    label: str | None = None  # the log's kind for actions named "<kind>.…" without their own
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,23 @@ class Wording:
     phrase: str | Callable[[dict], str]
     refs: dict[str, str] = field(default_factory=dict)  # detail field → target kind it names
     in_community: bool = True  # add " in <community>" (off when the phrase names it)
+    label: str | None = None  # the kind it is filed under in the log ("Suspensions")
 
 
 _targets: dict[str, TargetNames] = {}
 _actions: dict[str, Wording] = {}
 
 
-def register_target(kind: str, *, names: Callable[[set[int]], dict[int, str]], gone: str):
-    """Let audit entries name targets of `kind` (the target's domain calls this once)."""
-    _targets[kind] = TargetNames(names=names, gone=gone)
+def register_target(
+    kind: str,
+    *,
+    names: Callable[[set[int]], dict[int, str]],
+    gone: str,
+    label: str | None = None,
+):
+    """Let audit entries name targets of `kind` (the target's domain calls this once).
+    `label` files the actions named "<kind>.…" that have no label of their own."""
+    _targets[kind] = TargetNames(names=names, gone=gone, label=label)
 
 
 def register_action(
@@ -40,12 +50,14 @@ def register_action(
     *,
     refs: dict[str, str] | None = None,
     in_community: bool | None = None,
+    label: str | None = None,
 ) -> None:
     """How `action` reads after its actor's name: "pinned {target}". `refs` names detail
-    fields holding other targets' ids: {"user_id": "member"} gives the field "{user}"."""
+    fields holding other targets' ids: {"user_id": "member"} gives the field "{user}".
+    `label` is the kind of action the log files it under (default: its target kind's)."""
     if in_community is None:
         in_community = not (isinstance(phrase, str) and "{community}" in phrase)
-    _actions[action] = Wording(phrase, refs or {}, in_community)
+    _actions[action] = Wording(phrase, refs or {}, in_community, label)
 
 
 def wording(action: str) -> Wording | None:
@@ -58,3 +70,33 @@ def target_names(kind: str) -> TargetNames | None:
 
 def actions() -> dict[str, Wording]:
     return dict(_actions)
+
+
+def label(action: str) -> str | None:
+    """The kind of action `action` is filed under in the log: its own label, else that of
+    the target kind its name starts with ("thread.pin" → the "thread" target's)."""
+    found = _actions.get(action)
+    if found is not None and found.label:
+        return found.label
+    target = _targets.get(action.partition(".")[0])
+    return target.label if target is not None else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    actions: tuple[str, ...]
+
+
+def kinds() -> dict[str, Kind]:
+    """The log's kinds of action by their key in URLs ("flag-decisions"), by label."""
+    grouped: dict[str, list[str]] = {}
+    for action in sorted(_actions):
+        found = label(action)
+        if found:
+            grouped.setdefault(found, []).append(action)
+    return {_slug(name): Kind(name, tuple(members)) for name, members in sorted(grouped.items())}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

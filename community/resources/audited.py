@@ -12,11 +12,13 @@ def _names(ids: set[int]) -> dict[int, str]:
     return {resource_id: f"the resource “{title}”" for resource_id, title in rows}
 
 
-register_target("resource", names=_names, gone="a resource since removed")
+REVIEWS = "Resource reviews"  # a submission published, sent back or turned down
+
+register_target("resource", names=_names, gone="a resource since removed", label="Resources")
 register_action("resource.edit", "edited {target}")
-register_action("resource.approve", "published {target}")
-register_action("resource.reject", "did not accept {target}")
-register_action("resource.request_changes", "asked for changes to {target}")
+register_action("resource.approve", "published {target}", label=REVIEWS)
+register_action("resource.reject", "did not accept {target}", label=REVIEWS)
+register_action("resource.request_changes", "asked for changes to {target}", label=REVIEWS)
 register_action("resource.feature", "featured {target}")
 register_action("resource.unfeature", "stopped featuring {target}")
 register_action("resource.archive", "archived {target}")

@@ -1,7 +1,6 @@
 """`/search?q=`: full-text search with filters by community, author and date."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import render_template, request
 from flask_login import current_user
@@ -11,6 +10,7 @@ from ..accounts.models import User
 from ..communities import queries as community_queries
 from ..config import default_timezone
 from ..extensions import db
+from ..web import day_end, day_start, parse_day
 from . import bp
 from .queries import Filters, search
 
@@ -23,30 +23,7 @@ def _arg(name: str, limit: int) -> str:
 
 
 def _date(name: str) -> tuple[date | None, str | None]:
-    value = _arg(name, 40)
-    if not value:
-        return None, None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date(), None  # noqa: DTZ007 (a day, no time)
-    except ValueError:
-        return None, f"“{value[:20]}” is not a date like 2026-11-25."
-
-
-def _start_of_day(day: date | None, tz: ZoneInfo) -> datetime | None:
-    """The stored time (naive UTC) at which `day` begins in the reader's time zone."""
-    if day is None:
-        return None
-    try:
-        return datetime.combine(day, time(), tz).astimezone(UTC).replace(tzinfo=None)
-    except OverflowError:  # the first or last day a datetime holds: no limit there
-        return None
-
-
-def _reader_timezone(reader) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(reader, "timezone", None) or default_timezone())
-    except (ValueError, KeyError):
-        return ZoneInfo(default_timezone())
+    return parse_day(_arg(name, 40))
 
 
 # The "what" filter: its value in the URL, and the kinds of search documents it means.
@@ -88,15 +65,12 @@ def index():
     errors += [error] if error else []
     page = None
     if q and not errors:
-        tz = _reader_timezone(reader)
-        next_day = None
-        if day_to is not None and day_to < date.max:
-            next_day = day_to + timedelta(days=1)
+        tz_name = getattr(reader, "timezone", None) or default_timezone()
         filters = Filters(
             community_id=community.id if community else None,
             author_ids=author_ids,
-            since=_start_of_day(day_from, tz),
-            until=_start_of_day(next_day, tz),  # the whole of the last day
+            since=day_start(day_from, tz_name),
+            until=day_end(day_to, tz_name),  # the whole of the last day
             kinds=WHAT[what],
         )
         page = search(reader, q, filters, after=_arg("after", 200) or None)

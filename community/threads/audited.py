@@ -29,9 +29,9 @@ def _tag_names(ids: set[int]) -> dict[int, str]:
     return {tag_id: f"the tag “{name}”" for tag_id, name in rows}
 
 
-register_target("thread", names=_thread_names, gone="a thread since removed")
-register_target("post", names=_post_names, gone="a post since removed")
-register_target("tag", names=_tag_names, gone="a tag since merged away")
+register_target("thread", names=_thread_names, gone="a thread since removed", label="Threads")
+register_target("post", names=_post_names, gone="a post since removed", label="Deleted posts")
+register_target("tag", names=_tag_names, gone="a tag since merged away", label="Tags")
 register_action("post.delete", "deleted {target}")
 register_action("post.approve", "approved a new member's post in {target}")
 register_action("post.reject", "declined a new member's post in {target}")
