@@ -1,14 +1,14 @@
 """audit log filters: indexes for a community's and a person's entries, newest first
 
-Revision ID: 0013_audit_log_filters
-Revises: 0012_flags
+Revision ID: 0014_audit_log_filters
+Revises: 0013_chat_flags_holds
 Create Date: 2026-12-07 12:00:00
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0013_audit_log_filters'
-down_revision = '0012_flags'
+revision = '0014_audit_log_filters'
+down_revision = '0013_chat_flags_holds'
 branch_labels = None
 depends_on = None
 
