@@ -43,7 +43,9 @@ class CountingSink:
         return "250 OK"
 
 
-def _make_network(db, models) -> None:
+def _make_network(db, models, members: int = MEMBERS) -> None:
+    """`members` members on weekly digests, with a week of activity in the seeded network
+    (also the data of tests/live/test_digests_live.py)."""
     User, Membership, Community, Thread, Post, Resource, ResourceCommunity, Event = models
     rng = random.Random(7)
     from community.db import utcnow
@@ -60,7 +62,7 @@ def _make_network(db, models) -> None:
             timezone="Europe/London",
             digest_frequency="weekly",
         )  # fmt: skip
-        for i in range(MEMBERS)
+        for i in range(members)
     ]
     db.session.execute(insert(User), users)
     user_ids = list(db.session.scalars(select(User.id).order_by(User.id)))

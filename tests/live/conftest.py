@@ -165,19 +165,31 @@ def start_server(env: dict, log_path: Path, app: str = "wsgi:app") -> subprocess
         )
 
 
-@pytest.fixture(scope="module")
-def live_server(prepared_instance, tmp_path_factory):
-    instance_dir = copy_instance(prepared_instance, tmp_path_factory)
-    port = free_port()
-    env = server_env(instance_dir, port)
+@contextmanager
+def running_server(env: dict, app: str = "wsgi:app") -> Iterator[LiveServer]:
+    """`start_server` on the environment's instance folder and port, healthy; stopped after."""
+    instance_dir = Path(env["INSTANCE_DIR"])
     log_path = instance_dir / "server.log"
-    process = start_server(env, log_path)
-    server = LiveServer(f"http://127.0.0.1:{port}", instance_dir, log_path, process)
+    process = start_server(env, log_path, app)
+    server = LiveServer(f"http://127.0.0.1:{env['PORT']}", instance_dir, log_path, process)
     try:
         wait_until_healthy(server)
         yield server
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def live_server(prepared_instance, tmp_path_factory):
+    instance_dir = copy_instance(prepared_instance, tmp_path_factory)
+    with running_server(server_env(instance_dir, free_port())) as server:
+        yield server
+
+
+def p95(seconds: list[float]) -> float:
+    """The 95th percentile, as the nearest sample at or below it."""
+    ordered = sorted(seconds)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 def assert_clean_log(log: str) -> None:
@@ -199,6 +211,44 @@ def two_servers(base: Path, *, redis_url: str, name: str) -> Iterator[tuple[list
     """Two app processes on different ports sharing a new PostgreSQL database (dropped after)
     and the Redis at `redis_url`, migrated and seeded as `make run` does, with two admins
     (`ADMIN_EMAIL`, `OTHER_ADMIN`). Yields the servers and their environments."""
+    with new_database(name) as database_url:
+        database = make_url(database_url).database
+        processes, servers, envs = [], [], []
+        try:
+            ports = [free_port(), free_port()]
+            for i, port in enumerate(ports):
+                env = server_env(base / f"instance-{i}", port)
+                env.update(
+                    DATABASE_URL=database_url,
+                    REDIS_URL=redis_url,
+                    SECRET_KEY=f"{name}-test-{database}",
+                    CHAT_PRESENCE_TTL="3",
+                    JOBS_IN_PROCESS="0",
+                )
+                envs.append(env)
+            flask_cli(envs[0], "db", "upgrade")
+            flask_cli(envs[0], "seed")
+            flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
+                      stdin=ADMIN_PASSWORD)  # fmt: skip
+            email, display_name, password = OTHER_ADMIN
+            flask_cli(envs[0], "users", "create-admin", email, "--name", display_name,
+                      "--password-stdin", stdin=password)  # fmt: skip
+            for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
+                log_path = base / f"server-{i}.log"
+                processes.append(start_server(env, log_path))
+                server = LiveServer(f"http://127.0.0.1:{port}", base, log_path, processes[-1])
+                wait_until_healthy(server)
+                servers.append(server)
+            yield servers, envs
+        finally:
+            for process in processes:
+                stop(process)
+
+
+@contextmanager
+def new_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on TEST_DATABASE_URL's server (dropped after): its URL.
+    The `name` test skips without TEST_DATABASE_URL (fails with REQUIRE_SERVICES=1)."""
     if not TEST_DATABASE_URL:
         missing_service(f"TEST_DATABASE_URL is not set: the {name} test needs PostgreSQL")
     database = f"commons_{name}_{uuid.uuid4().hex[:10]}"
@@ -206,37 +256,9 @@ def two_servers(base: Path, *, redis_url: str, name: str) -> Iterator[tuple[list
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{database}"'))
-    database_url = admin_url.set(database=database).render_as_string(hide_password=False)
-    processes, servers, envs = [], [], []
     try:
-        ports = [free_port(), free_port()]
-        for i, port in enumerate(ports):
-            env = server_env(base / f"instance-{i}", port)
-            env.update(
-                DATABASE_URL=database_url,
-                REDIS_URL=redis_url,
-                SECRET_KEY=f"{name}-test-{database}",
-                CHAT_PRESENCE_TTL="3",
-                JOBS_IN_PROCESS="0",
-            )
-            envs.append(env)
-        flask_cli(envs[0], "db", "upgrade")
-        flask_cli(envs[0], "seed")
-        flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
-                  stdin=ADMIN_PASSWORD)  # fmt: skip
-        email, display_name, password = OTHER_ADMIN
-        flask_cli(envs[0], "users", "create-admin", email, "--name", display_name,
-                  "--password-stdin", stdin=password)  # fmt: skip
-        for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
-            log_path = base / f"server-{i}.log"
-            processes.append(start_server(env, log_path))
-            server = LiveServer(f"http://127.0.0.1:{port}", base, log_path, processes[-1])
-            wait_until_healthy(server)
-            servers.append(server)
-        yield servers, envs
+        yield admin_url.set(database=database).render_as_string(hide_password=False)
     finally:
-        for process in processes:
-            stop(process)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
