@@ -126,6 +126,10 @@ def check_may_post(user: User | None, community: Community, member: Membership |
         raise Forbidden(f"Join {community.name} to take part.")
     if member.suspended:
         raise Forbidden(suspension_notice(member, community))
+    # Imported here: moderation's flags import notifications, which import this module.
+    from ..moderation.warnings import check_no_open_warning
+
+    check_no_open_warning(user)
 
 
 def suspension_notice(member: Membership, community: Community) -> str:

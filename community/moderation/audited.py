@@ -42,3 +42,9 @@ DECISIONS = "Flag decisions"
 register_action("flag.hide", _hidden, in_community=False, label=DECISIONS)
 register_action("flag.keep", _kept, in_community=False, label=DECISIONS)
 register_action("flag.delete", _deleted, in_community=False, label=DECISIONS)
+register_action(
+    "member.warn",
+    lambda f: f"warned {f['target']} about {f['about']}{_in(f)}{_because(f)}",
+    in_community=False,
+    label="Warnings",
+)

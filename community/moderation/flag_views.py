@@ -1,7 +1,8 @@
 """Flagging, for members: `/flag/<kind>/<id>` asks why (GET) and records the flag (POST,
-CSRF). A problem keeps what was typed, with the reason."""
+CSRF). A problem keeps what was typed, with the reason. And a moderator's warning, at
+`/warnings/<id>`, for the member to read and acknowledge."""
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
@@ -9,8 +10,8 @@ from wtforms import RadioField, SubmitField, TextAreaField
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
-from ..forms import attach_error
-from . import flags
+from ..forms import ConfirmForm, attach_error
+from . import flags, warnings
 
 bp = Blueprint("flags", __name__)
 
@@ -52,3 +53,38 @@ def flag(kind: str, target_id: int):
         return _page(item, form, status=exc.status)
     flash("Thank you: the moderators will look at it.", "success")
     return redirect(item.url)
+
+
+# --- warnings, for the member warned --------------------------------------------------------
+
+
+@bp.get("/warnings/<int:warning_id>")
+@login_required
+def warning(warning_id: int):
+    found = warnings.own_warning(actor(), warning_id)
+    form = ConfirmForm(formdata=None)
+    return render_template("moderation/warning.html", warning=found, form=form)
+
+
+@bp.post("/warnings/<int:warning_id>")
+@login_required
+def acknowledge_warning(warning_id: int):
+    ConfirmForm()  # its CSRF token is checked for every POST (extensions.csrf)
+    with atomic():
+        warnings.acknowledge(actor(), warning_id)
+    flash("Thank you for reading it. You can take part again.", "success")
+    return redirect(url_for("communities.home"))
+
+
+@bp.app_context_processor
+def _warning_banner():
+    """`open_warning()` in templates: the member's warning still to acknowledge, if any."""
+    from functools import cache
+
+    from flask_login import current_user
+
+    @cache
+    def open_warning():
+        return warnings.open_warning(actor()) if current_user.is_authenticated else None
+
+    return {"open_warning": open_warning}

@@ -96,3 +96,28 @@ class Flag(db.Model):
         Index("ix_flag_target", "target_kind", "target_id"),
         Index("ix_flag_open", "decided_at", "community_id"),
     )
+
+
+class MemberWarning(db.Model):
+    """A moderator's warning to a member about something they posted, with a reason: the
+    member acknowledges it before they post again."""
+
+    __tablename__ = "member_warning"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE")
+    )
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # What it is about, as moderation names it (flags.py): its kind, its id, its words then.
+    target_kind: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int]
+    about: Mapped[str] = mapped_column(Text)  # "your reply in “Tender scoring”"
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+
+    moderator: Mapped[User | None] = relationship("User", foreign_keys=[moderator_id])
+
+    __table_args__ = (Index("ix_member_warning_open", "user_id", "acknowledged_at"),)

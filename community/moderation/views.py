@@ -9,7 +9,7 @@ from ..db import atomic
 from ..errors import DomainError, Forbidden
 from ..forms import ConfirmForm
 from ..ids import as_id
-from . import flags, queue
+from . import flags, queue, warnings
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -39,6 +39,12 @@ def _moderation_header():
 @bp.get("")
 @login_required
 def index():
+    return _queue_page()
+
+
+def _queue_page(*, status: int = 200, typed: dict | None = None, problem: str = ""):
+    """The queue; after a refused warning, with what was typed (`typed`: {(kind, id):
+    reason}) and why it was refused."""
     user = _moderator()
     communities = _communities_in_scope(user)
     community_id = as_id(request.args.get("community", ""))
@@ -62,7 +68,9 @@ def index():
         kinds=flags.kinds(),
         decisions=flags.DECISIONS,
         action_form=ConfirmForm(formdata=None),
-    )
+        typed=typed or {},
+        problem=problem,
+    ), status
 
 
 def _communities_in_scope(user):
@@ -94,6 +102,24 @@ def decide(kind: str, target_id: int, decision: str):
         flash(exc.message, "warning")
     else:
         flash(f"Done: you {flags.DECISIONS[decision]} ({item.title}).", "success")
+    return redirect(url_for("moderation.index"))
+
+
+@bp.post("/<kind>/<int:target_id>/warn")
+@login_required
+def warn(kind: str, target_id: int):
+    user = actor()
+    ConfirmForm()  # its CSRF token is checked for every POST (extensions.csrf)
+    reason = request.form.get("reason", "")
+    try:
+        with atomic():
+            found = warnings.warn(user, kind, target_id, reason=reason)
+            about = found.about.replace("your ", "their ", 1)
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        return _queue_page(status=400, typed={(kind, target_id): reason}, problem=exc.message)
+    flash(f"Warning sent about {about}: they must read it before posting again.", "success")
     return redirect(url_for("moderation.index"))
 
 

@@ -1,5 +1,5 @@
 """chat messages can be hidden by flags; communities hold new members' first posts and
-suspend members from themselves
+suspend members from themselves; moderators' warnings
 
 Revision ID: 0013_chat_flags_holds
 Revises: 0012_flags
@@ -16,6 +16,24 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('member_warning',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=True),
+    sa.Column('moderator_id', sa.Integer(), nullable=True),
+    sa.Column('target_kind', sa.String(length=40), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('about', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_member_warning_community_id_community'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['moderator_id'], ['user.id'], name=op.f('fk_member_warning_moderator_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_member_warning_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member_warning'))
+    )
+    with op.batch_alter_table('member_warning', schema=None) as batch_op:
+        batch_op.create_index('ix_member_warning_open', ['user_id', 'acknowledged_at'], unique=False)
     with op.batch_alter_table('chat_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hidden_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('hidden_reason', sa.String(length=20), nullable=False, server_default=''))
@@ -28,6 +46,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('member_warning', schema=None) as batch_op:
+        batch_op.drop_index('ix_member_warning_open')
+    op.drop_table('member_warning')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_column('suspended_reason')
         batch_op.drop_column('suspended_until')
