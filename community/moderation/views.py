@@ -1,5 +1,6 @@
-"""The moderators' pages, under /mod: the queue of what waits for a decision, and the log
-of decisions. Admins see every community; a moderator, the communities they moderate."""
+"""The moderators' pages, under /mod: the queue of what waits for a decision (flagged items,
+and the sections other domains register: resources waiting for review), and the log of
+decisions. Admins see every community; a moderator, the communities they moderate."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -9,7 +10,7 @@ from ..db import atomic
 from ..errors import DomainError, Forbidden
 from ..forms import ConfirmForm
 from ..ids import as_id
-from . import flags, queue
+from . import flags, queue, sections
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -57,6 +58,7 @@ def index():
         kinds=flags.kinds(),
         decisions=flags.DECISIONS,
         action_form=ConfirmForm(formdata=None),
+        sections=sections.rendered(user, community_id),
     )
 
 

@@ -78,6 +78,8 @@ def connect(app: Flask) -> None:
         (signals.resource_changed, reindex),
         (signals.resource_submitted, notices.tell_curators),
         (signals.resource_decided, notices.tell_submitter),
+        (signals.proposal_sent, notices.tell_curators_of_proposal),
+        (signals.proposal_decided, notices.tell_proposer),
         (signals.post_published, record_links),
         (signals.post_changed, record_links),
     )
