@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import realtime
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -332,16 +331,9 @@ def _tell_flaggers(item: Flagged, flags: list[Flag], moderator: User, decision: 
 def _publish_waiting(community_id: int | None) -> None:
     """The header's live count of what waits, for the moderators of the community (and the
     admins), once the transaction commits."""
-    from .queue import waiting_counts
+    from .queue import publish_waiting
 
-    for user_id, count in waiting_counts(community_id).items():
-        realtime.publish("moderation.count", {"waiting": count}, room=_user_room(user_id))
-
-
-def _user_room(user_id: int) -> str:
-    from ..rooms import user_room
-
-    return user_room(user_id)
+    publish_waiting([community_id] if community_id is not None else [])
 
 
 from . import audited  # noqa: E402, F401  (how decisions read; it imports web, which imports domains)

@@ -1,5 +1,6 @@
 """What waits for a moderator: items with open flags, in the communities they moderate
-(admins: all), with the flags' reasons and notes and each item's earlier decisions."""
+(admins: all), with the flags' reasons and notes and each item's earlier decisions; and the
+count of everything that waits (flags, and the other domains' sections: sections.py)."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..extensions import db
+from . import sections
 from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids
 from .models import Flag
 
@@ -107,7 +109,8 @@ def waiting_count(user: User | None) -> int:
     communities = scope(user)
     if communities is not None and not communities:
         return 0
-    return sum(n for c, n in _open_items() if communities is None or c in communities)
+    flagged = sum(n for c, n in _open_items() if communities is None or c in communities)
+    return flagged + sections.waiting(user)
 
 
 def waiting_counts(community_id: int | None) -> dict[int, int]:
@@ -117,8 +120,8 @@ def waiting_counts(community_id: int | None) -> dict[int, int]:
 
     per_community = dict(_open_items())
     total = sum(per_community.values())
-    admins = db.session.scalars(select(User.id).where(User.site_role == "admin"))
-    counts = dict.fromkeys(admins, total)
+    admins = list(db.session.scalars(select(User).where(User.site_role == "admin")))
+    counts = {admin.id: total + sections.waiting(admin) for admin in admins}
     if community_id is not None:
         moderators = db.session.scalars(
             select(Membership.user_id).where(
@@ -127,6 +130,21 @@ def waiting_counts(community_id: int | None) -> dict[int, int]:
         )
         for user_id in moderators:
             if user_id not in counts:
-                mine = moderated_ids(db.session.get(User, user_id))
-                counts[user_id] = sum(n for c, n in per_community.items() if c in mine)
+                user = db.session.get(User, user_id)
+                mine = moderated_ids(user)
+                flagged = sum(n for c, n in per_community.items() if c in mine)
+                counts[user_id] = flagged + sections.waiting(user)
     return counts
+
+
+def publish_waiting(community_ids) -> None:
+    """Send the header's new count to the moderators of these communities and to the
+    admins, once the transaction commits."""
+    from .. import realtime
+    from ..rooms import user_room
+
+    counts: dict[int, int] = {}
+    for community_id in list(community_ids) or [None]:
+        counts.update(waiting_counts(community_id))
+    for user_id, count in counts.items():
+        realtime.publish("moderation.count", {"waiting": count}, room=user_room(user_id))

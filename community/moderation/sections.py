@@ -1,8 +1,9 @@
 """Other domains' sections of the /mod page (the resources waiting for review, …).
 
 A domain registers a section once: the template that renders it (included in
-moderation/index.html) and a function giving that template's context for one moderator and
-the page's community filter. The queue page names no domain.
+moderation/index.html), a function giving that template's context for one moderator and
+the page's community filter, and one counting what waits there for a moderator (added to
+the header's count). The queue page names no domain.
 """
 
 from collections.abc import Callable
@@ -16,14 +17,21 @@ class Section:
     template: str
     # (moderator, community_id or None) -> the template's context (`section` in it)
     context: Callable[[User, int | None], dict]
+    count: Callable[[User], int]  # what waits in it for this moderator
 
 
 _sections: dict[str, Section] = {}
 
 
-def register_section(name: str, *, template: str, context) -> None:
-    """Show a section on /mod: `template`, with `section` = context(user, community_id)."""
-    _sections[name] = Section(template, context)
+def register_section(name: str, *, template: str, context, count) -> None:
+    """Show a section on /mod: `template`, with `section` = context(user, community_id);
+    count(user) is added to the moderator's header count."""
+    _sections[name] = Section(template, context, count)
+
+
+def waiting(user: User) -> int:
+    """What waits for the moderator in every registered section."""
+    return sum(s.count(user) for s in _sections.values())
 
 
 def rendered(user: User, community_id: int | None) -> list[tuple[str, dict]]:

@@ -359,3 +359,19 @@ def test_deciding_from_the_mod_queue_returns_there(browser, alice, mod):
     offsite = browser.submit(f"/resources/{resource_id}", {"next": "//evil.example/"},
                              action=f"/resources/{resource_id}/feature")  # fmt: skip
     assert offsite.headers["Location"] == f"/resources/{resource_id}"
+
+
+def test_the_moderators_header_count_follows_the_review_queue(alice, mod, other_mod, published):
+    from community.moderation import queue
+    from community.rooms import user_room
+
+    resource_id = submit(alice)
+    assert queue.waiting_count(live(mod)) == 1
+    assert queue.waiting_count(live(other_mod)) == 0
+    assert ("moderation.count", user_room(mod.id), {"waiting": 1}) in published
+    assert all(room != user_room(other_mod.id) for _event, room, _payload in published)
+    published.clear()
+    run(actions.approve_resource, mod, resource_id)
+    assert ("moderation.count", user_room(mod.id), {"waiting": 0}) in published
+    propose(alice, resource_id, title="Renamed")
+    assert queue.waiting_count(live(mod)) == 1
