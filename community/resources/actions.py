@@ -515,8 +515,8 @@ _FIELD_LABELS = {
 
 def proposed_changes(proposal: ResourceProposal) -> list[tuple[str, str, str]]:
     """(field, now, proposed) for each detail the proposal changes, worded for people."""
-    now = _normalised(current_details(proposal.resource))
-    proposed = _normalised(proposed_details(proposal))
+    now = _stored_fields(proposal.resource)
+    proposed = {**now, **{k: v for k, v in (proposal.details or {}).items() if k in now}}
     return [
         (label, _shown(name, now[name]), _shown(name, proposed[name]))
         for name, label in _FIELD_LABELS.items()
@@ -530,11 +530,18 @@ def _shown(name: str, value) -> str:
     if name == "licence":
         return LICENCES.get(value, value)
     if name == "organisation_id":
-        organisation = _organisation(value)
+        organisation = db.session.get(Organisation, value) if value else None
         return organisation.name if organisation else "Not given"
     if name == "tags":
         return ", ".join(value)
     return value or "Not given"
+
+
+def _stored_fields(resource: Resource) -> dict:
+    """The resource's fields as `_normalised` gives them (they were stored through the same
+    rules), read without checking them again."""
+    details = current_details(resource)
+    return {name: getattr(details, name) for name in PROPOSED_FIELDS}
 
 
 def _normalised(details: Details) -> dict:
@@ -587,7 +594,7 @@ def propose_version(
     _lock(resource)
     proposal = open_proposal(resource)
     has_file = upload is not None or (proposal is not None and proposal.sha256 is not None)
-    if not has_file and fields == _normalised(current_details(resource)):
+    if not has_file and fields == _stored_fields(resource):
         raise Invalid("Change a detail or attach a new file to propose a new version.")
     needs_link = not (resource.versions or has_file or resource.availability_note)
     if needs_link and not fields["link"]:
