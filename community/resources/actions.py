@@ -479,6 +479,11 @@ def can_propose(user: User | None, resource: Resource) -> bool:
     )
 
 
+def check_can_propose(user: User | None, resource: Resource) -> None:
+    if not can_propose(user, resource):
+        raise Forbidden("Only its submitter can propose a new version of a published resource.")
+
+
 def current_details(resource: Resource) -> Details:
     """The resource's describing fields as the forms give them."""
     return Details(
@@ -586,8 +591,7 @@ def propose_version(
     both. Its submitter. It waits for a moderator; saving again while it is open changes the
     same proposal and sends it (back) for review."""  # fmt: skip
     resource = access_resource(proposer, resource_id)
-    if not can_propose(proposer, resource):
-        raise Forbidden("Only its submitter can propose a new version of a published resource.")
+    check_can_propose(proposer, resource)
     _validate(details)
     fields = _normalised(details)
     note = rules.check_note(note)

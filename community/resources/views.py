@@ -9,7 +9,7 @@ from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import access as community_access
 from ..communities import queries as community_queries
 from ..db import atomic
-from ..errors import DomainError, Forbidden, Invalid, NotFound, allowed
+from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
@@ -344,8 +344,7 @@ def propose(resource_id: int):
     """The submitter of a published resource proposes a new version: details and/or a file."""
     reader = actor()
     resource = actions.access_resource(reader, resource_id)
-    if not actions.can_propose(reader, resource):
-        raise Forbidden("Only its submitter can propose a new version of a published resource.")
+    actions.check_can_propose(reader, resource)
     context = _proposal_context(resource)
     form = ResourceForm() if request.method == "POST" else _proposal_form(resource, context)
     _fill_choices(form, reader, resource)
