@@ -8,16 +8,18 @@ the header's count). The queue page names no domain.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..accounts.models import User
+if TYPE_CHECKING:  # by name only: the domains that register import this module early
+    from ..accounts.models import User
 
 
 @dataclass(frozen=True)
 class Section:
     template: str
     # (moderator, community_id or None) -> the template's context (`section` in it)
-    context: Callable[[User, int | None], dict]
-    count: Callable[[User], int]  # what waits in it for this moderator
+    context: Callable[["User", int | None], dict]
+    count: Callable[["User"], int]  # what waits in it for this moderator
 
 
 _sections: dict[str, Section] = {}
@@ -29,11 +31,11 @@ def register_section(name: str, *, template: str, context, count) -> None:
     _sections[name] = Section(template, context, count)
 
 
-def waiting(user: User) -> int:
+def waiting(user: "User") -> int:
     """What waits for the moderator in every registered section."""
     return sum(s.count(user) for s in _sections.values())
 
 
-def rendered(user: User, community_id: int | None) -> list[tuple[str, dict]]:
+def rendered(user: "User", community_id: int | None) -> list[tuple[str, dict]]:
     """(template, context) of every registered section, in registration order."""
     return [(s.template, s.context(user, community_id)) for s in _sections.values()]

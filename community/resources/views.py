@@ -13,7 +13,6 @@ from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
-from ..moderation.queue import may_moderate
 from ..threads import mentions
 from ..threads.forms import ReplyForm
 from ..uploads import Upload, check_upload, held, hold
@@ -126,6 +125,8 @@ def _community_header(reader, community) -> dict:
 def review():
     """The review queue moved to /mod (its filters kept); members without one get their own
     submissions, the other half of the old page."""
+    from ..moderation.queue import may_moderate  # here: it imports accounts, which imports us
+
     if may_moderate(actor()):
         return redirect(url_for("moderation.index", **request.args))
     return redirect(url_for("resources.mine"))
