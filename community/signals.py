@@ -170,6 +170,20 @@ resource_decided = _signal(
     decision="str",
     reason="str",
 )
+proposal_sent = _signal(
+    "proposal-sent",
+    "A new version of a published resource awaits review (new or sent back): tell curators.",
+    proposal="resources.models.ResourceProposal",
+    actor="User: who proposed it",
+)
+proposal_decided = _signal(
+    "proposal-decided",
+    "A curator decided on a proposed version ('approved', 'rejected', 'changes_requested').",
+    proposal="resources.models.ResourceProposal",
+    actor="User: the curator",
+    decision="str",
+    reason="str",
+)
 
 # --- events ----------------------------------------------------------------------------------
 

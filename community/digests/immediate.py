@@ -107,7 +107,7 @@ def item(note: Notification) -> dict:
     return {
         "actor": note.actor_name("Commons"),
         "phrase": note.phrase,
-        "subject": note.subject,
+        "subject": note.shown_subject,
         "excerpt": note.excerpt,
         "url": absolute_path(note.url or "/notifications"),
     }

@@ -332,9 +332,11 @@ def _tell_flaggers(item: Flagged, flags: list[Flag], moderator: User, decision: 
 
 
 def _publish_waiting(community_id: int | None) -> None:
+    """The header's live count of what waits, for the moderators of the community (and the
+    admins), once the transaction commits."""
     from .queue import publish_waiting
 
-    publish_waiting(community_id)
+    publish_waiting([community_id] if community_id is not None else [])
 
 
 from . import audited  # noqa: E402, F401  (how decisions read; it imports web, which imports domains)

@@ -106,9 +106,7 @@ class MemberWarning(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    community_id: Mapped[int | None] = mapped_column(
-        ForeignKey("community.id", ondelete="CASCADE")
-    )
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # What it is about, as moderation names it (flags.py): its kind, its id, its words then.
     target_kind: Mapped[str] = mapped_column(String(40))

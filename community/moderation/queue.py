@@ -1,15 +1,14 @@
 """What waits for a moderator, in the communities they moderate (admins: all): items with
 open flags, with the flags' reasons and notes and each item's earlier decisions; and each
-section a domain registers (`register_section`: new members' held posts, resources to
-review), shown on /mod under its own heading and counted in the header.
+section a domain registers (sections.py: new members' held posts, resources to review),
+shown on /mod and counted in the header.
 
-`publish_waiting(community_id)` pushes the new counts to whoever must hear them; every
+`publish_waiting(community_ids)` pushes the new counts to whoever must hear them; every
 action that changes what waits calls it in its transaction (it is sent after commit)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from . import sections
 from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids
 from .models import Flag
 
@@ -98,29 +98,6 @@ def _history(kind: str, target_id: int) -> list[Flag]:
     )
 
 
-@dataclass(frozen=True)
-class Section:
-    """A kind of work waiting for moderators, registered by its domain."""
-
-    name: str
-    heading: str  # "Held for approval"
-    template: str  # renders `section_items` on /mod
-    # (moderator, their communities or None for all, the page's community filter or None)
-    items: Callable[[User, set[int] | None, int | None], list]
-    counts: Callable[[], dict[int | None, int]]  # community id -> how many wait there
-
-
-_sections: dict[str, Section] = {}
-
-
-def register_section(section: Section) -> None:
-    _sections[section.name] = section
-
-
-def sections() -> list[Section]:
-    return list(_sections.values())
-
-
 def _flagged_counts() -> dict[int | None, int]:
     """Community id -> number of distinct items with open flags there."""
     items = (
@@ -136,13 +113,6 @@ def _flagged_counts() -> dict[int | None, int]:
     )
 
 
-def _per_community() -> dict[int | None, int]:
-    totals = Counter(_flagged_counts())
-    for section in _sections.values():
-        totals.update(section.counts())
-    return dict(totals)
-
-
 def waiting_count(user: User | None) -> int:
     """How many items wait for this moderator (0 for everyone else)."""
     if user is None or not user.is_authenticated:
@@ -150,17 +120,9 @@ def waiting_count(user: User | None) -> int:
     communities = scope(user)
     if communities is not None and not communities:
         return 0
-    return sum(n for c, n in _per_community().items() if communities is None or c in communities)
-
-
-def publish_waiting(community_id: int | None) -> None:
-    """The header's live count of what waits, for the moderators of the community (and the
-    admins), once the transaction commits."""
-    from .. import realtime
-    from ..rooms import user_room
-
-    for user_id, count in waiting_counts(community_id).items():
-        realtime.publish("moderation.count", {"waiting": count}, room=user_room(user_id))
+    counts = _flagged_counts()
+    flagged = sum(n for c, n in counts.items() if communities is None or c in communities)
+    return flagged + sections.waiting(user)
 
 
 def waiting_counts(community_id: int | None) -> dict[int, int]:
@@ -169,10 +131,10 @@ def waiting_counts(community_id: int | None) -> dict[int, int]:
     from ..accounts.models import User
     from ..communities.models import Membership
 
-    per_community = _per_community()
+    per_community = _flagged_counts()
     total = sum(per_community.values())
-    admins = db.session.scalars(select(User.id).where(User.site_role == "admin"))
-    counts = dict.fromkeys(admins, total)
+    admins = list(db.session.scalars(select(User).where(User.site_role == "admin")))
+    counts = {admin.id: total + sections.waiting(admin) for admin in admins}
     if community_id is not None:
         moderators = db.session.scalars(
             select(Membership.user_id).where(
@@ -181,6 +143,21 @@ def waiting_counts(community_id: int | None) -> dict[int, int]:
         )
         for user_id in moderators:
             if user_id not in counts:
-                mine = moderated_ids(db.session.get(User, user_id))
-                counts[user_id] = sum(n for c, n in per_community.items() if c in mine)
+                user = db.session.get(User, user_id)
+                mine = moderated_ids(user)
+                flagged = sum(n for c, n in per_community.items() if c in mine)
+                counts[user_id] = flagged + sections.waiting(user)
     return counts
+
+
+def publish_waiting(community_ids) -> None:
+    """Send the header's new count to the moderators of these communities and to the
+    admins, once the transaction commits."""
+    from .. import realtime
+    from ..rooms import user_room
+
+    counts: dict[int, int] = {}
+    for community_id in list(community_ids) or [None]:
+        counts.update(waiting_counts(community_id))
+    for user_id, count in counts.items():
+        realtime.publish("moderation.count", {"waiting": count}, room=user_room(user_id))

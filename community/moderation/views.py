@@ -1,5 +1,6 @@
-"""The moderators' pages, under /mod: the queue of what waits for a decision, and the log
-of decisions. Admins see every community; a moderator, the communities they moderate."""
+"""The moderators' pages, under /mod: the queue of what waits for a decision (flagged items,
+and the sections other domains register: resources waiting for review), and the log of
+decisions. Admins see every community; a moderator, the communities they moderate."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -9,7 +10,7 @@ from ..db import atomic
 from ..errors import DomainError, Forbidden
 from ..forms import ConfirmForm
 from ..ids import as_id
-from . import flags, queue, warnings
+from . import flags, queue, sections, warnings
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -56,11 +57,6 @@ def _queue_page(*, status: int = 200, typed: dict | None = None, problem: str = 
     return render_template(
         "moderation/index.html",
         waiting=queue.waiting(user, community_id=community_id, kind=kind),
-        section_items=[
-            (section, section.items(user, queue.scope(user), community_id))
-            for section in queue.sections()
-            if kind is None
-        ],
         communities=communities,
         community_names={c.id: c.name for c in communities},
         chosen_community=community_id,
@@ -70,6 +66,7 @@ def _queue_page(*, status: int = 200, typed: dict | None = None, problem: str = 
         action_form=ConfirmForm(formdata=None),
         typed=typed or {},
         problem=problem,
+        sections=sections.rendered(user, community_id) if kind is None else [],
     ), status
 
 

@@ -50,6 +50,13 @@ class Notification(db.Model):
 
         return phrase(self.kind)
 
+    @property
+    def shown_subject(self) -> str:
+        """Its subject as the notice reads it ("“Toolkit”" after "published your resource")."""
+        from .targets import shown_subject
+
+        return shown_subject(self.kind, self.subject)
+
     def actor_name(self, nobody: str = "Someone") -> str:
         """Who acted: the member, what acted for no member ("Members' flags"), or `nobody`
         (a member since removed)."""

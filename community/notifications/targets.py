@@ -23,6 +23,7 @@ _targets: dict[str, TargetKind] = {}
 _wording: dict[str, str] = {}
 _email_category: dict[str, str | None] = {}
 _system_actor: dict[str, str] = {}
+_quoted: set[str] = set()
 
 
 def register_target(kind: str, *, link, visible) -> None:
@@ -31,16 +32,31 @@ def register_target(kind: str, *, link, visible) -> None:
 
 
 def register_wording(
-    kind: str, phrase: str, *, email: str | None, system_actor: str | None = None
+    kind: str,
+    phrase: str,
+    *,
+    email: str | None,
+    system_actor: str | None = None,
+    quoted: bool = False,
 ) -> None:
     """How a notification of `kind` reads between its actor and its subject ("Alice
     *mentioned you in* Budget planning"), and the email category that decides whether and
     when it is mailed (community/digests/choices.py; None: shown in the site only).
-    `system_actor` names who acted when no member did ("Members' flags")."""
+    `system_actor` names who acted when no member did ("Members' flags"). `quoted`: the
+    subject is a title the phrase names ("published your resource “Toolkit”")."""
     _wording[kind] = phrase
     _email_category[kind] = email
     if system_actor:
         _system_actor[kind] = system_actor
+    if quoted:
+        _quoted.add(kind)
+    else:
+        _quoted.discard(kind)
+
+
+def shown_subject(kind: str, subject: str) -> str:
+    """The subject as the notice reads it: in quotes when its wording asks for them."""
+    return f"“{subject}”" if kind in _quoted else subject
 
 
 def system_actor(kind: str) -> str | None:

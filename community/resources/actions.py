@@ -5,6 +5,10 @@ Who sees a resource: it must be in at least one community the reader may read. P
 and archived resources are then open to them; pending, changes-requested and rejected ones
 only to their submitter and to the resource's curators (the moderators of any of its
 communities, and admins). Everyone else gets "not found", never "forbidden".
+
+Once published, its submitter changes it by proposing a new version (new details, a new
+file, or both); the proposal goes through the same review, and only its proposer and the
+resource's curators see it (and its file) until it is approved.
 """
 
 from dataclasses import dataclass
@@ -26,7 +30,16 @@ from ..threads import actions as thread_actions
 from ..threads.models import Post, Thread
 from ..uploads import Upload, count_upload
 from . import rules
-from .models import Resource, ResourceEvent, ResourceTag, ResourceVersion
+from .models import (
+    KINDS,
+    LICENCES,
+    PROPOSAL_OPEN,
+    Resource,
+    ResourceEvent,
+    ResourceProposal,
+    ResourceTag,
+    ResourceVersion,
+)
 
 LISTED = ("published",)
 VISIBLE_TO_READERS = ("published", "archived")
@@ -249,9 +262,25 @@ def submit_resource(
     return resource
 
 
-def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: bool = False):
-    """Change a resource's description. The submitter's edit of a resource sent back for
-    changes returns it to the moderators when `resubmit` is set."""
+def sends_for_review(user: User | None, resource: Resource) -> bool:
+    """Whether the user's save sends the resource back to the moderators: its submitter's,
+    once a moderator asked for changes."""
+    return is_submitter(user, resource) and resource.status == "changes_requested"
+
+
+def _resubmit_if_sent_back(resource: Resource, actor: User) -> bool:
+    if not sends_for_review(actor, resource):
+        return False
+    resource.status = "pending"
+    _log(resource, actor, "resubmitted")
+    signals.resource_submitted.emit(resource=resource, actor=actor)
+    return True
+
+
+def edit_resource(actor: User, resource_id: int, details: Details) -> Resource:
+    """Change a resource's description: its curators, and its submitter until it is
+    published. The submitter's save of a resource sent back for changes sends it back for
+    review."""
     resource = access_resource(actor, resource_id, need="edit")
     _validate(details)
     communities = _communities(actor, details.communities, already=resource.communities)
@@ -262,11 +291,7 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
     ):
         raise Invalid("A resource without a file needs its web address.", field="link")
     _apply_details(resource, details, communities)
-    if resubmit and resource.status == "changes_requested":
-        resource.status = "pending"
-        _log(resource, actor, "resubmitted")
-        signals.resource_submitted.emit(resource=resource, actor=actor)
-    else:
+    if not _resubmit_if_sent_back(resource, actor):
         _log(resource, actor, "edited")
         if can_curate(actor, resource) and not is_submitter(actor, resource):
             _audit(actor, "resource.edit", resource)
@@ -275,30 +300,54 @@ def edit_resource(actor: User, resource_id: int, details: Details, *, resubmit: 
 
 
 def add_version(actor: User, resource_id: int, upload: Upload, *, note: str = ""):
-    """Upload a new file for a resource; earlier versions stay listed and downloadable."""
+    """Upload a new file for a resource; earlier versions stay listed and downloadable.
+    Its curators, and its submitter until it is published (a new file for a resource sent
+    back for changes sends it back for review)."""
     resource = access_resource(actor, resource_id, need="edit")
     count_upload(actor.id)
     version = _add_version(resource, actor, upload, rules.check_note(note))
     _log(resource, actor, "new_version", f"Version {version.number}: {version.filename}")
     resource.updated_at = utcnow()
+    _resubmit_if_sent_back(resource, actor)
     return version
 
 
-def _add_version(resource: Resource, actor: User, upload: Upload, note: str) -> ResourceVersion:
+@dataclass
+class _File:
+    """A stored file and what a version says of it."""
+
+    sha256: str
+    filename: str
+    content_type: str
+    file_kind: str
+    size: int
+
+
+def _stored(upload: Upload) -> _File:
     stored = storage.store(upload.data)
+    return _File(stored.sha256, upload.display_name, upload.content_type, upload.kind, stored.size)
+
+
+def _add_version(resource: Resource, actor: User, upload: Upload, note: str) -> ResourceVersion:
+    return _record_version(resource, actor, _stored(upload), note)
+
+
+def _record_version(
+    resource: Resource, uploader: User | None, file: _File, note: str
+) -> ResourceVersion:
     # The resource's row is the lock for its version numbers (see _lock).
     _lock(resource)
     resource.version_count += 1
     version = ResourceVersion(
         resource_id=resource.id,
         number=resource.version_count,
-        sha256=stored.sha256,
-        filename=upload.display_name,
-        content_type=upload.content_type,
-        file_kind=upload.kind,
-        size=stored.size,
+        sha256=file.sha256,
+        filename=file.filename,
+        content_type=file.content_type,
+        file_kind=file.file_kind,
+        size=file.size,
         note=note,
-        uploaded_by=actor,
+        uploaded_by=uploader,
     )
     db.session.add(version)
     db.session.flush()
@@ -413,6 +462,264 @@ def history(resource: Resource) -> list[ResourceEvent]:
             .order_by(ResourceEvent.id.desc())
         )
     )
+
+
+# --- proposed versions of a published resource ----------------------------------------------
+
+PROPOSED_FIELDS = ("title", "kind", "summary", "organisation_id", "published", "licence",
+                   "link", "tags")  # fmt: skip
+
+
+def can_propose(user: User | None, resource: Resource) -> bool:
+    """A published resource's submitter (not suspended) may propose a new version of it."""
+    return (
+        is_submitter(user, resource)
+        and resource.status == "published"
+        and user.suspended_at is None
+    )
+
+
+def check_can_propose(user: User | None, resource: Resource) -> None:
+    if not can_propose(user, resource):
+        raise Forbidden("Only its submitter can propose a new version of a published resource.")
+
+
+def current_details(resource: Resource) -> Details:
+    """The resource's describing fields as the forms give them."""
+    return Details(
+        title=resource.title,
+        kind=resource.kind,
+        communities=[c.slug for c in resource.communities],
+        summary=resource.summary,
+        organisation_id=resource.organisation_id,
+        published=resource.date_value,
+        licence=resource.licence,
+        link=resource.link_url or "",
+        tags=[t.name for t in resource.tags],
+    )
+
+
+def proposed_details(proposal: ResourceProposal) -> Details:
+    """What the proposal would make of the resource's details (its communities stay)."""
+    fields = {k: v for k, v in (proposal.details or {}).items() if k in PROPOSED_FIELDS}
+    current = current_details(proposal.resource)
+    return Details(**{**current.__dict__, **fields, "communities": current.communities})
+
+
+_FIELD_LABELS = {
+    "title": "Title",
+    "kind": "Kind",
+    "summary": "Summary",
+    "organisation_id": "Produced by",
+    "published": "Publication date",
+    "licence": "Licence",
+    "link": "Web address",
+    "tags": "Tags",
+}
+
+
+def proposed_changes(proposal: ResourceProposal) -> list[tuple[str, str, str]]:
+    """(field, now, proposed) for each detail the proposal changes, worded for people."""
+    now = _stored_fields(proposal.resource)
+    proposed = {**now, **{k: v for k, v in (proposal.details or {}).items() if k in now}}
+    return [
+        (label, _shown(name, now[name]), _shown(name, proposed[name]))
+        for name, label in _FIELD_LABELS.items()
+        if now[name] != proposed[name]
+    ]
+
+
+def _shown(name: str, value) -> str:
+    if name == "kind":
+        return KINDS.get(value, value)
+    if name == "licence":
+        return LICENCES.get(value, value)
+    if name == "organisation_id":
+        organisation = db.session.get(Organisation, value) if value else None
+        return organisation.name if organisation else "Not given"
+    if name == "tags":
+        return ", ".join(value)
+    return value or "Not given"
+
+
+def _stored_fields(resource: Resource) -> dict:
+    """The resource's fields as `_normalised` gives them (they were stored through the same
+    rules), read without checking them again."""
+    details = current_details(resource)
+    return {name: getattr(details, name) for name in PROPOSED_FIELDS}
+
+
+def _normalised(details: Details) -> dict:
+    """The fields as stored, so that "nothing changed" compares like with like."""
+    organisation = _organisation(details.organisation_id)
+    when, precision = rules.check_date(details.published)
+    published = "" if when is None else when.strftime("%Y-%m" if precision == "month" else "%Y")
+    return {
+        "title": rules.check_title(details.title),
+        "kind": rules.check_kind(details.kind),
+        "summary": rules.check_summary(details.summary),
+        "organisation_id": organisation.id if organisation else None,
+        "published": published,
+        "licence": rules.check_licence(details.licence),
+        "link": rules.check_link(details.link) or "",
+        "tags": rules.check_tags(details.tags),
+    }
+
+
+def open_proposal(resource: Resource) -> ResourceProposal | None:
+    """The resource's proposal that waits for review or for its proposer's changes."""
+    return db.session.scalar(
+        select(ResourceProposal)
+        .where(
+            ResourceProposal.resource_id == resource.id,
+            ResourceProposal.status.in_(PROPOSAL_OPEN),
+        )
+        .order_by(ResourceProposal.id.desc())
+        .limit(1)
+    )
+
+
+def propose_version(
+    proposer: User,
+    resource_id: int,
+    details: Details,
+    *,
+    upload: Upload | None = None,
+    note: str = "",
+) -> ResourceProposal:
+    """Propose a new version of one's published resource: edited details, a new file, or
+    both. Its submitter. It waits for a moderator; saving again while it is open changes the
+    same proposal and sends it (back) for review."""  # fmt: skip
+    resource = access_resource(proposer, resource_id)
+    check_can_propose(proposer, resource)
+    _validate(details)
+    fields = _normalised(details)
+    note = rules.check_note(note)
+    _lock(resource)
+    proposal = open_proposal(resource)
+    has_file = upload is not None or (proposal is not None and proposal.sha256 is not None)
+    if not has_file and fields == _stored_fields(resource):
+        raise Invalid("Change a detail or attach a new file to propose a new version.")
+    needs_link = not (resource.versions or has_file or resource.availability_note)
+    if needs_link and not fields["link"]:
+        raise Invalid("A resource without a file needs its web address.", field="link")
+    if proposal is None:
+        proposal = ResourceProposal(resource=resource, proposer=proposer)
+        db.session.add(proposal)
+        action = "proposed"
+    else:
+        action = (
+            "proposal_resubmitted" if proposal.status == "changes_requested" else "proposal_edited"
+        )
+    if upload is not None:
+        count_upload(proposer.id)
+        _attach(proposal, _stored(upload))
+    proposal.details = fields
+    proposal.note = note
+    if action != "proposal_edited":
+        proposal.status, proposal.submitted_at = "pending", utcnow()
+    db.session.flush()
+    _log(resource, proposer, action)
+    if action != "proposal_edited":
+        signals.proposal_sent.emit(proposal=proposal, actor=proposer)
+    return proposal
+
+
+def _attach(proposal: ResourceProposal, file: _File) -> None:
+    proposal.sha256, proposal.filename = file.sha256, file.filename
+    proposal.content_type, proposal.file_kind, proposal.size = (
+        file.content_type, file.file_kind, file.size,
+    )  # fmt: skip
+
+
+def access_proposal(user: User | None, proposal_id, *, need: str = "read") -> ResourceProposal:
+    """Load a proposal and check `need`: "read" (its proposer and the resource's curators)
+    or "curate". Anyone else: not found."""
+    proposal_id = as_id(proposal_id)
+    proposal = db.session.get(ResourceProposal, proposal_id) if proposal_id else None
+    if proposal is None:
+        raise NotFound("We could not find that proposal.")
+    resource = access_resource(user, proposal.resource_id)
+    curator = can_curate(user, resource)
+    if not curator and not (_signed_in(user) and proposal.proposer_id == user.id):
+        raise NotFound("We could not find that proposal.")
+    if need == "curate" and not curator:
+        raise Forbidden("Only the moderators of this resource's communities can do that.")
+    return proposal
+
+
+def approve_proposal(actor: User, proposal_id: int) -> ResourceProposal:
+    """The resource takes the proposed details, and the proposed file as its next version
+    (earlier versions stay). Its curators."""
+    proposal = _open_for_decision(
+        actor, proposal_id, "Only a proposal awaiting review can be approved."
+    )
+    resource = proposal.resource
+    details = proposed_details(proposal)
+    _validate(details)
+    _apply_details(resource, details, resource.communities)
+    if proposal.sha256 is not None:
+        file = _File(proposal.sha256, proposal.filename, proposal.content_type,
+                     proposal.file_kind, proposal.size)  # fmt: skip
+        version = _record_version(resource, proposal.proposer, file, proposal.note)
+        _log(resource, actor, "new_version", f"Version {version.number}: {version.filename}")
+    _close(proposal, actor, "approved", "")
+    signals.resource_changed.emit(resource=resource)
+    return proposal
+
+
+def reject_proposal(actor: User, proposal_id: int, *, reason: str) -> ResourceProposal:
+    """Turn a proposed version down, saying why; the resource stays as it is. Its curators."""
+    reason = rules.check_reason(reason, required=True)
+    proposal = _open_for_decision(
+        actor, proposal_id, "Only a proposal awaiting review can be rejected."
+    )
+    return _close(proposal, actor, "rejected", reason)
+
+
+def request_proposal_changes(actor: User, proposal_id: int, *, reason: str) -> ResourceProposal:
+    """Send a proposed version back to its proposer with what to change. Its curators."""
+    reason = rules.check_reason(reason, required=True)
+    proposal = _open_for_decision(
+        actor, proposal_id, "Changes can be asked for only while a proposal awaits review.",
+        allowed=("pending",),
+    )  # fmt: skip
+    return _close(proposal, actor, "changes_requested", reason)
+
+
+def _open_for_decision(actor, proposal_id, refusal: str, *, allowed=PROPOSAL_OPEN):
+    proposal = access_proposal(actor, proposal_id, need="curate")
+    _lock(proposal.resource)
+    db.session.refresh(proposal)
+    if proposal.status not in allowed:
+        raise Invalid(refusal)
+    return proposal
+
+
+_PROPOSAL_AUDIT = {
+    "approved": "resource.approve_proposal",
+    "rejected": "resource.reject_proposal",
+    "changes_requested": "resource.request_proposal_changes",
+}
+
+
+def _close(proposal: ResourceProposal, actor: User, status: str, reason: str):
+    """Record a curator's decision on a proposal, and tell its proposer."""
+    proposal.status, proposal.reason = status, reason
+    proposal.decided_at = utcnow() if status != "changes_requested" else None
+    resource = proposal.resource
+    _log(resource, actor, f"proposal_{status}", reason)
+    _audit(actor, _PROPOSAL_AUDIT[status], resource, **({"reason": reason} if reason else {}))
+    signals.proposal_decided.emit(proposal=proposal, actor=actor, decision=status, reason=reason)
+    return proposal
+
+
+def proposal_file(user: User | None, proposal_id: int) -> ResourceProposal:
+    """The proposal whose file to serve: to its proposer and the resource's curators."""
+    proposal = access_proposal(user, proposal_id)
+    if proposal.sha256 is None:
+        raise NotFound("That proposal has no file.")
+    return proposal
 
 
 # --- downloads ------------------------------------------------------------------------------

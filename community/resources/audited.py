@@ -23,3 +23,8 @@ register_action("resource.feature", "featured {target}")
 register_action("resource.unfeature", "stopped featuring {target}")
 register_action("resource.archive", "archived {target}")
 register_action("resource.unarchive", "restored {target} from the archive")
+register_action("resource.approve_proposal", "published a new version of {target}")
+register_action("resource.reject_proposal", "did not accept a new version of {target}")
+register_action(
+    "resource.request_proposal_changes", "asked for changes to a new version of {target}"
+)

@@ -41,7 +41,6 @@ class ResourceForm(FlaskForm):
     held_file = HiddenField()
     discard_file = BooleanField("Do not attach this file")
     note = StringField("Version note (optional)", validators=[rule(rules.check_note)])
-    resubmit = BooleanField("Send it back to the moderators for review")
     submit = SubmitField("Share the resource")
 
 

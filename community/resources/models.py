@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
@@ -31,8 +31,8 @@ LICENCES = {
     "public-domain": "Public domain",
     "unknown": "Not known",
 }
-# pending → published | rejected | changes_requested (→ pending again on resubmission);
-# published ⇄ archived.
+# pending → published | rejected | changes_requested (→ pending again when its submitter
+# saves it); published ⇄ archived.
 STATUSES = ("pending", "changes_requested", "published", "rejected", "archived")
 STATUS_LABELS = {
     "pending": "Awaiting review",
@@ -192,3 +192,59 @@ class ResourceEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+# A proposal: pending → approved | rejected | changes_requested (→ pending again when its
+# proposer saves it).
+PROPOSAL_OPEN = ("pending", "changes_requested")
+PROPOSAL_STATUS_LABELS = {
+    "pending": "Awaiting review",
+    "changes_requested": "Changes requested",
+    "approved": "Approved",
+    "rejected": "Not accepted",
+}
+
+
+class ResourceProposal(db.Model):
+    """A new version of a published resource proposed by its submitter: edited details, a
+    new file, or both. It waits for a moderator as a submission does; approving it gives the
+    resource the proposed details and adds the file as its next version."""
+
+    __tablename__ = "resource_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), index=True
+    )
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # The describing fields as the form gave them (actions.Details, communities aside).
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The proposed file, when there is one: stored, but served only to the proposer and
+    # the resource's curators until the proposal is approved.
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    file_kind: Mapped[str | None] = mapped_column(String(20))
+    size: Mapped[int | None]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # the latest decision's
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)  # its latest sending
+    decided_at: Mapped[datetime | None]
+
+    resource: Mapped[Resource] = relationship(lazy="joined")
+    proposer: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_resource_proposal_status", "status", "submitted_at"),)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in PROPOSAL_OPEN
+
+    @property
+    def status_label(self) -> str:
+        return PROPOSAL_STATUS_LABELS.get(self.status, self.status)
+
+    def __repr__(self) -> str:
+        return f"<ResourceProposal {self.id} of {self.resource_id} {self.status}>"

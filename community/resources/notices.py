@@ -13,7 +13,7 @@ from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..notifications.targets import register_target, register_wording
 from .actions import home_community, live_communities
-from .models import Resource, ResourceEvent
+from .models import Resource, ResourceEvent, ResourceProposal
 
 
 def _resource_visible():
@@ -24,10 +24,18 @@ def _resource_visible():
 register_target(
     "resource", link=lambda resource_id: f"/resources/{resource_id}", visible=_resource_visible
 )
-register_wording("resource_approved", "published your resource", email="resources")
-register_wording("resource_rejected", "did not accept your resource", email="resources")
-register_wording("resource_changes", "asked for changes to your resource", email="resources")
-register_wording("resource_review", "sent a resource for review:", email="resources")
+# Each reads "<moderator> <phrase> “<title>”"; the title is the notice's subject.
+for kind, phrase in {
+    "resource_approved": "published your resource",
+    "resource_rejected": "did not accept your resource",
+    "resource_changes": "asked for changes to your resource",
+    "resource_review": "asks you to review the resource",
+    "proposal_approved": "approved your new version of the resource",
+    "proposal_rejected": "did not accept your new version of the resource",
+    "proposal_changes": "asked for changes to your new version of the resource",
+    "proposal_review": "proposes a new version of the resource",
+}.items():
+    register_wording(kind, phrase, email="resources", quoted=True)
 
 
 # --- receivers (connected in resources/receivers.py) ----------------------------------------
@@ -36,6 +44,11 @@ DECISIONS = {  # decision: (notification kind, email subject)
     "approved": ("resource_approved", "Your resource is published"),
     "rejected": ("resource_rejected", "Your resource was not accepted"),
     "changes_requested": ("resource_changes", "Your resource needs changes"),
+}
+PROPOSAL_DECISIONS = {
+    "approved": ("proposal_approved", "Your new version is published"),
+    "rejected": ("proposal_rejected", "Your new version was not accepted"),
+    "changes_requested": ("proposal_changes", "Your new version needs changes"),
 }
 
 
@@ -51,23 +64,33 @@ def _latest_event_id(resource: Resource) -> str:
 
 def tell_submitter(_app, *, resource: Resource, actor: User, decision: str, reason: str, **_):
     """resource_decided: the submitter hears of the decision, in the site and by mail."""
-    submitter = resource.submitter
-    if submitter is None or submitter.id == actor.id:
+    _tell(resource, resource.submitter, actor, DECISIONS[decision], decision, reason,
+          template="resource_decision")  # fmt: skip
+
+
+def tell_proposer(_app, *, proposal: ResourceProposal, actor: User, decision: str, reason: str,
+                  **_):  # fmt: skip
+    """proposal_decided: the proposer hears of the decision, in the site and by mail."""
+    _tell(proposal.resource, proposal.proposer, actor, PROPOSAL_DECISIONS[decision], decision,
+          reason, template="proposal_decision")  # fmt: skip
+
+
+def _tell(resource, recipient, actor, kind_and_subject, decision, reason, *, template) -> None:
+    if recipient is None or recipient.id == actor.id:
         return
-    kind, wording = DECISIONS[decision]
-    subject = f"{wording}: {resource.title}"
+    kind, wording = kind_and_subject
     home = home_community(resource)
-    mailed = wants_mail_now(submitter, "resources")
+    mailed = wants_mail_now(recipient, "resources")
     notify.notify(
-        submitter.id, kind, actor=actor, community_id=home.id if home else None,
+        recipient.id, kind, actor=actor, community_id=home.id if home else None,
         target=("resource", resource.id), subject=resource.title, excerpt=reason,
         occurrence=_latest_event_id(resource), emailed=mailed,
     )  # fmt: skip
-    notify.publish_counts({submitter.id})
+    notify.publish_counts({recipient.id})
     if mailed:
         queue_mail(
-            submitter.email, subject, "resource_decision", user=submitter, resource=resource,
-            decision=decision, reason=reason, moderator=actor,
+            recipient.email, f"{wording}: {resource.title}", template, user=recipient,
+            resource=resource, decision=decision, reason=reason, moderator=actor,
             url=absolute_url("resources.show", resource_id=resource.id),
         )  # fmt: skip
 
@@ -75,6 +98,15 @@ def tell_submitter(_app, *, resource: Resource, actor: User, decision: str, reas
 def tell_curators(_app, *, resource: Resource, actor: User, **_) -> None:
     """resource_submitted: the moderators of its communities (or, when there are none, the
     admins) hear that a resource awaits review."""
+    _tell_curators(resource, actor, "resource_review")
+
+
+def tell_curators_of_proposal(_app, *, proposal: ResourceProposal, actor: User, **_) -> None:
+    """proposal_sent: as for a submission, the resource's curators hear of it."""
+    _tell_curators(proposal.resource, actor, "proposal_review")
+
+
+def _tell_curators(resource: Resource, actor: User, kind: str) -> None:
     ids = [c.id for c in live_communities(resource)]
     moderators = community_queries.moderators_by_community(ids)
     recipients = {u.id for users in moderators.values() for u in users}
@@ -89,7 +121,7 @@ def tell_curators(_app, *, resource: Resource, actor: User, **_) -> None:
     occurrence = _latest_event_id(resource)
     for user_id in sorted(recipients):
         notify.notify(
-            user_id, "resource_review", actor=actor, community_id=home.id if home else None,
+            user_id, kind, actor=actor, community_id=home.id if home else None,
             target=("resource", resource.id), subject=resource.title, occurrence=occurrence,
         )  # fmt: skip
     notify.publish_counts(recipients)

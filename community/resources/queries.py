@@ -2,9 +2,9 @@
 review queue, and the threads that discuss a resource."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import exists, func, select, true, tuple_
 
 from ..accounts.models import Organisation, User
 from ..communities.access import readable_filter
@@ -12,7 +12,14 @@ from ..communities.models import Community, Membership
 from ..extensions import db
 from ..pagination import Page, decode_cursor, page_of
 from ..threads.models import Post, PostLink, Thread
-from .models import KINDS, Resource, ResourceCommunity, ResourceTag
+from .models import (
+    KINDS,
+    PROPOSAL_OPEN,
+    Resource,
+    ResourceCommunity,
+    ResourceProposal,
+    ResourceTag,
+)
 
 PAGE_SIZE = 20
 SORTS = {"newest": "Newest", "downloads": "Most downloaded", "title": "Title"}
@@ -121,25 +128,97 @@ def featured(user: User | None, *, community_id: int | None = None, limit: int =
     return list(db.session.scalars(stmt))
 
 
-def awaiting_review(user: User | None, *, limit: int = 100) -> list[Resource]:
+def _curated_by(user: User, community_id: int | None = None):
+    """A WHERE clause: the resource is one the user curates (admins: all; moderators: those
+    in a live community they moderate), and in `community_id` when given."""
+    if user.is_admin and community_id is None:
+        return true()
+    stmt = (
+        select(ResourceCommunity.resource_id)
+        .join(Community, Community.id == ResourceCommunity.community_id)
+        .where(ResourceCommunity.resource_id == Resource.id)
+    )
+    if not user.is_admin:
+        stmt = stmt.join(
+            Membership, Membership.community_id == ResourceCommunity.community_id
+        ).where(
+            Membership.user_id == user.id,
+            Membership.role == "moderator",
+            Community.archived_at.is_(None),
+        )
+    if community_id is not None:
+        stmt = stmt.where(ResourceCommunity.community_id == community_id)
+    return stmt.exists()
+
+
+def awaiting_review(
+    user: User | None, *, community_id: int | None = None, limit: int = 100
+) -> list[Resource]:
     """Pending resources the user curates (admins: all of them), oldest first."""
     if user is None or not user.is_authenticated:
         return []
-    stmt = select(Resource).where(Resource.status == "pending")
-    if not user.is_admin:
-        moderated = (
-            select(ResourceCommunity.resource_id)
-            .join(Membership, Membership.community_id == ResourceCommunity.community_id)
-            .join(Community, Community.id == ResourceCommunity.community_id)
-            .where(
-                ResourceCommunity.resource_id == Resource.id,
-                Membership.user_id == user.id,
-                Membership.role == "moderator",
-                Community.archived_at.is_(None),
-            )
-        )
-        stmt = stmt.where(moderated.exists())
+    stmt = select(Resource).where(Resource.status == "pending", _curated_by(user, community_id))
     return list(db.session.scalars(stmt.order_by(Resource.created_at, Resource.id).limit(limit)))
+
+
+def proposals_awaiting_review(
+    user: User | None, *, community_id: int | None = None, limit: int = 100
+) -> list[ResourceProposal]:
+    """Pending proposed versions of resources the user curates, oldest first."""
+    if user is None or not user.is_authenticated:
+        return []
+    stmt = (
+        select(ResourceProposal)
+        .join(Resource, Resource.id == ResourceProposal.resource_id)
+        .where(ResourceProposal.status == "pending", _curated_by(user, community_id))
+        .order_by(ResourceProposal.submitted_at, ResourceProposal.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class ReviewItem:
+    """One entry of the review queue: a submission, or a proposed version of a resource."""
+
+    resource: Resource
+    proposal: ResourceProposal | None = None
+
+    @property
+    def waiting_since(self) -> datetime:
+        return self.proposal.submitted_at if self.proposal else self.resource.created_at
+
+
+def review_queue(user: User | None, *, community_id: int | None = None) -> list[ReviewItem]:
+    """What waits for the user's review, oldest first: pending submissions and proposed
+    versions, in the communities they moderate (admins: all; `community_id`: that one)."""
+    items = [ReviewItem(r) for r in awaiting_review(user, community_id=community_id)]
+    items += [
+        ReviewItem(p.resource, p)
+        for p in proposals_awaiting_review(user, community_id=community_id)
+    ]
+    return sorted(items, key=lambda i: i.waiting_since)
+
+
+def proposals_by(user: User, *, limit: int = 100) -> list[ResourceProposal]:
+    """The member's proposed versions still open (waiting, or sent back), newest first."""
+    stmt = (
+        select(ResourceProposal)
+        .where(ResourceProposal.proposer_id == user.id, ResourceProposal.status.in_(PROPOSAL_OPEN))
+        .order_by(ResourceProposal.submitted_at.desc(), ResourceProposal.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def latest_proposal(resource: Resource) -> ResourceProposal | None:
+    """The resource's latest proposed version (its page shows it to whom may see it)."""
+    return db.session.scalar(
+        select(ResourceProposal)
+        .where(ResourceProposal.resource_id == resource.id)
+        .order_by(ResourceProposal.id.desc())
+        .limit(1)
+    )
 
 
 def submitted_by(user: User, *, limit: int = 100) -> list[Resource]:

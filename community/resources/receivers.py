@@ -72,12 +72,28 @@ def record_links(_app, *, post: Post, **_) -> None:
         )  # fmt: skip
 
 
+def refresh_moderators_count(_app, *, resource=None, proposal=None, **_) -> None:
+    """A submission or a proposal entered or left the review queue: its curators' header
+    count follows."""
+    from ..moderation.queue import publish_waiting
+
+    resource = resource or proposal.resource
+    db.session.flush()
+    publish_waiting([c.id for c in live_communities(resource)])
+
+
 def connect(app: Flask) -> None:
     signals.connect(
         app,
         (signals.resource_changed, reindex),
         (signals.resource_submitted, notices.tell_curators),
         (signals.resource_decided, notices.tell_submitter),
+        (signals.proposal_sent, notices.tell_curators_of_proposal),
+        (signals.proposal_decided, notices.tell_proposer),
+        (signals.resource_submitted, refresh_moderators_count),
+        (signals.resource_decided, refresh_moderators_count),
+        (signals.proposal_sent, refresh_moderators_count),
+        (signals.proposal_decided, refresh_moderators_count),
         (signals.post_published, record_links),
         (signals.post_changed, record_links),
     )

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from .. import ratelimits, storage
 from ..accounts.actions import organisation_choices
-from ..auth import actor, member_key, rate_limit
+from ..auth import actor, is_safe_next, member_key, rate_limit
 from ..communities import access as community_access
 from ..communities import queries as community_queries
 from ..db import atomic
@@ -74,7 +74,7 @@ def index():
     return render_template(
         "resources/index.html", form=form, page=page, filters=filters,
         featured=queries.featured(reader) if _unfiltered(filters) else [],
-        review_count=len(queries.awaiting_review(reader)),
+        review_count=len(queries.review_queue(reader)),
     )  # fmt: skip
 
 
@@ -123,12 +123,24 @@ def _community_header(reader, community) -> dict:
 @bp.get("/resources/review")
 @login_required
 def review():
-    """Resources waiting for the member's decision (moderators), and their own submissions."""
+    """The review queue moved to /mod (its filters kept); members without one get their own
+    submissions, the other half of the old page."""
+    from ..moderation.queue import may_moderate  # here: it imports accounts, which imports us
+
+    if may_moderate(actor()):
+        return redirect(url_for("moderation.index", **request.args))
+    return redirect(url_for("resources.mine"))
+
+
+@bp.get("/resources/mine")
+@login_required
+def mine():
+    """The member's submissions not (yet) published, and their proposed new versions."""
     reader = actor()
     return render_template(
-        "resources/review.html",
-        waiting=queries.awaiting_review(reader),
+        "resources/mine.html",
         mine=queries.submitted_by(reader),
+        proposals=queries.proposals_by(reader),
     )
 
 
@@ -235,36 +247,55 @@ def edit(resource_id: int):
     resource = actions.access_resource(reader, resource_id, need="edit")
     form = ResourceForm(obj=None) if request.method == "POST" else _prefilled(resource)
     _fill_choices(form, reader, resource)
-    context = {"resource": resource, "version_form": VersionForm(formdata=None)}
+    context = _edit_context(reader, resource)
     if not form.is_submitted():
         return render_template("resources/edit.html", form=form, **context)
     try:
         if not form.validate():
             return _form_problem("resources/edit.html", form, None, None, **context)
         with atomic():
-            actions.edit_resource(
-                reader, resource_id, _details(form), resubmit=bool(form.resubmit.data)
-            )
+            resource = actions.edit_resource(reader, resource_id, _details(form))
+            status = resource.status
     except DomainError as exc:
         if exc.status != 400:
             raise
         return _form_problem("resources/edit.html", form, exc, None, **context)
-    flash("Your changes are saved.", "success")
+    _flash_saved(context["sends_for_review"] and status == "pending")
     return redirect(url_for("resources.show", resource_id=resource_id))
 
 
+def _edit_context(reader, resource: Resource, version_form=None) -> dict:
+    return {
+        "resource": resource,
+        "version_form": version_form or VersionForm(formdata=None),
+        "sends_for_review": actions.sends_for_review(reader, resource),
+    }
+
+
+def _flash_saved(sent_for_review: bool) -> None:
+    if sent_for_review:
+        flash("Your changes are saved and sent to the moderators for review.", "success")
+    else:
+        flash("Your changes are saved.", "success")
+
+
 def _prefilled(resource: Resource) -> ResourceForm:
+    return _prefilled_with(actions.current_details(resource))
+
+
+def _prefilled_with(details: actions.Details) -> ResourceForm:
+    tags = details.tags if isinstance(details.tags, str) else ", ".join(details.tags)
     return ResourceForm(
         formdata=None,
-        title=resource.title,
-        kind=resource.kind,
-        communities=[c.slug for c in resource.communities],
-        summary=resource.summary,
-        organisation=str(resource.organisation_id or ""),
-        published=resource.date_value,
-        licence=resource.licence,
-        link=resource.link_url or "",
-        tags=", ".join(t.name for t in resource.tags),
+        title=details.title,
+        kind=details.kind,
+        communities=details.communities,
+        summary=details.summary,
+        organisation=str(details.organisation_id or ""),
+        published=details.published,
+        licence=details.licence,
+        link=details.link or "",
+        tags=tags,
     )
 
 
@@ -274,6 +305,7 @@ def _prefilled(resource: Resource) -> ResourceForm:
 def add_version(resource_id: int):
     reader = actor()
     resource = actions.access_resource(reader, resource_id, need="edit")
+    sends_for_review = actions.sends_for_review(reader, resource)
     form = VersionForm()
     try:
         if not form.validate():
@@ -290,11 +322,121 @@ def add_version(resource_id: int):
         edit_form = _prefilled(resource)
         _fill_choices(edit_form, reader, resource)
         attach_error(form, exc)
-        return render_template(
-            "resources/edit.html", form=edit_form, resource=resource, version_form=form
-        ), 400
-    flash(f"Version {number} is uploaded.", "success")
+        context = _edit_context(reader, resource, form)
+        return render_template("resources/edit.html", form=edit_form, **context), 400
+    if sends_for_review:
+        flash(f"Version {number} is uploaded and sent to the moderators for review.", "success")
+    else:
+        flash(f"Version {number} is uploaded.", "success")
     return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+# --- proposing a new version of a published resource ----------------------------------------
+
+
+def _proposal_context(resource: Resource) -> dict:
+    return {"resource": resource, "proposal": actions.open_proposal(resource)}
+
+
+@bp.route("/resources/<int:resource_id>/propose", methods=["GET", "POST"])
+@login_required
+@limiter.limit(rate_limit("upload_requests"), methods=["POST"], key_func=member_key)
+def propose(resource_id: int):
+    """The submitter of a published resource proposes a new version: details and/or a file."""
+    reader = actor()
+    resource = actions.access_resource(reader, resource_id)
+    actions.check_can_propose(reader, resource)
+    context = _proposal_context(resource)
+    form = ResourceForm() if request.method == "POST" else _proposal_form(resource, context)
+    _fill_choices(form, reader, resource)
+    if not form.is_submitted():
+        return render_template("resources/propose.html", form=form, **context)
+    upload = None
+    try:
+        upload = _upload(form)
+        if not form.validate():
+            return _form_problem("resources/propose.html", form, None, upload, **context)
+        with atomic():
+            actions.propose_version(
+                reader, resource_id, _details(form), upload=upload, note=form.note.data or ""
+            )
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        return _form_problem("resources/propose.html", form, exc, upload, **context)
+    flash(
+        "Thank you. Your new version is waiting for a moderator's review; until it is "
+        "approved, the resource stays as it was.",
+        "success",
+    )
+    return redirect(url_for("resources.show", resource_id=resource_id))
+
+
+def _proposal_form(resource: Resource, context: dict) -> ResourceForm:
+    """The form filled with the open proposal's details (else the resource's)."""
+    proposal = context["proposal"]
+    details = actions.proposed_details(proposal) if proposal else actions.current_details(resource)
+    form = _prefilled_with(details)
+    if proposal is not None:
+        form.note.data = proposal.note
+    return form
+
+
+_PROPOSAL_DONE = {
+    "approve": "The new version is published and its proposer told.",
+    "changes": "The proposer has been asked for changes.",
+    "reject": "The new version is not accepted, and its proposer told why.",
+}
+
+
+@bp.post(
+    "/resources/<int:resource_id>/proposals/<int:proposal_id>"
+    "/<any(approve, changes, reject):change>"
+)
+@login_required
+def decide_proposal(resource_id: int, proposal_id: int, change: str):
+    """A curator approves a proposed version, asks for changes, or rejects it."""
+    reader = actor()
+    proposal = actions.access_proposal(reader, proposal_id, need="curate")
+    if proposal.resource_id != resource_id:
+        raise NotFound("We could not find that proposal.")
+    form = ConfirmForm() if change == "approve" else ReasonForm()
+    try:
+        form.validate()
+        reason = "" if change == "approve" else form.reason.data or ""
+        with atomic():
+            if change == "approve":
+                actions.approve_proposal(reader, proposal_id)
+            elif change == "changes":
+                actions.request_proposal_changes(reader, proposal_id, reason=reason)
+            else:
+                actions.reject_proposal(reader, proposal_id, reason=reason)
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        flash(exc.message, "error")
+        return redirect(_back_to(resource_id))
+    flash(_PROPOSAL_DONE[change], "success")
+    return redirect(_back_to(resource_id))
+
+
+def _back_to(resource_id: int) -> str:
+    """Where a curation form returns: the page it was on (the /mod queue), else the resource."""
+    target = request.form.get("next")
+    return target if is_safe_next(target) else url_for("resources.show", resource_id=resource_id)
+
+
+@bp.get("/resources/<int:resource_id>/proposals/<int:proposal_id>/download")
+@login_required
+def download_proposal(resource_id: int, proposal_id: int):
+    """A proposed version's file: to its proposer and the resource's curators only."""
+    proposal = actions.proposal_file(actor(), proposal_id)
+    if proposal.resource_id != resource_id:
+        raise NotFound("We could not find that proposal.")
+    return storage.send(
+        proposal.sha256, display_name=proposal.filename, content_type=proposal.content_type,
+        inline=False,
+    )  # fmt: skip
 
 
 # --- a resource -----------------------------------------------------------------------------
@@ -317,6 +459,8 @@ def _page_context(reader, resource: Resource, reply_form=None) -> dict:
         "curator": curator,
         "can_edit": actions.can_edit(reader, resource),
         "is_submitter": actions.is_submitter(reader, resource),
+        "can_propose": actions.can_propose(reader, resource),
+        "proposal": _shown_proposal(reader, resource),
         "history": actions.history(resource),
         "thread": thread,
         "discussion": _discussion_posts(thread),
@@ -331,6 +475,14 @@ def _page_context(reader, resource: Resource, reply_form=None) -> dict:
         "reason_form": ReasonForm(formdata=None),
         "archive_form": ArchiveForm(formdata=None),
     }  # fmt: skip
+
+
+def _shown_proposal(reader, resource: Resource):
+    """The resource's open proposed version, with its changes, for whom may see it."""
+    proposal = actions.open_proposal(resource)
+    if proposal is None or not allowed(lambda: actions.access_proposal(reader, proposal.id)):
+        return None
+    return {"proposal": proposal, "changes": actions.proposed_changes(proposal)}
 
 
 def _discussion_posts(thread, limit: int = 10):
@@ -395,7 +547,7 @@ def curate(resource_id: int, change: str):
     with atomic():
         run()
     flash(_DONE[change], "success")
-    return redirect(url_for("resources.show", resource_id=resource_id))
+    return redirect(_back_to(resource_id))
 
 
 @bp.post("/resources/<int:resource_id>/<any(reject, changes, archive):change>")
@@ -428,7 +580,7 @@ def decide_with_reason(resource_id: int, change: str):
         "archive": "The resource is archived: kept, and out of the listings.",
     }
     flash(done[change], "success")
-    return redirect(url_for("resources.show", resource_id=resource_id))
+    return redirect(_back_to(resource_id))
 
 
 # --- files ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, true
 
 from ..db import utcnow
 from ..extensions import db
-from ..moderation import queue
+from ..moderation import queue, sections
 from ..notifications.targets import register_target, register_wording
 from . import mentions
 from .models import Post, Thread
@@ -35,37 +35,36 @@ def _waiting():
     )
 
 
-def _items(_user, communities: set[int] | None, community_id: int | None) -> list[HeldPost]:
-    stmt = _waiting().order_by(Post.created_at, Post.id)
+def _in_scope(stmt, user, community_id: int | None):
+    communities = queue.scope(user)
     if communities is not None:
         stmt = stmt.where(Thread.community_id.in_(communities))
     if community_id is not None:
         stmt = stmt.where(Thread.community_id == community_id)
+    return stmt
+
+
+def held_posts(user, community_id: int | None = None) -> list[HeldPost]:
+    """The held posts waiting for this moderator, oldest first."""
+    stmt = _in_scope(_waiting().order_by(Post.created_at, Post.id), user, community_id)
     return [HeldPost(p, t, mentions.excerpt(p.source)) for p, t in db.session.execute(stmt)]
 
 
-def _counts() -> dict[int, int]:
-    waiting = _waiting().subquery()
-    return dict(
-        db.session.execute(
-            select(waiting.c.community_id, func.count()).group_by(waiting.c.community_id)
-        ).all()
-    )
+def _count(user) -> int:
+    waiting = _in_scope(_waiting(), user, None).subquery()
+    return db.session.scalar(select(func.count()).select_from(waiting))
 
 
-queue.register_section(
-    queue.Section(
-        name="held",
-        heading="New members' posts waiting for approval",
-        template="moderation/_held.html",
-        items=_items,
-        counts=_counts,
-    )
+sections.register_section(
+    "held",
+    template="moderation/_held.html",
+    context=lambda user, community_id: {"items": held_posts(user, community_id)},
+    count=_count,
 )
 
 
 def post_held(post: Post) -> None:
-    queue.publish_waiting(post.thread.community_id)
+    queue.publish_waiting([post.thread.community_id])
 
 
 def post_decided(post: Post, moderator, *, approved: bool, reason: str = "") -> None:
@@ -82,7 +81,7 @@ def post_decided(post: Post, moderator, *, approved: bool, reason: str = "") -> 
         occurrence=utcnow().isoformat(),
     )  # fmt: skip
     notify.publish_counts({post.author_id})
-    queue.publish_waiting(thread.community_id)
+    queue.publish_waiting([thread.community_id])
 
 
 def _declined_link(post_id: int) -> str:

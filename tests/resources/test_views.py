@@ -267,16 +267,18 @@ def test_browse_page_community_tab_and_home_show_published_resources(client, ali
     assert client.get("/resources?after=garbage&sort=title&year=abc").status_code == 200
 
 
-def test_the_review_page_lists_the_queue_and_own_submissions(browser, alice, mod):
+def test_the_review_queue_is_on_mod_and_own_submissions_on_their_page(browser, alice, mod):
     resource_id = submit(alice, title="Waiting one")
     browser.login(mod.email)
-    assert "Waiting one" in page(browser.get("/resources/review"))
+    assert browser.get("/resources/review").headers["Location"] == "/mod"
+    assert "Waiting one" in page(browser.get("/mod"))
     browser.logout()
     browser.login(alice.email)
-    shown = page(browser.get("/resources/review"))
-    assert "Nothing is waiting for your review" in shown
+    assert browser.get("/mod").status_code == 403
+    assert browser.get("/resources/review").headers["Location"] == "/resources/mine"
+    shown = page(browser.get("/resources/mine"))
     assert "Waiting one" in shown
-    assert resource_id
+    assert f"/resources/{resource_id}" in shown
 
 
 def test_discussing_from_the_resource_page(browser, alice, bob, mod):

@@ -147,7 +147,7 @@ def test_asking_for_changes_sends_it_back_and_resubmission_returns_it(alice, mod
     assert "Please add the year." in outbox.text(decisions(outbox)[0])
     assert notes_for(alice, "resource_changes")[0].excerpt == "Please add the year."
     # The submitter edits and sends it back.
-    run(actions.edit_resource, alice, resource_id, details(published="2007"), resubmit=True)
+    run(actions.edit_resource, alice, resource_id, details(published="2007"))
     resource = reload(resource_id)
     assert resource.status == "pending"
     assert resource.date_label == "2007"
