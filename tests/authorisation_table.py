@@ -242,12 +242,47 @@ ROWS: list[Row] = [
         lambda w, role: {"op": "rename", "tag_id": str(w.tag), "name": "Money"},
     ),
     get("/c/<slug>/feed.atom", f"/c/{OPEN}/feed.atom", ANYONE),
+    get(
+        "/c/<slug>/feed.atom",
+        f"/c/{CLOSED}/feed.atom",
+        expect("missing"),
+        note="feeds are for public communities only (a feed reader has no session)",
+    ),
     get("/feeds/latest.atom", "/feeds/latest.atom", ANYONE),
     get("/t/<int:thread_id>", "/t/{thread}", ANYONE),
     get("/t/<int:thread_id>", "/t/{closed_thread}", SEES_CLOSED, note="members-only"),
     get("/t/<int:thread_id>/<slug>", "/t/{thread}/open-thread", ANYONE),
+    get(
+        "/t/<int:thread_id>/<slug>",
+        "/t/{closed_thread}/closed-thread",
+        SEES_CLOSED,
+        note="members-only",
+    ),  # fmt: skip
     get("/t/<int:thread_id>/since/<int:number>", "/t/{thread}/since/1", SIGNED_IN),
     get("/t/<int:thread_id>/unread", "/t/{thread}/unread", SIGNED_IN),
+    get(
+        "/t/<int:thread_id>/since/<int:number>",
+        "/t/{closed_thread}/since/1",
+        READS_CLOSED,
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/t/<int:thread_id>/unread", "/t/{closed_thread}/unread", READS_CLOSED, note="members-only"
+    ),  # fmt: skip
+    post(
+        "/t/<int:thread_id>/reply",
+        "/t/{closed_thread}/reply",
+        signed_in("missing", member="ok", moderator="ok", admin="forbidden"),
+        {"body": "A reply."},
+        note="members-only",
+    ),  # fmt: skip
+    post(
+        "/t/<int:thread_id>/watch",
+        "/t/{closed_thread}/watch",
+        READS_CLOSED,
+        {"watching": "1"},
+        note="members-only",
+    ),  # fmt: skip
     post("/t/<int:thread_id>/reply", "/t/{thread}/reply", TAKES_PART, {"body": "A reply."}),
     post("/t/<int:thread_id>/watch", "/t/{thread}/watch", SIGNED_IN, {"watching": "1"}),
     post("/t/<int:thread_id>/tags", "/t/{thread}/tags", MODERATES, {"tags": "budgets, audit"}),
@@ -300,6 +335,25 @@ ROWS: list[Row] = [
     post("/p/<int:post_id>/react", "/p/{post}/react", TAKES_PART, {"kind": "heart"}),
     get("/p/<int:post_id>/reactions", "/p/{post}/reactions", ANYONE),
     get("/p/<int:post_id>/revisions", "/p/{post}/revisions", ANYONE),
+    get(
+        "/p/<int:post_id>/reactions", "/p/{closed_post}/reactions", SEES_CLOSED, note="members-only"
+    ),  # fmt: skip
+    get(
+        "/p/<int:post_id>/revisions", "/p/{closed_post}/revisions", SEES_CLOSED, note="members-only"
+    ),  # fmt: skip
+    post(
+        "/p/<int:post_id>/react",
+        "/p/{closed_post}/react",
+        signed_in("missing", member="ok", moderator="ok", admin="forbidden"),
+        {"kind": "heart"},
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/flag/<any(post):kind>/<int:target_id>",
+        "/flag/post/{closed_post}",
+        signed_in("missing", unverified="missing", member="ok", moderator="ok", admin="ok"),
+        note="members-only",
+    ),  # fmt: skip
     post("/preview", "/preview", SIGNED_IN, {"body": "*Hello*"}),
     get("/api/members", "/api/members?q=Mo", SIGNED_IN),
     # --- moderation -----------------------------------------------------------------------
@@ -326,6 +380,19 @@ ROWS: list[Row] = [
     get("/chat/<name>", f"/chat/{OPEN}", SIGNED_IN),
     get("/chat/<name>", f"/chat/{CLOSED}", READS_CLOSED, note="members-only"),
     get("/chat/<name>", "/chat/event-{event}", SIGNED_IN, note="an event's room"),
+    get(
+        "/chat/<name>",
+        "/chat/event-{closed_event}",
+        READS_CLOSED,
+        note="a members-only community's event's room",
+    ),  # fmt: skip
+    post(
+        "/chat/<name>/send",
+        f"/chat/{CLOSED}/send",
+        signed_in("missing", member="ok", moderator="ok", admin="forbidden"),
+        {"body": "Hi all", "client_id": "form-2"},
+        note="members-only",
+    ),  # fmt: skip
     post(
         "/chat/<name>/send",
         f"/chat/{OPEN}/send",
@@ -361,6 +428,8 @@ ROWS: list[Row] = [
     get("/resources", "/resources", ANYONE),
     get("/c/<slug>/resources", f"/c/{OPEN}/resources", ANYONE),
     get("/c/<slug>/podcast.xml", f"/c/{OPEN}/podcast.xml", ANYONE),
+    get("/c/<slug>/resources", f"/c/{CLOSED}/resources", SEES_CLOSED, note="members-only"),
+    get("/c/<slug>/podcast.xml", f"/c/{CLOSED}/podcast.xml", SEES_CLOSED, note="members-only"),
     get("/resources/review", "/resources/review", SIGNED_IN, note="one's own submissions too"),
     get("/resources/new", "/resources/new", SIGNED_IN),
     post(
@@ -370,6 +439,30 @@ ROWS: list[Row] = [
         resource_form,
     ),
     get("/resources/<int:resource_id>", "/resources/{resource}", ANYONE),
+    get(
+        "/resources/<int:resource_id>",
+        "/resources/{closed_resource}",
+        SEES_CLOSED,
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/resources/<int:resource_id>/download",
+        "/resources/{closed_resource}/download",
+        SEES_CLOSED,
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/resources/<int:resource_id>/versions/<int:number>/download",
+        "/resources/{closed_resource}/versions/1/download",
+        SEES_CLOSED,
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/resources/<int:resource_id>/download",
+        "/resources/{pending_resource}/download",
+        expect("missing", moderator="ok", admin="ok"),
+        note="waiting for review",
+    ),  # fmt: skip
     get(
         "/resources/<int:resource_id>",
         "/resources/{pending_resource}",
@@ -422,6 +515,17 @@ ROWS: list[Row] = [
     get("/events.ics", "/events.ics", ANYONE),
     get("/events/<int:event_id>", "/events/{event}", ANYONE),
     get("/events/<int:event_id>.ics", "/events/{event}.ics", ANYONE),
+    get("/events/<int:event_id>", "/events/{closed_event}", SEES_CLOSED, note="members-only"),
+    get(
+        "/events/<int:event_id>.ics", "/events/{closed_event}.ics", SEES_CLOSED, note="members-only"
+    ),  # fmt: skip
+    post(
+        "/events/<int:event_id>/rsvp",
+        "/events/{closed_event}/rsvp",
+        signed_in("missing", member="ok", moderator="ok", admin="refused"),
+        {"status": "going"},
+        note="members-only",
+    ),  # fmt: skip
     get("/events/feed/<token>.ics", "/events/feed/{feed_token}.ics", ANYONE),
     get(
         "/events/<int:event_id>/attendees.csv",

@@ -238,6 +238,15 @@ def _targets(world: World) -> None:
         db.session.flush()
         ids["organisation"] = organisation.slug
     ids["event"] = world.fresh_event()
+    ids["closed_event"] = make_event(world.user("moderator"), community=CLOSED, title="Quiet")
+    with atomic():
+        closed_resource = resource_actions.submit_resource(
+            world.user("moderator"),
+            details(title="For members", communities=[CLOSED]),
+            upload=pdf_upload(),
+        )
+        db.session.flush()
+        ids["closed_resource"] = closed_resource.id
     with atomic():
         rsvp_actions.rsvp(world.user("member"), ids["event"], "going")
     ids["past_event"] = make_event(
