@@ -168,6 +168,12 @@ def self_id(w: World, role: str) -> int:
     return w.users.get(role, w.users["member"])
 
 
+def feed_owner(role: str) -> str:
+    """Whose private calendar link the role uses: their own (the anonymous: a non-member's,
+    as if it had been shared with them)."""
+    return "nonmember" if role == "anonymous" else role
+
+
 def login_data(w: World, role: str) -> dict:
     """The role's own credentials (a second admin's, for the anonymous)."""
     user = w.user("admin2" if role in ("anonymous",) else role)
@@ -254,7 +260,7 @@ ROWS: list[Row] = [
     get("/t/<int:thread_id>/<slug>", "/t/{thread}/open-thread", ANYONE),
     get(
         "/t/<int:thread_id>/<slug>",
-        "/t/{closed_thread}/closed-thread",
+        "/t/{closed_thread}/zephyr-thread",
         SEES_CLOSED,
         note="members-only",
     ),  # fmt: skip
@@ -526,7 +532,12 @@ ROWS: list[Row] = [
         {"status": "going"},
         note="members-only",
     ),  # fmt: skip
-    get("/events/feed/<token>.ics", "/events/feed/{feed_token}.ics", ANYONE),
+    get(
+        "/events/feed/<token>.ics",
+        lambda w, role: f"/events/feed/{w.ids['feed_token_' + feed_owner(role)]}.ics",
+        expect("ok", suspended="missing"),
+        note="the role's own private link (a suspended member's stops)",
+    ),
     get(
         "/events/<int:event_id>/attendees.csv",
         "/events/{event}/attendees.csv",

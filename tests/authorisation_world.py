@@ -42,6 +42,13 @@ ROLES = (
     "admin",
 )
 OPEN, CLOSED, ELSEWHERE = "open", "closed", "elsewhere"
+NAMES = {OPEN: "Open", CLOSED: "Zephyr", ELSEWHERE: "Elsewhere"}
+# Words that only some roles may ever read, on any page: what is in the members-only
+# community (its name too), and the titles of resources waiting for review.
+SECRETS = {
+    "Zephyr": {"member", "moderator", "admin"},
+    "Quokka": {"moderator", "admin"},
+}
 _fresh = itertools.count(1)
 
 
@@ -88,10 +95,11 @@ class World:
         return post_id
 
     def fresh_resource(self, *, published: bool = False) -> int:
+        title = "Fresh resource" if published else "Quokka waiting"
         with atomic():
             resource = resource_actions.submit_resource(
                 self.user("author"),
-                details(title=f"Fresh resource {next(_fresh)}", communities=[OPEN]),
+                details(title=f"{title} {next(_fresh)}", communities=[OPEN]),
                 upload=pdf_upload(),
             )
             db.session.flush()
@@ -164,9 +172,7 @@ def build_world() -> World:
     u = world.users
     with atomic():
         for slug, visibility in ((OPEN, "public"), (CLOSED, "members"), (ELSEWHERE, "public")):
-            community_actions.create_community(
-                slug=slug, name=slug.capitalize(), visibility=visibility
-            )
+            community_actions.create_community(slug=slug, name=NAMES[slug], visibility=visibility)
     u["admin"] = make_user("Ada Admin", admin=True).id
     u["admin2"] = make_user("Second Admin", admin=True).id
     for role, name in (("author", "Alice Author"), ("member", "Mo Member"),
@@ -191,7 +197,9 @@ def _targets(world: World) -> None:
     with atomic():
         author = world.user("author")
         thread = thread_actions.start_thread(author, OPEN, title="Open thread", body="First.")
-        closed = thread_actions.start_thread(author, CLOSED, title="Closed thread", body="Hush.")
+        closed = thread_actions.start_thread(
+            author, CLOSED, title="Zephyr thread", body="Zephyr hush."
+        )
         elsewhere = thread_actions.start_thread(
             world.user("other_mod"), ELSEWHERE, title="Elsewhere thread", body="Far."
         )
@@ -207,7 +215,7 @@ def _targets(world: World) -> None:
     with atomic():
         post = thread_actions.post_reply(world.user("author"), ids["thread"], body="Thanks.")
         closed_post = thread_actions.post_reply(
-            world.user("author"), ids["closed_thread"], body="Quiet."
+            world.user("author"), ids["closed_thread"], body="Zephyr reply."
         )
         elsewhere_post = thread_actions.post_reply(
             world.user("other_mod"), ids["elsewhere_thread"], body="Further."
@@ -238,11 +246,13 @@ def _targets(world: World) -> None:
         db.session.flush()
         ids["organisation"] = organisation.slug
     ids["event"] = world.fresh_event()
-    ids["closed_event"] = make_event(world.user("moderator"), community=CLOSED, title="Quiet")
+    ids["closed_event"] = make_event(
+        world.user("moderator"), community=CLOSED, title="Zephyr meeting"
+    )
     with atomic():
         closed_resource = resource_actions.submit_resource(
             world.user("moderator"),
-            details(title="For members", communities=[CLOSED]),
+            details(title="Zephyr toolkit", communities=[CLOSED]),
             upload=pdf_upload(),
         )
         db.session.flush()
@@ -262,8 +272,9 @@ def _targets(world: World) -> None:
     ids["media"] = _media(world)
     for role in ROLES[1:]:
         ids[f"notification_{role}"] = _notification(world, role)
-    with atomic():
-        ids["feed_token"] = calendar_feeds.make_feed(world.user("member")).token
+    with atomic():  # each role's own private calendar link
+        for role in ROLES[1:]:
+            ids[f"feed_token_{role}"] = calendar_feeds.make_feed(world.user(role)).token
     ids["unsubscribe_token"] = token_for(world.user("author"), "digest")
     author = world.user("author")
     ids["reset_token"] = make_token(

@@ -12,7 +12,15 @@ from community.db import atomic, utcnow
 from community.errors import Forbidden
 from community.extensions import db, socketio
 from tests.authorisation_table import EVENT_ROWS, ROWS, AsShown, EventRow, Row
-from tests.authorisation_world import ELSEWHERE, OPEN, ROLES, World, build_world, live
+from tests.authorisation_world import (
+    ELSEWHERE,
+    OPEN,
+    ROLES,
+    SECRETS,
+    World,
+    build_world,
+    live,
+)
 from tests.conftest import Browser
 from tests.sockets import IsolatedSocket
 
@@ -155,6 +163,12 @@ def outcome(client, response) -> str:
     return names.get(response.status_code, str(response.status_code))
 
 
+def secrets_shown(response, role: str) -> list[str]:
+    """The words on the page that `role` may not read (SECRETS)."""
+    body = response.get_data()
+    return [w for w, readers in SECRETS.items() if role not in readers and w.encode() in body]
+
+
 def in_running_order(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r.method == "GET"] + [
         r for r in rows if r.method != "GET" and not r.last
@@ -180,6 +194,8 @@ def test_every_route_answers_each_role_as_the_table_says(app, world, role):
     for row in in_running_order(ROWS):
         path, response = visitor.request(row)
         got = outcome(visitor.client, response)
+        if got == "ok" and (leaked := secrets_shown(response, role)):
+            got = f"ok but shows {leaked}"
         if got != row.expect[role]:
             mismatches.append(
                 f"{row.method} {path} [{row.rule}]{' (' + row.note + ')' if row.note else ''}: "
