@@ -753,6 +753,9 @@ def connected(default: str = "ok", **by_role: str) -> dict[str, str]:
     return expect(default, anonymous="refused", suspended="refused", **by_role)
 
 
+READS_CLOSED_LIVE = connected("error", member="ok", moderator="ok", admin="ok")
+
+
 def room(name: str) -> Callable[[World, str], dict]:
     return lambda w, role: {"room": name}
 
@@ -767,9 +770,9 @@ EVENT_ROWS: list[EventRow] = [
     EventRow(
         "chat.join",
         room(CLOSED),
-        connected("error", member="ok", moderator="ok", admin="ok"),
+        READS_CLOSED_LIVE,
         note="members-only",
-    ),  # fmt: skip
+    ),
     EventRow("chat.leave", room(OPEN), CONNECTED),
     EventRow(
         "chat.send",
@@ -778,6 +781,24 @@ EVENT_ROWS: list[EventRow] = [
     ),
     EventRow("chat.since", lambda w, role: {"room": OPEN, "after_id": 0}, CONNECTED),
     EventRow("chat.history", lambda w, role: {"room": OPEN, "before_id": 1000}, CONNECTED),
+    EventRow(
+        "chat.since",
+        lambda w, role: {"room": CLOSED, "after_id": 0},
+        READS_CLOSED_LIVE,
+        note="members-only",
+    ),
+    EventRow(
+        "chat.history",
+        lambda w, role: {"room": CLOSED, "before_id": 1000},
+        READS_CLOSED_LIVE,
+        note="members-only",
+    ),
+    EventRow(
+        "chat.send",
+        lambda w, role: {"room": CLOSED, "body": "Hello", "client_id": f"closed-{role}"},
+        connected("error", member="ok", moderator="ok"),
+        note="members-only",
+    ),
     EventRow(
         "chat.edit",
         lambda w, role: {**fresh_message(w, role), "body": "Changed"},

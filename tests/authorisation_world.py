@@ -225,6 +225,10 @@ def _targets(world: World) -> None:
         ids["elsewhere_post"] = elsewhere_post.id
     ids["flagged_post"] = world.fresh_flagged_post()
     with atomic():
+        chat_actions.send_message(
+            world.user("author"), CLOSED, body="Zephyr chat.", client_id="closed-1"
+        )
+    with atomic():
         elsewhere_flagged = thread_actions.post_reply(
             world.user("other_mod"), ids["elsewhere_thread"], body="Buy now."
         )

@@ -1,6 +1,7 @@
 """Authorisation as data: tests/authorisation_table.py lists every route and Socket.IO event
 with the outcome each role gets; these tests check the list is complete and run it."""
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from community.accounts import actions as account_actions
 from community.db import atomic, utcnow
 from community.errors import Forbidden
 from community.extensions import db, socketio
+from community.threads.models import Post
 from tests.authorisation_table import EVENT_ROWS, ROWS, AsShown, EventRow, Row
 from tests.authorisation_world import (
     ELSEWHERE,
@@ -213,7 +215,11 @@ def socket_outcome(sio, row: EventRow, world: World, role: str) -> str:
     if row.event in LIFECYCLE:
         return "ok" if sio.is_connected() else "refused"
     ack = sio.emit(row.event, resolve(row.payload, world, role), callback=True)
-    return "ok" if isinstance(ack, dict) and ack.get("ok") else "error"
+    if not (isinstance(ack, dict) and ack.get("ok")):
+        return "error"
+    text = json.dumps(ack, ensure_ascii=False)
+    leaked = [w for w, readers in SECRETS.items() if role not in readers and w in text]
+    return f"ok but shows {leaked}" if leaked else "ok"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -248,7 +254,7 @@ def test_a_moderator_never_acts_outside_their_communities(app, world):
     `closed`: refused, and the target is as it was."""
     from community.communities.models import Membership
     from community.events.models import Event
-    from community.threads.models import Post, Thread
+    from community.threads.models import Thread
     from tests.factories import make_event
 
     event_id = make_event(world.user("other_mod"), community=ELSEWHERE, title="Far away")
@@ -333,3 +339,26 @@ def outcome_of(response) -> str:
         where = urlsplit(response.headers["Location"]).path
         return "login" if where == "/auth/login" else "ok"
     return {200: "ok", 403: "forbidden"}.get(response.status_code, str(response.status_code))
+
+
+def test_a_moderators_queue_holds_only_their_communities(app, world):
+    """/mod and the live count: the moderator of `open` sees its flagged post, never the one
+    in `elsewhere`, and the other way round; an admin sees both."""
+    flagged = {
+        "moderator": db.session.get(Post, world.flagged_post).source,
+        "other_mod": db.session.get(Post, world.elsewhere_flagged_post).source,
+    }
+    sees = {"moderator": {"moderator"}, "other_mod": {"other_mod"},
+            "admin": {"moderator", "other_mod"}}  # fmt: skip
+    for role, expected in sees.items():
+        visitor = Visitor(app, world, role)
+        page = visitor.client.get("/mod").get_data(as_text=True)
+        shown = {whose for whose, body in flagged.items() if body in page}
+        assert shown == expected, role
+        db.session.rollback()
+        sio = IsolatedSocket(app, visitor.client)
+        assert sio.emit("moderation.count", {}, callback=True) == {
+            "ok": True,
+            "waiting": len(expected),
+        }
+        sio.disconnect()
