@@ -254,10 +254,21 @@ def test_a_moderator_never_acts_outside_their_communities(app, world):
     `closed`: refused, and the target is as it was."""
     from community.communities.models import Membership
     from community.events.models import Event
+    from community.resources import actions as resource_actions
+    from community.resources.models import Resource
     from community.threads.models import Thread
     from tests.factories import make_event
+    from tests.resources.helpers import details, pdf_upload
 
     event_id = make_event(world.user("other_mod"), community=ELSEWHERE, title="Far away")
+    with atomic():
+        resource = resource_actions.submit_resource(
+            world.user("other_mod"),
+            details(title="Far toolkit", communities=[ELSEWHERE]),
+            upload=pdf_upload(),
+        )
+        db.session.flush()
+        resource_id = resource.id
     moderator = Visitor(app, world, "moderator")
     t, p = world.elsewhere_thread, world.elsewhere_post
     attempts = {
@@ -273,6 +284,11 @@ def test_a_moderator_never_acts_outside_their_communities(app, world):
         f"/chat/{ELSEWHERE}/mute": {"user_id": str(world.users["nonmember"]), "minutes": "5"},
         f"/c/{ELSEWHERE}/manage/members": {"member-email": world.user("member").email},
         f"/events/{event_id}/cancel": {"reason": "Mine now."},
+        f"/events/{event_id}/edit": {"title": "Mine now"},
+        f"/chat/event-{event_id}/mute": {"user_id": str(world.users["nonmember"]), "minutes": "5"},
+        f"/resources/{resource_id}/feature": {},
+        f"/resources/{resource_id}/archive": {"reason": "Mine now."},
+        f"/resources/{resource_id}/edit": {"title": "Mine now", "kind": "toolkit"},
     }
     answers = {
         path: post_as(moderator, path, **data).status_code for path, data in attempts.items()
@@ -286,7 +302,14 @@ def test_a_moderator_never_acts_outside_their_communities(app, world):
     assert post.deleted_at is None
     assert flagged.hidden_at is None
     assert post.source == "Further."
-    assert db.session.get(Event, event_id).cancelled_at is None
+    event = db.session.get(Event, event_id)
+    assert (event.cancelled_at, event.title) == (None, "Far away")
+    resource = db.session.get(Resource, resource_id)
+    assert (resource.status, resource.featured, resource.title) == (
+        "published",
+        False,
+        "Far toolkit",
+    )
     joined = db.select(Membership).where(
         Membership.user_id == world.users["member"], Membership.community_id == thread.community_id
     )
