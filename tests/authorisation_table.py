@@ -74,6 +74,8 @@ SEES_CLOSED = expect("missing", member="ok", moderator="ok", admin="ok")
 FLAGS = CONFIRMED
 # A resource waiting for review is seen by its submitter and the curators only.
 WAITING_RESOURCE = signed_in("missing", moderator="ok", admin="ok")
+# A members-only community's moderators' page: a 404 to whoever may not read the community.
+CLOSED_TO_OUTSIDERS = expect("missing", member="forbidden", moderator="ok", admin="ok")
 ANY_MODERATOR = signed_in("forbidden", other_mod="ok", moderator="ok", admin="ok")
 
 
@@ -378,6 +380,26 @@ ROWS: list[Row] = [
     ),
     post(
         "/mod/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        "/mod/post/{closed_post}/keep",
+        signed_in("missing", member="forbidden", moderator="ok", admin="ok"),
+        note="members-only",
+    ),
+    post(
+        "/flag/<any(post):kind>/<int:target_id>",
+        "/flag/post/{closed_post}",
+        signed_in("missing", member="ok", moderator="ok", admin="ok"),
+        {"reason": "spam", "note": ""},
+        note="members-only",
+    ),
+    post(
+        "/t/<int:thread_id>/lock",
+        "/t/{closed_thread}/lock",
+        signed_in("missing", member="forbidden", moderator="ok", admin="ok"),
+        {"locked": "1"},
+        note="members-only",
+    ),  # fmt: skip
+    post(
+        "/mod/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>",
         "/mod/post/{elsewhere_flagged_post}/hide",
         signed_in("forbidden", other_mod="ok", admin="ok"),
         note="a post in another community than the moderator's",
@@ -543,6 +565,37 @@ ROWS: list[Row] = [
         "/events/{event}/attendees.csv",
         expect("forbidden", moderator="ok", admin="ok"),
     ),
+    get(
+        "/events/<int:event_id>/attendees.csv",
+        "/events/{closed_event}/attendees.csv",
+        CLOSED_TO_OUTSIDERS,
+        note="members-only",
+    ),
+    get(
+        "/events/<int:event_id>/edit",
+        "/events/{closed_event}/edit",
+        CLOSED_TO_OUTSIDERS | {"anonymous": "login", "suspended": "login"},
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/events/<int:event_id>/cancel",
+        "/events/{closed_event}/cancel",
+        CLOSED_TO_OUTSIDERS | {"anonymous": "login", "suspended": "login"},
+        note="members-only",
+    ),  # fmt: skip
+    get(
+        "/events/<int:event_id>/feedback",
+        "/events/{closed_event}/feedback",
+        expect(
+            "missing",
+            anonymous="login",
+            suspended="login",
+            member="forbidden",
+            moderator="forbidden",
+            admin="forbidden",
+        ),
+        note="members-only, not yet held",
+    ),  # fmt: skip
     get("/events/new", "/events/new", ANY_MODERATOR),
     post("/events/new", "/events/new", MODERATES | {"other_mod": "invalid"}, event_form),
     get("/events/<int:event_id>/edit", "/events/{event}/edit", MODERATES),
