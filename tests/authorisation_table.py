@@ -25,7 +25,10 @@ Outcomes of a Socket.IO event:
 A path or data may be a function of (world, role), called just before the request: rows
 that change or remove their target make a fresh one, so rows never depend on each other.
 Rows marked `last` run after all others (for the role), and `relogin` ones sign the role in
-again afterwards (they sign out, or sign in as someone else).
+again afterwards (they sign out, or sign in as someone else). `AsShown` data submits a
+page's form as the role sees it. Beyond its outcome, no answer (page, error page, file or
+ack) may show a role the words of SECRETS it may not read (authorisation_world.py): that
+is reported as "<outcome> but shows [...]".
 """
 
 import io
@@ -33,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from community.db import atomic, utcnow
+from community.db import utcnow
 from community.events.rules import to_local
 from tests.authorisation_world import (
     CLOSED,
@@ -877,4 +880,4 @@ EVENT_ROWS: list[EventRow] = [
 ]
 
 
-__all__ = ["EVENT_ROWS", "ROWS", "AsShown", "EventRow", "Row", "atomic"]
+__all__ = ["EVENT_ROWS", "ROWS", "AsShown", "EventRow", "Row"]

@@ -6,6 +6,8 @@ member, the target's author and the moderator belong (the moderator moderates bo
 `elsewhere` (public), where the non-member belongs and the other moderator moderates.
 Targets live in `open` unless their name says `closed`; they are written by `author`, a
 member who is none of the roles, so that "member" is someone acting on another's content.
+The world is built per test (the `app` fixture empties the tables after each): a few
+seconds, so the tests that can share one run all roles in it.
 """
 
 import itertools
@@ -17,7 +19,7 @@ from community.accounts.models import Organisation, User
 from community.accounts.tokens import make_token
 from community.chat import actions as chat_actions
 from community.communities import actions as community_actions
-from community.db import atomic, utcnow
+from community.db import atomic
 from community.digests.unsubscribe import token_for
 from community.events import calendar_feeds
 from community.events import rsvp as rsvp_actions
@@ -28,7 +30,6 @@ from community.notifications.models import Notification
 from community.resources import actions as resource_actions
 from community.threads import actions as thread_actions
 from tests.factories import PASSWORD, join, make_event, make_user
-from tests.filesamples import pdf_bytes
 from tests.resources.helpers import details, mp3_upload, pdf_upload
 
 ROLES = (
@@ -326,4 +327,4 @@ def _notification(world: World, role: str) -> int:
         )
 
 
-__all__ = ["PASSWORD", "ROLES", "World", "build_world", "pdf_bytes", "utcnow"]
+__all__ = ["PASSWORD", "ROLES", "World", "build_world"]

@@ -243,9 +243,6 @@ def test_every_socket_event_answers_each_role_as_the_table_says(app, world):
     assert mismatches == [], "\n".join(mismatches)
 
 
-__all__ = ["live"]
-
-
 # --- the rules that hold for every action on people and places ------------------------------
 
 
