@@ -211,8 +211,8 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     flaggable_kind = flaggable(kind)
     target_id = as_id(target_id)
     item = flaggable_kind.load(target_id) if target_id is not None else None
-    if item is None:
-        raise NotFound()
+    if item is None or not _may_read_community(moderator, item.community_id):
+        raise NotFound()  # a members-only community's items do not exist for outsiders
     check_moderates(moderator, item.community_id)
     open_flags = _lock_open_flags(kind, item.id)
     if not open_flags and decision == KEEP and not item.hidden:
@@ -261,6 +261,14 @@ def _already_decided(kind: str, target_id: int) -> str:
         return "Nothing waits for a decision here."
     who = last.decided_by.display_name if last.decided_by else "A moderator"
     return f"Already decided: {who} {DECISIONS.get(last.decision, 'decided')}."
+
+
+def _may_read_community(user: User | None, community_id: int | None) -> bool:
+    from ..communities.access import can_read
+    from ..communities.models import Community
+
+    community = db.session.get(Community, community_id) if community_id is not None else None
+    return community is None or can_read(user, community)
 
 
 def check_moderates(user: User | None, community_id: int | None) -> None:

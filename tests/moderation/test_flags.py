@@ -17,7 +17,7 @@ from community.notifications.models import Notification
 from community.search.queries import Filters, search
 from community.threads import actions
 from community.threads.models import Post, Thread
-from tests.factories import make_user
+from tests.factories import make_moderator, make_user
 from tests.threads.helpers import fresh, live, reply, start
 
 
@@ -99,6 +99,23 @@ def test_a_members_only_post_cannot_be_flagged_from_outside(communities, alice):
     outsider = make_user("Olly Outsider", communities=("health",))
     with pytest.raises(NotFound):
         flag(outsider, first_post(thread_id).id)
+
+
+def test_a_members_only_post_does_not_exist_for_an_outside_moderator(communities, alice):
+    """Deciding on it answers as every page does: not found, not "not your community"."""
+    outsider = make_moderator("health")
+    member = make_user("Mo Member", communities=("procurement",))
+    with atomic():
+        db.session.execute(
+            Community.__table__.update()
+            .where(Community.slug == "procurement")
+            .values(visibility="members")
+        )
+    post_id = first_post(start(alice, title="Members only")).id
+    with pytest.raises(NotFound):
+        decide(outsider, post_id, "hide")
+    with pytest.raises(Forbidden):
+        decide(member, post_id, "hide")
 
 
 def test_three_flags_hide_a_reply_and_tell_its_author_why(alice, flaggers, reader, a_reply):

@@ -255,3 +255,11 @@ def test_an_episode_shared_into_a_members_only_community_too_stays_in_the_public
     feed, _xml = fetch(client)
     assert titles(feed) == ["Shared episode"]
     assert client.get("/c/health/podcast.xml").status_code == 404
+
+
+def test_the_communitys_resource_page_links_its_podcast_feed(client, mod):
+    submit(mod)
+    response = client.get("/c/procurement/resources")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'href="/c/procurement/podcast.xml"' in page
