@@ -360,7 +360,7 @@ ROWS: list[Row] = [
         note="members-only",
     ),  # fmt: skip
     get(
-        "/flag/<any(post):kind>/<int:target_id>",
+        "/flag/<kind>/<int:target_id>",
         "/flag/post/{closed_post}",
         signed_in("missing", unverified="missing", member="ok", moderator="ok", admin="ok"),
         note="members-only",
@@ -368,27 +368,27 @@ ROWS: list[Row] = [
     post("/preview", "/preview", SIGNED_IN, {"body": "*Hello*"}),
     get("/api/members", "/api/members?q=Mo", SIGNED_IN),
     # --- moderation -----------------------------------------------------------------------
-    get("/flag/<any(post):kind>/<int:target_id>", "/flag/post/{post}", FLAGS),
+    get("/flag/<kind>/<int:target_id>", "/flag/post/{post}", FLAGS),
     post(
-        "/flag/<any(post):kind>/<int:target_id>",
+        "/flag/<kind>/<int:target_id>",
         lambda w, role: f"/flag/post/{w.fresh_post()}",
         FLAGS,
         {"reason": "spam", "note": ""},
     ),
     get("/mod", "/mod", ANY_MODERATOR),
     post(
-        "/mod/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
         lambda w, role: f"/mod/post/{w.fresh_flagged_post()}/hide",
         MODERATES,
     ),
     post(
-        "/mod/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
         "/mod/post/{closed_post}/keep",
         signed_in("missing", member="forbidden", moderator="ok", admin="ok"),
         note="members-only",
     ),
     post(
-        "/flag/<any(post):kind>/<int:target_id>",
+        "/flag/<kind>/<int:target_id>",
         "/flag/post/{closed_post}",
         signed_in("missing", member="ok", moderator="ok", admin="ok"),
         {"reason": "spam", "note": ""},
@@ -402,10 +402,61 @@ ROWS: list[Row] = [
         note="members-only",
     ),  # fmt: skip
     post(
-        "/mod/<any(post):kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
         "/mod/post/{elsewhere_flagged_post}/hide",
         signed_in("forbidden", other_mod="ok", admin="ok"),
         note="a post in another community than the moderator's",
+    ),
+    get("/mod/log", "/mod/log", ANY_MODERATOR),
+    get("/mod/log.csv", "/mod/log.csv", ANY_MODERATOR),
+    post(
+        "/mod/<kind>/<int:target_id>/warn",
+        lambda w, role: f"/mod/post/{w.fresh_post_elsewhere_moderated()}/warn",
+        MODERATES,
+        {"reason": "Please keep it civil."},
+        last=True,
+        note="warns the post's author, who cannot post again until they read it: last",
+    ),
+    post(
+        "/mod/held/<int:post_id>/<any(approve, decline):decision>",
+        lambda w, role: f"/mod/held/{w.fresh_held_post()}/approve",
+        signed_in("missing", moderator="ok", admin="ok"),
+        note="a new member's post held in a community the moderator moderates: hidden to others",
+    ),
+    get(
+        "/warnings/<int:warning_id>",
+        lambda w, role: f"/warnings/{w.fresh_warning()}",
+        signed_in("missing", member="ok"),
+        last=True,
+        note="the member's own warning: nobody else's",
+    ),
+    post(
+        "/warnings/<int:warning_id>",
+        lambda w, role: f"/warnings/{w.fresh_warning()}",
+        signed_in("missing", member="ok"),
+        last=True,
+        note="acknowledging: the member's own warning only",
+    ),
+    post(
+        "/c/<slug>/manage/safeguards",
+        f"/c/{OPEN}/manage/safeguards",
+        MODERATES,
+        {"flag_threshold": "3", "hold_first_posts": "0", "new_member_links": "2"},
+    ),
+    post(
+        "/c/<slug>/manage/suspensions",
+        f"/c/{OPEN}/manage/suspensions",
+        MODERATES,
+        lambda w, role: {
+            "suspend-email": w.fresh_user_email_in(OPEN),
+            "suspend-days": "3",
+            "suspend-reason": "Spam.",
+        },
+    ),  # fmt: skip
+    post(
+        "/c/<slug>/manage/suspensions/<int:user_id>/lift",
+        lambda w, role: f"/c/{OPEN}/manage/suspensions/{w.fresh_user()}/lift",
+        MODERATES,
     ),
     # --- chat -----------------------------------------------------------------------------
     get("/chat/<name>", f"/chat/{OPEN}", SIGNED_IN),
@@ -499,6 +550,32 @@ ROWS: list[Row] = [
         "/resources/{pending_resource}",
         expect("missing", moderator="ok", admin="ok"),
         note="waiting for review",
+    ),
+    get("/resources/mine", "/resources/mine", SIGNED_IN, note="one's own submissions"),
+    get(
+        "/resources/<int:resource_id>/propose",
+        "/resources/{resource}/propose",
+        signed_in("forbidden"),
+        note="its submitter (the author) only",
+    ),
+    post(
+        "/resources/<int:resource_id>/propose",
+        "/resources/{resource}/propose",
+        signed_in("forbidden"),
+        resource_form,
+        note="its submitter (the author) only",
+    ),
+    get(
+        "/resources/<int:resource_id>/proposals/<int:proposal_id>/download",
+        lambda w, role: "/resources/{}/proposals/{}/download".format(*w.fresh_proposal()),
+        signed_in("missing", moderator="ok", admin="ok"),
+        note="the proposer's (the author's) and the curators' only",
+    ),
+    post(
+        "/resources/<int:resource_id>/proposals/<int:proposal_id>/"
+        "<any(approve, changes, reject):change>",
+        lambda w, role: "/resources/{}/proposals/{}/approve".format(*w.fresh_proposal()),
+        signed_in("missing", moderator="ok", admin="ok"),
     ),
     get("/resources/<int:resource_id>/edit", "/resources/{resource}/edit", MODERATES),
     post(

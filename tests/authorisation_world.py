@@ -14,21 +14,25 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from community.accounts import actions as account_actions
 from community.accounts.models import Organisation, User
 from community.accounts.tokens import make_token
 from community.chat import actions as chat_actions
 from community.communities import actions as community_actions
+from community.communities.models import Community
 from community.db import atomic
 from community.digests.unsubscribe import token_for
 from community.events import calendar_feeds
 from community.events import rsvp as rsvp_actions
 from community.events.models import EventRsvp
 from community.extensions import db
-from community.moderation import flags
+from community.moderation import flags, warnings
 from community.notifications.models import Notification
 from community.resources import actions as resource_actions
 from community.threads import actions as thread_actions
+from community.threads.models import Post
 from tests.factories import PASSWORD, join, make_event, make_user
 from tests.resources.helpers import details, mp3_upload, pdf_upload
 
@@ -153,6 +157,55 @@ class World:
             )  # fmt: skip
             db.session.flush()
             return message.number
+
+    def fresh_user_email_in(self, slug: str) -> str:
+        return live(self.fresh_user()).email if slug == OPEN else self.fresh_user_email()
+
+    def fresh_held_post(self) -> int:
+        """A newcomer's first post, held in a fresh community the moderator moderates."""
+        slug = self.fresh_community()
+        with atomic():
+            db.session.execute(
+                update(Community).where(Community.slug == slug).values(hold_first_posts=1)
+            )
+        newcomer = make_user(f"Newcomer {next(_fresh)}", communities=(slug,))
+        with atomic():
+            thread = thread_actions.start_thread(
+                live(newcomer.id), slug, title="Held question", body="Held words."
+            )
+            db.session.flush()
+            return db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
+
+    def fresh_proposal(self) -> tuple[int, int]:
+        """The author's proposed new version of a fresh published resource: (resource, it)."""
+        resource_id = self.fresh_resource(published=True)
+        with atomic():
+            proposal = resource_actions.propose_version(
+                self.user("author"), resource_id, details(title=f"Better {next(_fresh)}",
+                communities=[OPEN]), upload=pdf_upload(),
+            )  # fmt: skip
+            db.session.flush()
+            return resource_id, proposal.id
+
+    def fresh_post_elsewhere_moderated(self) -> int:
+        """The author's post in a fresh community the moderator moderates (for last rows:
+        by then the moderator may have left `open`)."""
+        slug = self.fresh_community()
+        join(self.user("author"), slug)
+        with atomic():
+            thread = thread_actions.start_thread(
+                self.user("author"), slug, title="Fresh words", body="Words."
+            )
+            db.session.flush()
+            return db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
+
+    def fresh_warning(self) -> int:
+        """A warning to the member about their reply (from the second admin: by the last
+        rows the moderator may have left the community)."""
+        with atomic():
+            return warnings.warn(
+                self.user("admin2"), "post", self.member_post, reason="Keep it civil."
+            ).id
 
     def paths(self) -> dict:
         """What a row's path may name: the targets, and `user_<role>`."""
