@@ -69,6 +69,7 @@ class Options:
     latency_seconds: float = 5.0
     members: int = 200
     client_processes: int = 2
+    storm_members: int = STORM_MEMBERS
     quick: bool = False  # latency only: no rate search, checks or candidates
     results: Path = RESULTS
     logs: Path | None = None  # keep the servers' logs there
@@ -87,6 +88,9 @@ class Options:
         )
         parser.add_argument("--client-processes", type=int, default=2)
         parser.add_argument(
+            "--storm-members", type=int, default=STORM_MEMBERS, help="members joining a full room"
+        )
+        parser.add_argument(
             "--quick", action="store_true", help="latency only: no rate search or checks"
         )
         parser.add_argument("--results", type=Path, default=RESULTS, help="the RESULTS.md to write")
@@ -104,6 +108,7 @@ class Options:
             latency_seconds=args.latency_seconds,
             members=args.members,
             client_processes=args.client_processes,
+            storm_members=args.storm_members,
             quick=args.quick,
             results=args.results,
             logs=args.logs,
@@ -506,7 +511,7 @@ def run(options: Options | None = None) -> str:
     biggest = max(options.clients)
     runs: dict[str, list[SizeResult]] = {}
     measured: dict = {}
-    storm = 0 if options.quick else STORM_MEMBERS
+    storm = 0 if options.quick else options.storm_members
     parts = set(options.parts)
     measured["load_before"] = os.getloadavg()
     with ExitStack() as stack:

@@ -161,10 +161,14 @@ def test_report_compares_with_the_baseline_and_checks_the_targets():
 
 def test_options_from_the_command_line(tmp_path):
     options = chat.Options.parse(
-        ["--clients", "50,10", "--quick", "--parts", "one,workers", "--results", str(tmp_path)]
-    )
+        [
+            "--clients", "50,10", "--quick", "--parts", "one,workers", "--storm-members", "5",
+            "--results", str(tmp_path),
+        ]
+    )  # fmt: skip
     assert options.clients == [10, 50]
     assert options.quick
+    assert options.storm_members == 5
     assert options.parts == ("one", "workers")
     assert options.results == tmp_path
 
@@ -187,7 +191,12 @@ def test_a_quick_run_measures_every_setup_and_keeps_the_other_sections(tmp_path,
 
     body = chat.run(
         chat.Options(
-            clients=[3], latency_seconds=1.5, quick=True, results=results, logs=tmp_path / "logs"
+            clients=[3],
+            latency_seconds=1.5,
+            client_processes=1,  # the short full run below drives several
+            quick=True,
+            results=results,
+            logs=tmp_path / "logs",
         )
     )
 
@@ -213,6 +222,7 @@ def test_a_short_full_run_covers_the_rate_search_and_the_checks(tmp_path):
             seconds=0.5,
             latency_seconds=1,
             members=4,
+            storm_members=10,  # joining a room of 4: each client still learns of each newcomer
             parts=("one", "workers"),
             results=tmp_path / "RESULTS.md",
             logs=tmp_path / "logs",

@@ -64,6 +64,8 @@ AXE_RUNNER = """
 })();
 """
 
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
@@ -242,6 +244,21 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
+def sign_in_by_request(page, email: str, password: str = PASSWORD) -> None:
+    """Sign in with a POST of the login form over `page.request`, which shares the page's
+    cookies, loading no page: for tests whose subject is not the sign-in form (`sign_in`
+    drives it). The page stays where it was."""
+    form = page.request.get("/auth/login")
+    token = CSRF_FIELD.search(form.text())
+    assert token, "no CSRF token on /auth/login"
+    response = page.request.post(
+        "/auth/login",
+        form={"csrf_token": token.group(1), "email": email, "password": password},
+        max_redirects=0,
+    )
+    assert response.status == 302, response.text()
+
+
 def axe_violations(page) -> list[str]:
     """Run axe-core on the page with `AXE_TAGS` and summarise what it found.
 
@@ -264,6 +281,29 @@ def axe_violations(page) -> list[str]:
         + "; ".join(str(n["target"]) + " " + n.get("failureSummary", "") for n in v["nodes"])
         for v in result["violations"]
     ]
+
+
+def page_findings(page, viewport: dict) -> dict[str, list[str]]:
+    """What is wrong with the page as it is now, by kind: axe-core's findings (`AXE_TAGS`)
+    and, on a phone, how far it is too wide (a pixel of slack for sub-pixel rounding)."""
+    found = {}
+    if violations := axe_violations(page):
+        found["axe-core"] = violations
+    if viewport == PHONE and (px := horizontal_overflow(page)) > 1:
+        found["too wide"] = [f"{px}px"]
+    return found
+
+
+def findings_report(found: dict[str, dict]) -> str:
+    """`page_findings` by page label, one finding a line."""
+    lines = []
+    for label, kinds in found.items():
+        lines.append(f"{label}:")
+        for kind, problems in kinds.items():
+            lines += [
+                f"  {kind}: {p}" for p in (problems if isinstance(problems, list) else [problems])
+            ]
+    return "\n".join(lines)
 
 
 def horizontal_overflow(page) -> int:

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, horizontal_overflow, sign_in
+from tests.browser.conftest import PHONE, horizontal_overflow, sign_in_by_request
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_a_member_makes_and_revokes_the_private_link_on_a_phone(open_page):
     member = make_user("Amara Osei", email="amara@example.org", communities=("procurement",))
     page = open_page(PHONE)
-    sign_in(page, member.email)
+    sign_in_by_request(page, member.email)
     page.goto("/settings#calendar")
     page.get_by_role("button", name="Make my private calendar link").click()
     link = page.get_by_label("Your private calendar link")

@@ -18,7 +18,13 @@ from community.chat import actions
 from community.chat.models import ChatMessage
 from community.db import atomic
 from community.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, horizontal_overflow, sign_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    horizontal_overflow,
+    sign_in_by_request,
+)
 from tests.factories import make_moderator, make_user
 
 pytestmark = pytest.mark.slow
@@ -72,7 +78,7 @@ def open_chat(open_page, user, viewport=DESKTOP, *, path=ROOM, bypass_csp=False,
     """A signed-in member's chat page, live (its chat.join answered)."""
     page = open_page(viewport, bypass_csp=bypass_csp)
     flaky = FlakyNetwork(page) if network else None
-    sign_in(page, user.email)
+    sign_in_by_request(page, user.email)
     page.goto(path)
     wait_until_live(page)
     page.evaluate("() => { window.__sameDocument = true; }")
@@ -261,7 +267,7 @@ def test_the_page_merges_what_was_sent_after_it_was_rendered(open_page, people, 
     network = FlakyNetwork(page)
     # The join is held back: a message arrives between the page and its join.
     network.hold_from_page = lambda frame: isinstance(frame, str) and '"chat.join"' in frame
-    sign_in(page, people.ada.email)
+    sign_in_by_request(page, people.ada.email)
     page.goto(ROOM)
     expect(messages(page)).to_have_count(1)
     network.wait_for(lambda: network.held, page)
@@ -546,7 +552,7 @@ def test_without_javascript_the_page_still_pages_back_and_sends(chromium, site, 
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
-        sign_in(page, people.ada.email)
+        sign_in_by_request(page, people.ada.email)
         page.goto(ROOM)
         page.get_by_role("link", name="Earlier messages").click()
         page.wait_for_url(re.compile(r"\?before=6$"))

@@ -11,7 +11,7 @@ from community.db import utcnow
 from community.events.models import Event
 from community.events.rules import to_local
 from community.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow, sign_in_by_request
 from tests.factories import make_moderator, make_user
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,8 @@ def _typed(delta: timedelta) -> str:
 def test_an_organiser_creates_edits_and_cancels_an_event(open_page, site, viewport):
     make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
     page = open_page(viewport)
-    sign_in(page, "mona@example.org")
+    sign_in_by_request(page, "mona@example.org")
+    page.goto("/")
     page.get_by_role("link", name="Events", exact=True).first.click()
     page.get_by_role("link", name="New event").click()
     page.get_by_label("Title").fill("Social value in tenders")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from community.events import rooms
 from community.events.models import Event
 from community.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.factories import make_event, make_moderator, make_user
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ def test_the_composer_follows_the_room_opening_and_closing(site, open_page):
     pages = []
     for user in (ada, bob):
         page = open_page()
-        sign_in(page, user.email)
+        sign_in_by_request(page, user.email)
         page.goto(f"/chat/event-{event_id}")
         expect(page.locator("[data-chat-room]")).to_have_attribute("data-live", "on")
         expect(page.get_by_text("The room opens at")).to_be_visible()

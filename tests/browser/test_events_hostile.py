@@ -13,7 +13,7 @@ from community.db import atomic
 from community.events import actions, feedback, rooms, rsvp
 from community.events.models import Event
 from community.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.factories import make_event, make_moderator, make_user
 
 pytestmark = pytest.mark.slow
@@ -77,7 +77,7 @@ def test_hostile_text_in_events_runs_no_script(site, open_page, console):
         page = open_page()
         dialogs = []
         page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
-        sign_in(page, user.email)
+        sign_in_by_request(page, user.email)
         for path in pages + extra:
             page.goto(path)
             page.wait_for_load_state("load")

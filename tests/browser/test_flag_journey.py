@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.factories import make_moderator, make_user
 from tests.threads.helpers import reply, start
 
@@ -18,7 +18,7 @@ RUDE = "A reply with a rude word in it."
 
 
 def flag_through_the_page(page, email: str, thread_id: int, post_id: int) -> None:
-    sign_in(page, email)
+    sign_in_by_request(page, email)
     page.goto(f"/t/{thread_id}")
     page.locator(f"#p{post_id}").get_by_role("link", name=re.compile("^Flag")).click()
     page.get_by_label("Offensive or abusive").check()
@@ -38,13 +38,14 @@ def test_flagged_reply_is_hidden_live_and_restored_from_the_queue(open_page):
     post_id = reply(alice, thread_id, RUDE)
 
     reader = open_page()
-    sign_in(reader, rita.email)
+    sign_in_by_request(reader, rita.email)
     reader.goto(f"/t/{thread_id}")
     expect(reader.locator("[data-thread]")).to_have_attribute("data-live", "on")
     expect(reader.get_by_text(RUDE)).to_be_visible()
 
     moderator = open_page()
-    sign_in(moderator, mona.email)
+    sign_in_by_request(moderator, mona.email)
+    moderator.goto("/")
     queue_link = moderator.get_by_role("link", name=re.compile("^Moderation"))
     expect(queue_link).to_have_accessible_name("Moderation")  # nothing waits yet
 

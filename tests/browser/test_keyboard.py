@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in_by_request
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,8 @@ def test_first_tab_reaches_the_skip_link_which_moves_focus_to_main(open_page, co
 def test_account_menu_works_from_the_keyboard(open_page, console, viewport):
     user = make_user("Priya Natarajan")
     page = open_page(viewport)
-    sign_in(page, user.email)
+    sign_in_by_request(page, user.email)
+    page.goto("/")
 
     menu = page.locator("header details.menu")
     summary = menu.locator("> summary")
@@ -79,7 +80,8 @@ def test_account_menu_works_from_the_keyboard(open_page, console, viewport):
 def test_account_menu_closes_when_clicking_elsewhere(open_page, console):
     user = make_user("Priya Natarajan")
     page = open_page()
-    sign_in(page, user.email)
+    sign_in_by_request(page, user.email)
+    page.goto("/")
     page.locator("header details.menu > summary").click()
     expect(page.get_by_role("link", name="Your profile")).to_be_visible()
     page.locator("main h1").click()

@@ -12,7 +12,13 @@ from community.accounts.models import User
 from community.db import atomic
 from community.extensions import db
 from community.threads import actions
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, horizontal_overflow, sign_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    horizontal_overflow,
+    sign_in_by_request,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -47,7 +53,7 @@ def thread(site, uploads):
 def test_an_image_added_from_the_composer_shows_in_the_post(open_page, thread, console):
     ada, url = thread
     page = open_page()
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto(url)
     expect(page.get_by_role("link", name=re.compile("upload it"))).to_be_hidden()
     reply = page.get_by_label("Your reply")
@@ -73,7 +79,7 @@ def test_an_image_added_from_the_composer_shows_in_the_post(open_page, thread, c
 def test_a_refused_file_is_explained_and_the_text_kept(open_page, thread, console):
     ada, url = thread
     page = open_page()
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto(url)
     reply = page.get_by_label("Your reply")
     reply.fill("Draft that must survive.")
@@ -92,7 +98,7 @@ def test_a_refused_file_is_explained_and_the_text_kept(open_page, thread, consol
 def test_the_add_image_button_works_from_the_keyboard(open_page, thread):
     ada, url = thread
     page = open_page()
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto(url)
     page.get_by_label("Your reply").focus()
     page.keyboard.press("Tab")
@@ -116,7 +122,7 @@ def test_without_javascript_the_composer_links_to_the_upload_page(chromium, site
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
-        sign_in(page, ada.email)
+        sign_in_by_request(page, ada.email)
         page.goto(url)
         expect(page.get_by_label("Add image")).to_be_hidden()
         link = page.get_by_role("link", name="upload it (opens in a new tab)")
@@ -137,7 +143,7 @@ def test_without_javascript_the_composer_links_to_the_upload_page(chromium, site
 def test_a_profile_picture_from_the_settings_page(open_page, thread, console):
     ada, _url = thread
     page = open_page()
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto("/settings")
     page.get_by_label("New picture").set_input_files(
         files=[{"name": "me.png", "mimeType": "image/png", "buffer": png((400, 300))}]
@@ -157,7 +163,7 @@ def test_a_profile_picture_from_the_settings_page(open_page, thread, console):
 def test_image_pages_have_no_axe_violations_and_fit_a_phone(open_page, thread, viewport):
     ada, url = thread
     page = open_page(viewport, bypass_csp=True)
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     found = {}
     page.goto("/media/new")
     found["/media/new"] = axe_violations(page)

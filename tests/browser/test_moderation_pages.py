@@ -7,7 +7,7 @@ import pytest
 
 from community.accounts.models import User
 from community.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in_by_request
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ def test_an_admin_archives_a_community_and_suspends_a_member(open_page, viewport
     admin = make_user("Ada Admin", email="ada@example.org", admin=True)
     sam = make_user("Sam Member", email="sam@example.org", communities=("procurement",))
     page = open_page(viewport)
-    sign_in(page, admin.email)
+    sign_in_by_request(page, admin.email)
 
     page.goto("/c/procurement/manage")
     page.get_by_role("button", name="Archive this community (read-only)").click()

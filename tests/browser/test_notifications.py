@@ -13,7 +13,7 @@ from community.chat import actions as chat_actions
 from community.db import atomic
 from community.extensions import db
 from community.threads import actions as thread_actions
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -85,7 +85,8 @@ def record_announcements(page) -> None:
 def test_the_count_changes_live_and_clears_live_from_another_tab(open_page, people, console):
     home = open_page()
     opened = sockets_of(home)
-    sign_in(home, people.ada.email)  # lands on the home page
+    sign_in_by_request(home, people.ada.email)
+    home.goto("/")
     title = home.title()
     expect(badge(home)).to_be_hidden()
     expect(home.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
@@ -132,7 +133,7 @@ def test_the_count_changes_live_and_clears_live_from_another_tab(open_page, peop
 
 def test_a_count_sent_before_the_tab_connected_is_not_lost(open_page, people, console):
     page = open_page()
-    sign_in(page, people.ada.email)
+    sign_in_by_request(page, people.ada.email)
     # The connection's first answer is held back until a mention has been committed (and its
     # count sent to nobody): the tab still shows it.
     held = []
@@ -153,7 +154,8 @@ def test_a_count_sent_before_the_tab_connected_is_not_lost(open_page, people, co
 
 def test_a_thread_page_shares_its_one_connection_with_the_count(open_page, people, console):
     page = open_page()
-    sign_in(page, people.ada.email)
+    sign_in_by_request(page, people.ada.email)
+    page.goto("/")
     wait_until_counting(page)  # the home page's connection, reported already
     opened = sockets_of(page)
     page.goto(f"/t/{people.thread_id}")
@@ -171,7 +173,8 @@ def test_a_thread_page_shares_its_one_connection_with_the_count(open_page, peopl
 
 def test_the_chat_page_shares_its_one_connection_with_the_count(open_page, people, console):
     page = open_page()
-    sign_in(page, people.ada.email)
+    sign_in_by_request(page, people.ada.email)
+    page.goto("/")
     wait_until_counting(page)  # the home page's connection, reported already
     opened = sockets_of(page)
     page.goto("/chat/procurement")

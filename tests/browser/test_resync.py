@@ -11,7 +11,7 @@ from community import realtime
 from community.db import atomic
 from community.extensions import db
 from community.sockets import after_queue_reconnect
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.browser.test_chat import People as ChatPeople
 from tests.browser.test_chat import message, message_ids, messages, no_problems, open_chat, say
 from tests.browser.test_threads import People as ThreadPeople
@@ -61,7 +61,7 @@ def test_a_chat_room_catches_up_on_resync(open_page, site, chat_people, console)
 def test_a_thread_page_catches_up_on_resync(open_page, site, thread_people, console):
     people = thread_people
     reader = open_page()
-    sign_in(reader, people.ada.email)
+    sign_in_by_request(reader, people.ada.email)
     reader.goto(people.thread_url)
     wait_until_thread_live(reader)
     expect(reader.locator(".post")).to_have_count(2)

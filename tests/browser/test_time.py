@@ -11,7 +11,7 @@ from community.extensions import db
 from community.threads import actions
 from community.threads.models import Post
 from community.web import TIME_FORMAT, to_local
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.factories import make_user
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def test_a_live_reply_shows_its_time_as_the_server_would(open_page, zone):
         first_id = thread.last_post_id
     db.session.rollback()
     page = open_page()
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto(f"/t/{thread.id}")
     expect(page.locator("[data-thread]")).to_have_attribute("data-live", "on")
     with atomic():
@@ -51,7 +51,7 @@ def test_a_live_reply_shows_its_time_as_the_server_would(open_page, zone):
 def test_the_zone_setting_is_grouped_and_suggests_the_browser_s_zone(open_page):
     ada = make_user("Ada Lovelace", email="ada@example.org")
     page = open_page(timezone_id="Europe/Paris")
-    sign_in(page, ada.email)
+    sign_in_by_request(page, ada.email)
     page.goto("/settings")
     select = page.get_by_label("Time zone")
     assert select.input_value() == "Europe/London"
@@ -82,7 +82,7 @@ def test_the_zone_setting_works_without_javascript(chromium, site):
     context = chromium.new_context(base_url=site.url, java_script_enabled=False, locale="en-GB")
     try:
         page = context.new_page()
-        sign_in(page, ada.email)
+        sign_in_by_request(page, ada.email)
         page.goto("/settings")
         assert page.get_by_role("button", name=re.compile("this device's zone")).count() == 0
         page.get_by_label("Time zone").select_option("America/New_York")

@@ -20,7 +20,7 @@ from community.digests.choices import CATEGORIES, deliveries_of, may_receive_mai
 from community.digests.settings import joined_communities
 from community.extensions import db
 from community.mail import send_queued
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_by_request
 from tests.communities.helpers import fresh
 from tests.factories import make_user
 from tests.mail.conftest import Sink, SMTPServers
@@ -193,7 +193,7 @@ def test_a_digest_unsubscribes_in_the_browser_and_by_one_click(open_page, site, 
 
     # Signed in, the settings show it: no digest, Health unticked. Alice takes the weekly
     # digest again, without Health.
-    sign_in(page, "alice@example.org")
+    sign_in_by_request(page, "alice@example.org")
     page.goto("/settings#email-choices")
     choices = page.locator("#email-choices")
     expect(choices.get_by_role("radio", name="No digest")).to_be_checked()

@@ -7,6 +7,7 @@ application variable is set (most of them empty) so that neither the developer's
 `.env` file changes what is tested.
 """
 
+import json
 import os
 import re
 import shutil
@@ -105,6 +106,34 @@ def flask_cli(env: dict, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
+def flask_cli_batch(env: dict, *commands: tuple[list[str], str | None]) -> None:
+    """Several `flask_cli` commands, `command(...)` each, run in order in one process (see
+    `tests.live.flask_batch`)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.live.flask_batch"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        input=json.dumps(commands),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    names = "; ".join(" ".join(args) for args, _ in commands)
+    assert result.returncode == 0, f"flask {names}:\n{result.stdout}\n{result.stderr}"
+
+
+def command(*args: str, stdin: str | None = None) -> tuple[list[str], str | None]:
+    return list(args), stdin
+
+
+def create_admin(email: str, password: str, name: str | None = None):
+    """The `command` that makes `email` an admin with `password`, given on standard input."""
+    return command(
+        "users", "create-admin", email, *(["--name", name] if name else []), "--password-stdin",
+        stdin=password,
+    )  # fmt: skip
+
+
 def stop(process: subprocess.Popen) -> None:
     """End a server a test is done with. SIGQUIT is gunicorn's quick shutdown: its graceful
     one (SIGTERM) waits up to `graceful_timeout` (10 s) for the idle keep-alive connections
@@ -140,9 +169,9 @@ def prepared_instance(tmp_path_factory) -> Path:
     the first admin); each server copies it, so the migrations and the password hash run once."""
     instance_dir = tmp_path_factory.mktemp("prepared-instance")
     env = server_env(instance_dir, free_port())
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "seed")
-    flask_cli(env, "users", "create-admin", ADMIN_EMAIL, "--password-stdin", stdin=ADMIN_PASSWORD)
+    flask_cli_batch(
+        env, command("db", "upgrade"), command("seed"), create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+    )
     return instance_dir
 
 
@@ -226,13 +255,14 @@ def two_servers(base: Path, *, redis_url: str, name: str) -> Iterator[tuple[list
                     JOBS_IN_PROCESS="0",
                 )
                 envs.append(env)
-            flask_cli(envs[0], "db", "upgrade")
-            flask_cli(envs[0], "seed")
-            flask_cli(envs[0], "users", "create-admin", ADMIN_EMAIL, "--password-stdin",
-                      stdin=ADMIN_PASSWORD)  # fmt: skip
             email, display_name, password = OTHER_ADMIN
-            flask_cli(envs[0], "users", "create-admin", email, "--name", display_name,
-                      "--password-stdin", stdin=password)  # fmt: skip
+            flask_cli_batch(
+                envs[0],
+                command("db", "upgrade"),
+                command("seed"),
+                create_admin(ADMIN_EMAIL, ADMIN_PASSWORD),
+                create_admin(email, password, display_name),
+            )
             for i, (env, port) in enumerate(zip(envs, ports, strict=True)):
                 log_path = base / f"server-{i}.log"
                 processes.append(start_server(env, log_path))

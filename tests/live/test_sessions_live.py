@@ -17,7 +17,13 @@ import pytest
 import requests
 import socketio
 
-from tests.live.conftest import assert_clean_log, flask_cli, server_env
+from tests.live.conftest import (
+    assert_clean_log,
+    create_admin,
+    flask_cli,
+    flask_cli_batch,
+    server_env,
+)
 from tests.live.test_chat_live import (  # noqa: F401 (scaled_out is a fixture)
     WAIT,
     ChatClient,
@@ -32,11 +38,10 @@ NEW_PASSWORD = "a brand new long passphrase"
 _n = itertools.count()
 
 
-def new_member(env: dict) -> str:
-    email = f"s{next(_n)}-{uuid.uuid4().hex[:6]}@example.org"
-    flask_cli(env, "users", "create-admin", email, "--name", email.split("@")[0],
-              "--password-stdin", stdin=PASSWORD)  # fmt: skip
-    return email
+def new_members(env: dict, count: int) -> list[str]:
+    emails = [f"s{next(_n)}-{uuid.uuid4().hex[:6]}@example.org" for _ in range(count)]
+    flask_cli_batch(env, *(create_admin(email, PASSWORD, email.split("@")[0]) for email in emails))
+    return emails
 
 
 def copy_of(session: requests.Session) -> requests.Session:
@@ -73,9 +78,9 @@ def wait_disconnected(client: ChatClient) -> None:
     assert not client.client.connected, "the connection of the ended session stayed open"
 
 
-def check_session_ends_everywhere(way, *, socket_url, act_url, env, watcher_url, watcher):
-    """`socket_url`: where the victim's connection lives; `act_url`: where the action runs."""
-    email = new_member(env)
+def check_session_ends_everywhere(way, email, *, socket_url, act_url, env, watcher_url, watcher):
+    """`email`: the member whose session ends; `socket_url`: where their connection lives;
+    `act_url`: where the action runs."""
     victim = sign_in(socket_url, email, PASSWORD)  # the device whose session ends
     other = sign_in(act_url, email, PASSWORD)  # the member's other device
     join_procurement(socket_url, victim)
@@ -120,33 +125,36 @@ def check_session_ends_everywhere(way, *, socket_url, act_url, env, watcher_url,
 WAYS = [sign_out, change_password, sign_out_elsewhere, suspend]
 
 
-def watching(url: str, env: dict) -> requests.Session:
-    """A member of the room who watches it, signed in at `url` (made once per module: their
-    session never ends here)."""
-    watcher = sign_in(url, new_member(env), PASSWORD)
+def cast(url: str, env: dict) -> tuple[requests.Session, dict]:
+    """A member of the room who watches it, signed in at `url` (their session never ends
+    here), and a member for each way a session ends, by the way's name: made once per module,
+    by one command-line process."""
+    watcher_email, *victims = new_members(env, 1 + len(WAYS))
+    watcher = sign_in(url, watcher_email, PASSWORD)
     join_procurement(url, watcher)
-    return watcher
+    return watcher, dict(zip((way.__name__ for way in WAYS), victims, strict=True))
 
 
 @pytest.fixture(scope="module")
-def scaled_out_watcher(scaled_out):  # noqa: F811
+def scaled_out_cast(scaled_out):  # noqa: F811
     (one, _two), envs = scaled_out
-    return watching(one.url, envs[0])
+    return cast(one.url, envs[0])
 
 
 @pytest.fixture(scope="module")
 def one_server(live_server):
     port = int(live_server.url.rsplit(":", 1)[1])
     env = server_env(live_server.instance_dir, port)
-    return env, watching(live_server.url, env)
+    return env, *cast(live_server.url, env)
 
 
 @pytest.mark.parametrize("way", WAYS, ids=lambda w: w.__name__)
-def test_an_ended_session_is_disconnected_across_processes(scaled_out, scaled_out_watcher, way):  # noqa: F811
+def test_an_ended_session_is_disconnected_across_processes(scaled_out, scaled_out_cast, way):  # noqa: F811
     (one, two), envs = scaled_out
+    watcher, victims = scaled_out_cast
     check_session_ends_everywhere(
-        way, socket_url=two.url, act_url=one.url, env=envs[0], watcher_url=one.url,
-        watcher=scaled_out_watcher,
+        way, victims[way.__name__], socket_url=two.url, act_url=one.url, env=envs[0],
+        watcher_url=one.url, watcher=watcher,
     )  # fmt: skip
     for server in (one, two):
         assert_clean_log(server.log())
@@ -154,9 +162,9 @@ def test_an_ended_session_is_disconnected_across_processes(scaled_out, scaled_ou
 
 @pytest.mark.parametrize("way", WAYS, ids=lambda w: w.__name__)
 def test_an_ended_session_is_disconnected_on_one_server(live_server, one_server, way):
-    env, watcher = one_server
+    env, watcher, victims = one_server
     check_session_ends_everywhere(
-        way, socket_url=live_server.url, act_url=live_server.url, env=env,
+        way, victims[way.__name__], socket_url=live_server.url, act_url=live_server.url, env=env,
         watcher_url=live_server.url, watcher=watcher,
     )  # fmt: skip
     assert_clean_log(live_server.log())
