@@ -244,7 +244,10 @@ def test_a_too_long_reason_is_kept_with_its_message(browser, mod):
 
 
 def test_the_page_shows_the_readers_zone_and_the_events_own(browser, mod, alice):
-    event_id = make_event(mod, timezone="Europe/London")
+    # 09:00-11:00 UTC a week on: the same day in Tokyo (18:00-20:00), whatever the hour now.
+    now = utcnow()
+    starts = now.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    event_id = make_event(mod, timezone="Europe/London", starts_in=starts - now)
     with atomic():
         db.session.merge(alice).timezone = "Asia/Tokyo"
     event = db.session.get(Event, event_id)
