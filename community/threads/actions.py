@@ -153,12 +153,7 @@ def start_thread(
     )  # fmt: skip
     db.session.add(thread)
     _apply_tags(thread, community, tag_names)
-    hold = safeguards.must_hold(author, community)  # counted before this post is added
-    post = _add_post(thread, author, body, html, client_token=client_token, now=now)
-    if hold:
-        _hold(post)
-    else:
-        _publish(post, mentioned)
+    _add_post(thread, author, body, (html, mentioned), client_token=client_token, now=now)
     return thread
 
 
@@ -183,26 +178,26 @@ def post_reply(
         target = db.session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
             reply_to_id = None
-    hold = safeguards.must_hold(author, thread.community)  # counted before this post is added
-    post = _add_post(thread, author, body, html, reply_to_id=reply_to_id, client_token=client_token)
-    if hold:
-        _hold(post)
-    else:
-        _publish(post, mentioned)
-    return post
+    return _add_post(
+        thread, author, body, (html, mentioned), reply_to_id=reply_to_id,
+        client_token=client_token,
+    )  # fmt: skip
 
 
 def _add_post(
     thread: Thread,
     author: User,
     body: str,
-    html: str,
+    rendered: tuple[str, list[User]],
     *,
     reply_to_id: int | None = None,
     client_token: str | None = None,
     now=None,
 ) -> Post:
-    """The post, numbered in its thread; `_publish` or `_hold` then decides who sees it."""
+    """The post, numbered in its thread, then published, or held for a moderator when its
+    author is new to a community that holds first posts. `rendered`: (html, mentioned)."""
+    html, mentioned = rendered
+    hold = safeguards.must_hold(author, thread.community)  # counted before this post is in
     thread.last_number += 1
     post = Post(
         thread=thread,
@@ -218,6 +213,10 @@ def _add_post(
     db.session.flush()  # post.id: the thread's last post, the index, the events
     _auto_watch(author, thread)
     _record_read(author, thread, post.number)
+    if hold:
+        _hold(post)
+    else:
+        _publish(post, mentioned)
     return post
 
 
