@@ -162,21 +162,30 @@ def manage(slug: str):
     return _manage_page(slug)
 
 
-def _email_action(slug: str, form_name: str, action, done: str):
-    form = MemberEmailForm(prefix=FORM_PREFIXES[form_name])
+def _form_action(slug: str, form_name: str, form, run, *, refused=(400,)):
+    """A manage-page form: `run()` (in a transaction) returns the message to flash; a
+    refusal shows the page again with the form as typed and the reason at its field."""
     if form.validate_on_submit():
         try:
             with atomic():
-                m = action(actor(), slug, email=form.email.data)
-                name = m.user.display_name
+                done = run()
         except DomainError as exc:
-            if exc.status != 400:
+            if exc.status not in refused:
                 raise
             attach_error(form, exc)
         else:
-            flash(done.format(name=name), "success")
+            flash(done, "success")
             return redirect(url_for("communities.manage", slug=slug))
     return _manage_page(slug, 400, **{form_name: form})
+
+
+def _email_action(slug: str, form_name: str, action, done: str):
+    form = MemberEmailForm(prefix=FORM_PREFIXES[form_name])
+
+    def run() -> str:
+        return done.format(name=action(actor(), slug, email=form.email.data).user.display_name)
+
+    return _form_action(slug, form_name, form, run)
 
 
 @bp.post("/c/<slug>/manage/members")
@@ -213,23 +222,16 @@ def remove_moderator(slug: str, user_id: int):
 def suspend_member(slug: str):
     access.access_community(actor(), slug, need="moderate")
     form = CommunitySuspensionForm(prefix="suspend")
-    if form.validate_on_submit():
-        try:
-            with atomic():
-                user = find_user_by_email(form.email.data)
-                member = actions.suspend_in_community(
-                    actor(), slug, user_id=user.id if user else None,
-                    days=form.days.data, reason=form.reason.data,
-                )  # fmt: skip
-                name = member.user.display_name
-        except DomainError as exc:
-            if exc.status not in (400, 403, 404):
-                raise
-            attach_error(form, exc)
-        else:
-            flash(f"{name} is suspended here: they can read, not post.", "success")
-            return redirect(url_for("communities.manage", slug=slug))
-    return _manage_page(slug, 400, suspension_form=form)
+
+    def run() -> str:
+        user = find_user_by_email(form.email.data)
+        member = actions.suspend_in_community(
+            actor(), slug, user_id=user.id if user else None,
+            days=form.days.data, reason=form.reason.data,
+        )  # fmt: skip
+        return f"{member.user.display_name} is suspended here: they can read, not post."
+
+    return _form_action(slug, "suspension_form", form, run, refused=(400, 403, 404))
 
 
 @bp.post("/c/<slug>/manage/suspensions/<int:user_id>/lift")
@@ -248,20 +250,13 @@ def lift_suspension(slug: str, user_id: int):
 def safeguards(slug: str):
     access.access_community(actor(), slug, need="moderate")
     form = SafeguardsForm()
-    if form.validate_on_submit():
-        try:
-            with atomic():
-                actions.set_safeguards(
-                    actor(), slug, **{name: form[name].data for name in actions.SAFEGUARD_LIMITS}
-                )
-        except DomainError as exc:
-            if exc.status != 400:
-                raise
-            attach_error(form, exc)
-        else:
-            flash("The safeguards are saved.", "success")
-            return redirect(url_for("communities.manage", slug=slug))
-    return _manage_page(slug, 400, safeguards_form=form)
+
+    def run() -> str:
+        values = {name: form[name].data for name in actions.SAFEGUARD_LIMITS}
+        actions.set_safeguards(actor(), slug, **values)
+        return "The safeguards are saved."
+
+    return _form_action(slug, "safeguards_form", form, run)
 
 
 # --- the community's state: admins ----------------------------------------------------------
