@@ -92,6 +92,14 @@ class RegisterForm(FlaskForm, OrganisationMixin):
         validators=[rule(check_registration_choice)],
     )
 
+    # A honeypot: hidden from people (and from screen readers), filled in by form-filling
+    # bots. A registration with it filled is answered as usual and creates nothing.
+    website = StringField("Leave this empty")
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
     def fill(self) -> None:
         # (Choices set on the bound fields: WTForms warns about tuples given at declaration.)
         self.fill_organisations()

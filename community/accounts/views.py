@@ -1,5 +1,7 @@
 """Account pages: register, verify, sign in and out, reset, settings, profiles, directories."""
 
+import logging
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -28,6 +30,8 @@ from .forms import (
 )
 from .models import User
 from .rules import EMAIL_MAX, is_site_admin, normalise_email
+
+log = logging.getLogger(__name__)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to see that page."
@@ -106,6 +110,9 @@ def register():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/register.html", form=form), status
+    if form.is_bot:
+        log.info("registration: honeypot filled, nothing created")
+        return render_template("accounts/check_inbox.html", email=normalise_email(form.email.data))
     try:
         with atomic():
             actions.register(

@@ -75,3 +75,16 @@ def test_over_long_fields_get_a_message_not_a_500(browser, communities):
     html = response.get_data(as_text=True)
     assert "at most 80 characters" in html
     assert "at most 254 characters" in html
+
+
+def test_a_bot_filling_the_honeypot_is_answered_as_usual_and_nothing_is_made(
+    browser, outbox, communities
+):
+    form = browser.get("/auth/register").get_data(as_text=True)
+    assert 'class="honeypot" aria-hidden="true"' in form
+    assert 'name="website" tabindex="-1"' in form
+    response = _register(browser, website="http://cheap-pills.example")
+    assert response.status_code == 200
+    assert "Check your inbox" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(User).where(User.email == "sam.okafor@example.org")) is None
+    assert outbox.deliver() == []
