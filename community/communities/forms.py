@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import EmailField, HiddenField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 def _strip(value: str | None) -> str | None:
@@ -38,10 +38,12 @@ class SafeguardsForm(FlaskForm):
 class CommunitySuspensionForm(FlaskForm):
     """Suspend a member from one community (the limits are the action's)."""
 
+    # Who: the member the moderation queue linked here with (their id), or an address typed.
+    user_id = HiddenField()
     email = EmailField(
         "Member's email address",
         filters=[_strip],
-        validators=[DataRequired("Enter an email address."), Length(max=254)],
+        validators=[Optional(), Length(max=254)],
     )
     days = IntegerField("For how many days", validators=[InputRequired("Enter a number.")])
     reason = TextAreaField(

@@ -10,6 +10,7 @@ from ..db import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..forms import ConfirmForm, attach_error
+from ..ids import as_id
 from ..resources import queries as resource_queries
 from ..threads import actions as thread_actions
 from ..threads import queries as thread_queries
@@ -136,7 +137,13 @@ def _manage_page(slug: str, status: int = 200, **forms):
         for name, prefix in FORM_PREFIXES.items()
     }
     blank["safeguards_form"] = SafeguardsForm(formdata=None, obj=community)
-    blank["suspension_form"] = CommunitySuspensionForm(formdata=None, prefix="suspend")
+    typed = forms.get("suspension_form")
+    suspending = _member_named(
+        community, typed.user_id.data if typed else request.args.get("suspend")
+    )
+    blank["suspension_form"] = CommunitySuspensionForm(
+        formdata=None, prefix="suspend", user_id=suspending.id if suspending else ""
+    )
     return (
         render_template(
             "communities/manage.html",
@@ -146,6 +153,7 @@ def _manage_page(slug: str, status: int = 200, **forms):
             can_assign_moderators=actions.assigns_moderators(actor()),
             action_form=ConfirmForm(formdata=None),
             can_administer=is_site_admin(actor()),
+            suspending=suspending,
             **{**blank, **forms},
         ),
         status,
@@ -160,6 +168,17 @@ def manage(slug: str):
         access.access_community(None, slug)
         return login_manager.unauthorized()
     return _manage_page(slug)
+
+
+def _member_named(community, user_id):
+    """The member the moderation queue links here to suspend (None: none, or not a member)."""
+    from ..accounts.models import User
+    from ..extensions import db
+
+    user_id = as_id(user_id or "")
+    user = db.session.get(User, user_id) if user_id is not None else None
+    member = access.membership(user, community) if user is not None else None
+    return member.user if member is not None else None
 
 
 def _form_action(slug: str, form_name: str, form, run, *, refused=(400,)):
@@ -224,9 +243,13 @@ def suspend_member(slug: str):
     form = CommunitySuspensionForm(prefix="suspend")
 
     def run() -> str:
-        user = find_user_by_email(form.email.data)
+        if form.user_id.data:
+            user_id = form.user_id.data
+        else:
+            user = find_user_by_email(form.email.data or "")
+            user_id = user.id if user else None
         member = actions.suspend_in_community(
-            actor(), slug, user_id=user.id if user else None,
+            actor(), slug, user_id=user_id,
             days=form.days.data, reason=form.reason.data,
         )  # fmt: skip
         return f"{member.user.display_name} is suspended here: they can read, not post."

@@ -59,6 +59,7 @@ def _queue_page(*, status: int = 200, typed: dict | None = None, problem: str = 
         waiting=queue.waiting(user, community_id=community_id, kind=kind),
         communities=communities,
         community_names={c.id: c.name for c in communities},
+        community_slugs={c.id: c.slug for c in communities},
         chosen_community=community_id,
         chosen_kind=kind,
         kinds=flags.kinds(),

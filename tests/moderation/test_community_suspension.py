@@ -102,3 +102,30 @@ def test_suspending_through_the_manage_page(browser, alice, mod, communities):
     page = browser.get("/c/procurement").get_data(as_text=True)
     assert "You are suspended from Procurement until" in page
     assert "The moderators said: “Spam”" in page
+
+
+def test_the_queue_links_to_suspend_its_author_without_showing_their_address(
+    browser, alice, flaggers, mod, communities
+):
+    from community.moderation import flags
+
+    post_id = reply(alice, start(alice), "Buy pills")
+    with atomic():
+        flags.flag(live(flaggers[0]), "post", post_id, reason="spam")
+    browser.login(mod.email)
+    queue = browser.get("/mod").get_data(as_text=True)
+    link = f"/c/procurement/manage?suspend={alice.id}#suspend-heading"
+    assert f'href="{link}"' in queue
+    page = browser.get(link.split("#")[0]).get_data(as_text=True)
+    assert "Suspending <strong>Alice Author</strong>" in page
+    assert alice.email not in page
+    done = browser.submit(
+        link.split("#")[0],
+        {"suspend-user_id": str(alice.id), "suspend-days": "2", "suspend-reason": "Spam"},
+        action="/c/procurement/manage/suspensions",
+    )
+    assert done.status_code == 302
+    fresh()
+    assert db.session.scalar(
+        select(Membership.suspended_until).where(Membership.user_id == alice.id)
+    )
