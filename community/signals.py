@@ -123,6 +123,14 @@ thread_moved = _signal(
     from_community_id="int",
 )
 
+thread_merged = _signal(
+    "thread-merged",
+    "A thread's posts moved into another (a moderator merged a duplicate): index them there.",
+    thread="threads.models.Thread: the thread they moved into",
+    source_id="int: the merged thread, now deleted",
+    post_ids="list[int]: the posts that moved",
+)
+
 # --- any target ------------------------------------------------------------------------------
 
 target_deleted = _signal(

@@ -316,6 +316,12 @@ ROWS: list[Row] = [
         {"community": CLOSED},
     ),
     post(
+        "/t/<int:thread_id>/merge",
+        lambda w, role: f"/t/{w.fresh_thread()}/merge",
+        MODERATES,
+        lambda w, role: {"into": str(w.fresh_thread())},
+    ),
+    post(
         "/t/<int:thread_id>/move",
         lambda w, role: f"/t/{w.fresh_thread()}/move",
         signed_in("forbidden", admin="ok"),

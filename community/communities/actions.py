@@ -16,6 +16,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
 from ..moderation.audit import record
+from . import notices
 from .access import access_community, check_open, membership
 from .models import VISIBILITIES, Community, Membership
 
@@ -186,7 +187,7 @@ def suspend_in_community(actor: User, slug: str, *, user_id, days, reason: str) 
     member.suspended_reason = reason
     record(actor, "community.suspend_member", _target(community), community=community,
            user_id=member.user_id, days=days, reason=reason)  # fmt: skip
-    _tell_suspended(member, community, actor)
+    notices.tell_suspended(member, community, actor)
     signals.community_access_changed.emit(community=community)  # open composers close
     return member
 
@@ -214,17 +215,6 @@ def _member_to_suspend(actor: User, community: Community, user_id) -> Membership
     if member.role == "moderator":
         raise Forbidden("Remove their moderator role first.")
     return member
-
-
-def _tell_suspended(member: Membership, community: Community, actor: User) -> None:
-    from ..notifications import actions as notify
-
-    notify.notify(
-        member.user_id, "community.suspended", actor=actor, community_id=community.id,
-        target=("community", community.id), subject=community.name,
-        excerpt=member.suspended_reason, occurrence=utcnow().isoformat(),
-    )  # fmt: skip
-    notify.publish_counts({member.user_id})
 
 
 SAFEGUARD_LIMITS = {

@@ -68,12 +68,11 @@ def open_warning(user) -> MemberWarning | None:
     """The member's oldest warning not yet acknowledged."""
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(
+    return db.session.scalars(
         select(MemberWarning)
         .where(MemberWarning.user_id == user.id, MemberWarning.acknowledged_at.is_(None))
         .order_by(MemberWarning.id)
-        .limit(1)
-    )
+    ).first()
 
 
 def check_no_open_warning(user) -> None:

@@ -1,5 +1,7 @@
 """Discussions: start threads, reply, edit, delete, react, moderate, watch, read and tag."""
 
+import re
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -621,6 +623,79 @@ def move_thread(actor: User, thread_id: int, *, to_slug: str) -> Thread:
     _audit(actor, "thread.move", thread, from_community=source_id, to_community=target.id)
     recheck_live_readers([thread.id])
     return thread
+
+
+def merge_thread(actor: User, thread_id: int, *, into) -> Thread:
+    """Merge a duplicate thread into another: its posts move there after the others,
+    keeping their authors and times; its watchers watch the other; it is deleted and its
+    address leads there. Moderators of both threads' communities."""
+    into_id = _thread_id_in(into)
+    if into_id is None:
+        raise Invalid("Give the thread to merge into: its address or number.", field="into")
+    if into_id == as_id(thread_id):
+        raise Invalid("A thread cannot be merged into itself.", field="into")
+    first, second = sorted([as_id(thread_id) or 0, into_id])  # row locks in one order
+    locked = {t: access_thread(actor, t, need="moderate", lock=True) for t in (first, second)}
+    source, target = locked[as_id(thread_id)], locked[into_id]
+    if source.deleted_at is not None or target.deleted_at is not None:
+        raise Invalid("A deleted thread cannot be merged.", field="into")
+    moved = list(db.session.scalars(
+        select(Post).where(Post.thread_id == source.id).order_by(Post.number)
+    ))  # fmt: skip
+    for post in moved:
+        target.last_number += 1
+        post.thread, post.number = target, target.last_number
+    counted = sum(1 for p in moved if p.is_in_view)
+    target.post_count += counted
+    target.last_post_at = max(target.last_post_at, source.last_post_at)
+    _move_counts(source, target, counted)
+    _carry_watchers(source, target)
+    source.deleted_at, source.merged_into_id, source.post_count = utcnow(), target.id, 0
+    db.session.flush()
+    signals.target_deleted.emit(kind="thread", id=source.id)
+    signals.thread_merged.emit(thread=target, source_id=source.id, post_ids=[p.id for p in moved])
+    _audit(actor, "thread.merge", target, source=source.title, posts=len(moved))
+    recheck_live_readers([source.id, target.id])
+    return target
+
+
+def _thread_id_in(value) -> int | None:
+    """A thread's number from what a moderator typed: "42", "/t/42" or its whole address."""
+    value = str(value or "").strip()
+    match = re.fullmatch(r"(\d+)", value) or re.search(r"/t/(\d+)(?:[/?#]|$)", value)
+    return as_id(match.group(1)) if match else None
+
+
+def _move_counts(source: Thread, target: Thread, posts: int) -> None:
+    db.session.execute(
+        update(Community)
+        .where(Community.id == source.community_id)
+        .values(thread_count=Community.thread_count - 1, post_count=Community.post_count - posts)
+    )
+    db.session.execute(
+        update(Community)
+        .where(Community.id == target.community_id)
+        .values(post_count=Community.post_count + posts)
+    )
+
+
+def _carry_watchers(source: Thread, target: Thread) -> None:
+    already = select(Subscription.user_id).where(Subscription.thread_id == target.id)
+    for user_id in db.session.scalars(
+        select(Subscription.user_id).where(
+            Subscription.thread_id == source.id,
+            Subscription.watching.is_(True),
+            Subscription.user_id.not_in(already),
+        )
+    ):
+        db.session.add(Subscription(user_id=user_id, thread_id=target.id, watching=True))
+
+
+def merged_into(thread_id) -> int | None:
+    """Where a merged thread's address leads (None: it was not merged)."""
+    if as_id(thread_id) is None:
+        return None
+    return db.session.scalar(select(Thread.merged_into_id).where(Thread.id == thread_id))
 
 
 def recheck_live_readers(thread_ids: list[int]) -> None:

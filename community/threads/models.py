@@ -36,6 +36,9 @@ class Thread(db.Model):
     deleted_at: Mapped[datetime | None]
     # Its first post is hidden (see Post.hidden_at): the thread is out of members' view too.
     hidden_at: Mapped[datetime | None]
+    # Merged into another thread by a moderator (its posts moved there; it is deleted and
+    # its address redirects there).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("thread.id", ondelete="SET NULL"))
 
     community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
 

@@ -58,6 +58,13 @@ def _move_documents(_app, *, thread: Thread, **_) -> None:
     search.move_thread_documents(thread.id, thread.community_id)
 
 
+def _index_merged(_app, *, thread: Thread, post_ids: list[int], **_) -> None:
+    """thread_merged: the moved posts are replies of the other thread now, in its community."""
+    for post in db.session.scalars(select(Post).where(Post.id.in_(post_ids))):
+        index_post(post)
+    notices.move_notifications(_app, thread=thread)
+
+
 def _unindex_thread(_app, *, kind: str, id: int, **_) -> None:
     if kind == "thread":
         search.remove_thread_documents(id)
@@ -84,6 +91,7 @@ def connect(app: Flask) -> None:
         (signals.post_restored, _reindex),
         (signals.thread_moved, _move_documents),
         (signals.thread_moved, notices.move_notifications),
+        (signals.thread_merged, _index_merged),
         (signals.target_deleted, _unindex_thread),
         (signals.membership_lost, _recheck_after_leaving),
         (signals.community_access_changed, _recheck_community),

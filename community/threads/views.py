@@ -80,6 +80,8 @@ def new_thread(slug: str):
 @bp.get("/t/<int:thread_id>/<slug>")
 def show(thread_id: int, slug: str | None = None):
     reader = _reader()
+    if (merged := actions.merged_into(thread_id)) is not None:
+        return redirect(url_for("threads.show", thread_id=merged), 301)
     thread = actions.access_thread(reader, thread_id)
     # Out-of-range pages are clamped to the first or last (thread_page), never an error.
     page = request.args.get("page", 1, type=int)
@@ -421,6 +423,17 @@ def move(thread_id: int):
         thread_id, actions.move_thread, "The thread has moved.",
         to_slug=request.form.get("community", ""),
     )  # fmt: skip
+
+
+@bp.post("/t/<int:thread_id>/merge")
+@login_required
+def merge(thread_id: int):
+    _require_form()
+    with atomic():
+        target = actions.merge_thread(actor(), thread_id, into=request.form.get("into", ""))
+        target_id = target.id
+    flash("The threads are merged: its posts are here now, after these.", "success")
+    return redirect(url_for("threads.show", thread_id=target_id))
 
 
 @bp.post("/t/<int:thread_id>/delete")

@@ -1,5 +1,5 @@
 """chat messages can be hidden by flags; communities hold new members' first posts and
-suspend members from themselves; moderators' warnings
+suspend members from themselves; moderators' warnings; merged threads
 
 Revision ID: 0013_chat_flags_holds
 Revises: 0012_flags
@@ -40,12 +40,18 @@ def upgrade():
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hold_first_posts', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('new_member_links', sa.Integer(), nullable=False, server_default='2'))
+    with op.batch_alter_table('thread', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_thread_merged_into_id_thread'), 'thread', ['merged_into_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspended_until', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('suspended_reason', sa.Text(), nullable=False, server_default=''))
 
 
 def downgrade():
+    with op.batch_alter_table('thread', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_thread_merged_into_id_thread'), type_='foreignkey')
+        batch_op.drop_column('merged_into_id')
     with op.batch_alter_table('member_warning', schema=None) as batch_op:
         batch_op.drop_index('ix_member_warning_open')
     op.drop_table('member_warning')
