@@ -47,7 +47,7 @@ from tests.live.conftest import (
 
 pytestmark = pytest.mark.slow
 
-MEMBERS = 1_500  # enough for the build to outlast MIN_SAMPLES page loads several times over
+MEMBERS = 800  # enough for the build to outlast MIN_SAMPLES page loads several times over
 BENCH_MEMBERS = "%@bench.example"
 JOB = "digests"
 IDLE_SAMPLES = 40

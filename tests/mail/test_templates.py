@@ -32,7 +32,7 @@ from community.mail import OutboundMail, build_message
 from community.resources import actions as resource_actions
 from tests.communities.helpers import fresh
 from tests.factories import PASSWORD, make_event, make_moderator, make_user
-from tests.resources.helpers import run, submit
+from tests.resources.helpers import details, run, submit
 from tests.threads.helpers import reply, start
 
 SITE_URL = "https://commons.example.org"
@@ -253,6 +253,37 @@ def rejecting(cast: Cast) -> list[str]:
     reason = "Out of scope for this community."
     run(resource_actions.reject_resource, cast.mod, shared(cast), reason=reason)
     return ["Alice Member", "did not accept", reason]
+
+
+def proposed(cast: Cast) -> int:
+    """Alice's published resource, and her proposed new version of it: the proposal's id."""
+    resource_id = shared(cast)
+    run(resource_actions.approve_resource, cast.mod, resource_id)
+    proposal = run(
+        resource_actions.propose_version, cast.alice, resource_id,
+        details(title="Social value in procurement, 2027", link="https://example.org/toolkit"),
+    )  # fmt: skip
+    return proposal.id
+
+
+@scenario("proposal_decision")
+def approving_a_proposal(cast: Cast) -> list[str]:
+    run(resource_actions.approve_proposal, cast.mod, proposed(cast))
+    return ["Alice Member", "approved the new version you proposed"]
+
+
+@scenario("proposal_decision")
+def asking_for_changes_to_a_proposal(cast: Cast) -> list[str]:
+    reason = "Please say what changed & why."
+    run(resource_actions.request_proposal_changes, cast.mod, proposed(cast), reason=reason)
+    return ["Alice Member", "asks for some changes", reason]
+
+
+@scenario("proposal_decision")
+def rejecting_a_proposal(cast: Cast) -> list[str]:
+    reason = "The earlier version is the one we keep."
+    run(resource_actions.reject_proposal, cast.mod, proposed(cast), reason=reason)
+    return ["Alice Member", "did not accept the new version", reason]
 
 
 @scenario("notifications")
