@@ -177,6 +177,22 @@ def proposals_awaiting_review(
     return list(db.session.scalars(stmt))
 
 
+def review_count(user: User | None) -> int:
+    """How many submissions and proposed versions wait for the user's review (the header's
+    count): counted in the database, not loaded."""
+    if user is None or not user.is_authenticated:
+        return 0
+    pending = select(func.count(Resource.id)).where(
+        Resource.status == "pending", _curated_by(user, None)
+    )
+    proposed = (
+        select(func.count(ResourceProposal.id))
+        .join(Resource, Resource.id == ResourceProposal.resource_id)
+        .where(ResourceProposal.status == "pending", _curated_by(user, None))
+    )
+    return db.session.scalar(pending) + db.session.scalar(proposed)
+
+
 @dataclass
 class ReviewItem:
     """One entry of the review queue: a submission, or a proposed version of a resource."""

@@ -18,11 +18,7 @@ def review_section(user, community_id: int | None) -> dict:
     }
 
 
-def waiting_for(user) -> int:
-    return len(queries.review_queue(user))
-
-
 register_section(
     "resources", template="resources/_review_queue.html", context=review_section,
-    count=waiting_for,
+    count=queries.review_count,
 )  # fmt: skip
