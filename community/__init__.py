@@ -134,6 +134,7 @@ def _init_extensions(app: Flask) -> None:
 
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", f"commons-{deployment_id(app)}")
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
     ext.socketio.init_app(

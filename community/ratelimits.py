@@ -17,6 +17,7 @@ from .queue import is_outage
 
 
 def _limiter() -> MovingWindowRateLimiter:
+    """The app's limiter (one per app: its storage may be another site's Redis too)."""
     app = current_app._get_current_object()
     found = app.extensions.get("commons_rate_limiter")
     if found is None:
@@ -27,8 +28,10 @@ def _limiter() -> MovingWindowRateLimiter:
 
 def hit(limit: str, *identifiers: str) -> bool:
     """Count one event against `limit` ("5 per 3 seconds") for these identifiers; False when
-    the limit is already reached (the event is then not counted)."""
-    return _limiter().hit(parse(limit), *identifiers)
+    the limit is already reached (the event is then not counted). The counts are this site's:
+    another site using the same Redis has its own members with the same ids."""
+    site = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return _limiter().hit(parse(limit), site, *identifiers)
 
 
 UNAVAILABLE = "That cannot be done just now. Try again in a moment."

@@ -78,6 +78,24 @@ def wait_disconnected(client: ChatClient) -> None:
     assert not client.client.connected, "the connection of the ended session stayed open"
 
 
+def send(watcher: "ChatClient", body: str, client_id: str) -> dict:
+    """The watcher's message, sent once its rate limit allows: it sends two in every test of
+    the module, faster than chat_send's 5 per 3 seconds when the tests run quickly."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        ack = watcher.call(
+            "chat.send", {"room": "procurement", "body": body, "client_id": client_id}
+        )
+        if (
+            ack.get("ok", True)
+            or "too fast" not in ack.get("error", "")
+            or time.monotonic() > deadline
+        ):
+            assert ack.get("ok", True), ack
+            return ack
+        time.sleep(0.5)
+
+
 def check_session_ends_everywhere(way, email, *, socket_url, act_url, env, watcher_url, watcher):
     """`email`: the member whose session ends; `socket_url`: where their connection lives;
     `act_url`: where the action runs."""
@@ -91,16 +109,14 @@ def check_session_ends_everywhere(way, email, *, socket_url, act_url, env, watch
         assert live.call("chat.join", {"room": "procurement"})["ok"] is True
         assert bea.call("chat.join", {"room": "procurement"})["ok"] is True
         tag = email.split("@")[0]  # the watcher sends in every test: a new client id each
-        ack = bea.call(
-            "chat.send", {"room": "procurement", "body": "before", "client_id": f"b{tag}"}
-        )
+        ack = send(bea, "before", f"b{tag}")
         assert live.next("chat.message")["id"] == ack["id"]  # members-only events arrive
 
         way(act_url, victim, other, env, email)
         wait_disconnected(live)
         live.drain()
         bea.drain()
-        bea.call("chat.send", {"room": "procurement", "body": "after", "client_id": f"a{tag}"})
+        send(bea, "after", f"a{tag}")
         assert bea.next("chat.message")["html"] == "<p>after</p>"
         time.sleep(0.5)  # what would have reached the ended connection has had time to
         assert [name for name, _ in live.drain()] == []
