@@ -68,6 +68,10 @@ class User(UserMixin, db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     last_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The profile (picture and bio) is out of view until an admin decides: "flags" or
+    # "moderator", as for a post. The name stays: it signs the member's posts.
+    profile_hidden_at: Mapped[datetime | None]
+    profile_hidden_reason: Mapped[str] = mapped_column(String(20), default="")
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

@@ -60,6 +60,10 @@ class Event(db.Model):
     record_id: Mapped[int | None] = mapped_column(
         ForeignKey("resource.id", ondelete="SET NULL"), index=True
     )
+    # Out of members' view until a moderator decides: "flags" (enough members flagged it)
+    # or "moderator" (a moderator hid it). Moderators still see it, marked.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

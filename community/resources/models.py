@@ -73,6 +73,10 @@ class Resource(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Out of members' view until a moderator decides: "flags" (enough members flagged it)
+    # or "moderator" (a moderator hid it). Moderators still see it, marked.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(20), default="")
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     submitter: Mapped[User | None] = relationship(lazy="joined")

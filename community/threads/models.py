@@ -80,6 +80,11 @@ class Post(db.Model):
     # or "moderator" (a moderator hid it). Moderators still see it, marked.
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(String(20), default="")
+    # A moderator's edit of someone else's words, with the reason members are shown beside it.
+    moderator_edit_reason: Mapped[str] = mapped_column(String(300), default="")
+    moderator_edited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
