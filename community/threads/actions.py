@@ -96,10 +96,12 @@ def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
         raise NotFound()
     thread = access_thread(user, post.thread_id)
     moderator = community_access.is_moderator(user, thread.community)
+    if post.is_held_from(user, moderator):
+        raise NotFound()
     if need == "edit":
         if post.deleted_at is not None:
             raise Forbidden("This post was deleted.")
-        own_held = post.hidden_reason == safeguards.HELD and post.author_id == user.id
+        own_held = post.is_held and post.author_id == user.id
         if post.hidden_at is not None and not moderator and not own_held:
             raise Forbidden(HIDDEN_MESSAGE)
         if not moderator:

@@ -10,8 +10,7 @@ from ..extensions import db
 from ..moderation import queue, sections
 from ..notifications.targets import register_target, register_wording
 from . import mentions
-from .models import Post, Thread
-from .safeguards import HELD
+from .models import HELD, Post, Thread
 
 
 @dataclass

@@ -10,6 +10,8 @@ from ..communities.models import Community
 from ..db import utcnow
 from ..extensions import db
 
+HELD = "held"  # Post.hidden_reason of a new member's post waiting for approval (safeguards.py)
+
 REACTIONS = {
     "thumbs_up": "👍",
     "heart": "❤️",
@@ -96,6 +98,16 @@ class Post(db.Model):
     @property
     def is_in_view(self) -> bool:
         return self.deleted_at is None and self.hidden_at is None
+
+    @property
+    def is_held(self) -> bool:
+        return self.hidden_at is not None and self.hidden_reason == HELD
+
+    def is_held_from(self, user, moderator: bool) -> bool:
+        """A held post does not exist yet for anyone but its author and the moderators."""
+        if not self.is_held or moderator:
+            return False
+        return user is None or not user.is_authenticated or user.id != self.author_id
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 

@@ -23,7 +23,6 @@ from .models import Post, Thread
 # published this many posts there (or its hold_first_posts, when that is more).
 NEW_MEMBER_DAYS = 2
 NEW_MEMBER_POSTS = 3
-HELD = "held"  # Post.hidden_reason of a post waiting for a moderator's approval
 _LINK = re.compile(r"""<a\s[^>]*href=["']https?://""", re.IGNORECASE)
 SLOW_DOWN = "New members post a few times in a quarter of an hour: try again in a few minutes."
 

@@ -93,6 +93,27 @@ def test_a_held_reply_waits_unseen_until_approved(
         approve(mod, held)
 
 
+def test_other_members_see_no_trace_of_a_held_reply(holding, newcomer, reader, mod, topic, browser):
+    held = reply(newcomer, topic, "Newcomer first words")
+    declined = reply(newcomer, topic, "Newcomer second words")
+    decline(mod, declined, "Not here")
+    browser.login(reader.email)
+    page = browser.get(f"/t/{topic}").get_data(as_text=True)
+    assert f'id="p{held}"' not in page
+    assert f'id="p{declined}"' not in page
+    assert "reviews it" not in page
+    assert "deleted" not in page
+    assert browser.get(f"/p/{held}").status_code == 404
+    browser.logout()
+    browser.login(newcomer.email)
+    own = browser.get(f"/t/{topic}").get_data(as_text=True)
+    assert "Newcomer first words" in own
+    assert "Waiting for a moderator" in own
+    browser.logout()
+    browser.login(mod.email)
+    assert "post, waiting for approval" in browser.get(f"/t/{topic}").get_data(as_text=True)
+
+
 def test_trust_comes_after_enough_approved_posts(holding, newcomer, mod, topic):
     first, second = reply(newcomer, topic, "One"), reply(newcomer, topic, "Two")
     approve(mod, first)
