@@ -218,11 +218,12 @@ def _connect_receivers(app: Flask) -> None:
     from .chat import receivers as chat_receivers
     from .communities import rooms as communities_receivers
     from .events import receivers as events_receivers
+    from .moderation import receivers as moderation_receivers
     from .resources import receivers as resources_receivers
     from .threads import receivers as threads_receivers
 
     for domain in (
         communities_receivers, threads_receivers, resources_receivers, chat_receivers,
-        events_receivers,
+        events_receivers, moderation_receivers,
     ):  # fmt: skip
         domain.connect(app)

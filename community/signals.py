@@ -135,9 +135,10 @@ thread_merged = _signal(
 
 target_deleted = _signal(
     "target-deleted",
-    "A target (kind 'thread' now; events and resources next) is gone from view for good.",
+    "A target (a thread, a post, a chat message, an event…) is gone from view for good.",
     kind="str",
     id="int",
+    by="User | None: who deleted it (None: the site itself)",
 )
 
 # --- chat ------------------------------------------------------------------------------------

@@ -242,6 +242,7 @@ def delete_message(user: User, name: str, number) -> ChatMessage:
     if message.author_id == user.id and not moderator and standing.decision.write_problem:
         raise Forbidden(standing.decision.write_problem)
     message.deleted_at, message.deleted_by_id = utcnow(), user.id
+    signals.target_deleted.emit(kind="chat_message", id=message.id, by=user)
     if message.author_id != user.id:
         record(user, "chat.delete_message", ("chat_room", room.id),
                community=standing.decision.community_id, number=message.number,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
@@ -74,6 +74,8 @@ class FlaggableKind:
     # The notification target kind its author's and flaggers' notices point at (the
     # domain registers it: a moderated item stays linked while hidden).
     notice_target: str
+    # What, deleted, takes items of this kind with it: {"thread": the ids of its posts}.
+    parts_of: dict[str, Callable[[int], Select]] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
 
@@ -294,6 +296,32 @@ def moderated_ids(user: User) -> set[int]:
             )
         )
     )
+
+
+def close_flags_of_deleted(_app, *, kind: str, id: int, by: User | None, **_) -> None:  # noqa: A002
+    """target_deleted: what is gone for good waits for no moderator. Its open flags (and
+    those of its parts: a thread's posts) close as deleted by whoever deleted it, and the
+    header counts drop."""
+    closed_in: set[int | None] = set()
+    for name, flaggable_kind in _kinds.items():
+        if name == kind:
+            ids = [id]
+        elif kind in flaggable_kind.parts_of:
+            ids = flaggable_kind.parts_of[kind](id)
+        else:
+            continue
+        open_flags = (Flag.target_kind == name, Flag.target_id.in_(ids), Flag.decided_at.is_(None))
+        closed_in |= set(db.session.scalars(select(Flag.community_id).where(*open_flags)))
+        db.session.execute(
+            update(Flag)
+            .where(*open_flags)
+            .values(decided_at=utcnow(), decision=DELETE, decided_by_id=by.id if by else None)
+            .execution_options(synchronize_session=False)
+        )
+    if closed_in:
+        from .queue import publish_waiting
+
+        publish_waiting(closed_in)
 
 
 # --- telling --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..rooms import thread_room
 from ..rules import check_body, check_client_token, check_tags, tag_slug
 from . import held, mentions, rules, safeguards
 from .models import (
+    HELD,
     REACTIONS,
     CommunityRead,
     Post,
@@ -84,7 +85,7 @@ def _awaits_its_author(user: User | None, thread: Thread) -> bool:
     first = db.session.scalar(
         select(Post.hidden_reason).where(Post.thread_id == thread.id, Post.number == 1)
     )
-    return first == safeguards.HELD
+    return first == HELD
 
 
 def access_post(user: User | None, post_id: int, *, need: str = "read") -> Post:
@@ -246,7 +247,7 @@ def _publish(post: Post, mentioned: list[User]) -> None:
 def _hold(post: Post) -> None:
     """A new member's post waits for a moderator: only they and the moderators see it
     (a held first post holds its thread)."""
-    post.hidden_at, post.hidden_reason = utcnow(), safeguards.HELD
+    post.hidden_at, post.hidden_reason = utcnow(), HELD
     if post.number == 1:
         post.thread.hidden_at = post.hidden_at
     held.post_held(post)
@@ -285,7 +286,7 @@ def _held_post(moderator: User, post_id) -> Post:
         raise NotFound()
     thread = access_thread(moderator, post.thread_id, need="moderate", lock=True)
     db.session.refresh(post)
-    if post.deleted_at is not None or post.hidden_reason != safeguards.HELD:
+    if post.deleted_at is not None or post.hidden_reason != HELD:
         raise Conflict("Already decided: this post is no longer waiting.")
     if thread.deleted_at is not None:
         raise Conflict("Already decided: its thread was deleted.")
@@ -521,6 +522,7 @@ def delete_post(actor: User, post_id: int) -> Post:
             .values(post_count=Community.post_count - 1)
         )
     signals.post_hidden.emit(post=post, reason="deleted")
+    signals.target_deleted.emit(kind="post", id=post.id, by=actor)
     if post.author_id != actor.id:
         record(actor, "post.delete", ("post", post.id), community=thread.community_id,
                thread_id=thread.id)  # fmt: skip
@@ -654,7 +656,7 @@ def merge_thread(actor: User, thread_id: int, *, into) -> Thread:
     _carry_watchers(source, target)
     source.deleted_at, source.merged_into_id, source.post_count = utcnow(), target.id, 0
     db.session.flush()
-    signals.target_deleted.emit(kind="thread", id=source.id)
+    signals.target_deleted.emit(kind="thread", id=source.id, by=actor)
     signals.thread_merged.emit(thread=target, source_id=source.id, post_ids=[p.id for p in moved])
     _audit(actor, "thread.merge", target, source=source.title, posts=len(moved))
     recheck_live_readers([source.id, target.id])
@@ -730,7 +732,7 @@ def delete_thread(actor: User, thread_id: int) -> Thread:
                 post_count=Community.post_count - thread.post_count,
             )
         )
-        signals.target_deleted.emit(kind="thread", id=thread.id)
+        signals.target_deleted.emit(kind="thread", id=thread.id, by=actor)
         _audit(actor, "thread.delete", thread)
         recheck_live_readers([thread.id])
     return thread

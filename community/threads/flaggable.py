@@ -106,6 +106,7 @@ register_flaggable(
         restore=restore,
         delete=delete,
         notice_target="moderated_post",
+        parts_of={"thread": lambda thread_id: select(Post.id).where(Post.thread_id == thread_id)},
     ),
 )
 

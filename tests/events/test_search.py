@@ -151,8 +151,8 @@ def test_a_deleted_event_leaves_the_index(mod, alice, admin):
 
     with atomic():
         db.session.delete(db.session.get(Event, gone))
-        signals.target_deleted.emit(kind="event", id=gone)
-        signals.target_deleted.emit(kind="thread", id=kept)  # another kind's id: not ours
+        signals.target_deleted.emit(kind="event", id=gone, by=None)
+        signals.target_deleted.emit(kind="thread", id=kept, by=None)  # another kind's id: not ours
 
     assert urls(alice, "tender day") == [url(kept)]
 

@@ -83,3 +83,11 @@ def test_flagging_from_the_chat_page(browser, flaggers, message):
     done = browser.submit(f"/flag/chat_message/{message}", {"reason": "spam", "note": ""})
     assert done.status_code == 302
     assert done.headers["Location"].startswith("/chat/procurement")
+
+
+def test_a_flagged_message_its_author_deletes_waits_no_longer(alice, flaggers, mod, message):
+    flag(flaggers[0], message)
+    assert queue.waiting_count(live(mod)) == 1
+    with atomic():
+        chat.delete_message(live(alice), "procurement", 1)
+    assert queue.waiting_count(live(mod)) == 0

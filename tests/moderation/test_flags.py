@@ -239,6 +239,40 @@ def test_deleting_a_flagged_reply(alice, flaggers, mod, a_reply):
     assert queue.waiting(live(mod)) == []
 
 
+def open_flags() -> list[Flag]:
+    fresh()
+    return list(db.session.scalars(select(Flag).where(Flag.decided_at.is_(None))))
+
+
+def test_a_flagged_reply_its_author_deletes_waits_no_longer(
+    alice, flaggers, mod, a_reply, published
+):
+    flag(flaggers[0], a_reply)
+    assert queue.waiting_count(live(mod)) == 1
+    with atomic():
+        actions.delete_post(live(alice), a_reply)
+    assert open_flags() == []
+    [closed] = db.session.scalars(select(Flag)).all()
+    assert (closed.decision, closed.decided_by_id) == ("delete", alice.id)
+    assert queue.waiting_count(live(mod)) == 0
+    assert ("moderation.count", f"user:{mod.id}", {"waiting": 0}) in published
+
+
+def test_deleting_a_thread_outside_the_queue_closes_its_posts_flags(
+    alice, flaggers, mod, thread, a_reply
+):
+    flag(flaggers[0], a_reply)
+    flag(flaggers[1], first_post(thread).id)
+    other = start(alice, title="Another thread", body="Flagged and kept")
+    flag(flaggers[0], first_post(other).id)
+    with atomic():
+        actions.delete_thread(live(mod), thread)
+    assert [(f.target_id, f.flagger_id) for f in open_flags()] == [
+        (first_post(other).id, flaggers[0].id)
+    ]  # another thread's flags stay open
+    assert queue.waiting_count(live(mod)) == 1
+
+
 # --- the pages --------------------------------------------------------------------------------
 
 
