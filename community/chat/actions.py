@@ -253,15 +253,17 @@ def delete_message(user: User, name: str, number) -> ChatMessage:
     return message
 
 
-def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
+def message_payload(message: ChatMessage, room: ChatRoom, *, moderator: bool = False) -> dict:
     """A message as the protocol sends it; a deleted or hidden one is only its place (a
-    hidden one says so: `hidden: true`)."""
+    hidden one says so: `hidden: true`). The room's moderators still read a hidden one, in
+    full, marked `hidden: true` (what the room hears live is the members' version: the
+    moderators' pages keep the text they already show)."""
     if message.deleted_at is not None:
         return {"room": room.name, "id": message.number, "deleted": True}
-    if message.hidden_at is not None:
+    if message.hidden_at is not None and not moderator:
         return {"room": room.name, "id": message.number, "deleted": True, "hidden": True}
     author = message.author
-    return {
+    payload = {
         "room": room.name,
         "id": message.number,
         "author": {"id": author.id, "name": author.display_name} if author else None,
@@ -272,6 +274,15 @@ def message_payload(message: ChatMessage, room: ChatRoom) -> dict:
         "client_id": message.client_id,
         "ref": message.id,  # its id across rooms, for its Flag link (/flag/chat_message/<ref>)
     }
+    if message.hidden_at is not None:
+        payload["hidden"] = True
+    return payload
+
+
+def payloads_for(user: User, room: ChatRoom, messages: list[ChatMessage]) -> list[dict]:
+    """The messages as this reader may see them (moderators: hidden ones too, marked)."""
+    moderator = _standing(user, room.name).decision.moderate
+    return [message_payload(m, room, moderator=moderator) for m in messages]
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -106,10 +106,6 @@ def _handle(data, keys: tuple[str, ...], work, *, writes: bool = True):
         db.session.remove()
 
 
-def _payloads(room, messages) -> list[dict]:
-    return [actions.message_payload(m, room) for m in messages]
-
-
 @socketio.on("chat.join")
 def on_join(data=None):
     def work(user, room):
@@ -124,8 +120,9 @@ def on_join(data=None):
             presence_changes().add(chat_room.id, room, _member(user))
         present = _members(store.members(chat_room.id))
         _start_heartbeat()
-        return {"room": room, "messages": _payloads(chat_room, messages), "last_id": last_id,
-                "present": present, "muted_until": _muted(user, chat_room),
+        messages = actions.payloads_for(user, chat_room, messages)
+        return {"room": room, "messages": messages, "last_id": last_id, "present": present,
+                "muted_until": _muted(user, chat_room),
                 "write_problem": actions.write_problem(user, room)}  # fmt: skip
 
     return _handle(data, ("room",), work)
@@ -167,7 +164,7 @@ def on_send(data=None):
 def on_since(data=None):
     def work(user, room, after_id):
         chat_room, messages, more = actions.since(user, room, after_id)
-        return {"messages": _payloads(chat_room, messages), "more": more}
+        return {"messages": actions.payloads_for(user, chat_room, messages), "more": more}
 
     return _handle(data, ("room", "after_id"), work, writes=False)
 
@@ -176,7 +173,7 @@ def on_since(data=None):
 def on_history(data=None):
     def work(user, room, before_id):
         chat_room, messages = actions.history(user, room, before_id)
-        return {"messages": _payloads(chat_room, messages)}
+        return {"messages": actions.payloads_for(user, chat_room, messages)}
 
     return _handle(data, ("room", "before_id"), work, writes=False)
 

@@ -62,7 +62,7 @@ def _page(name: str, form: MessageForm | None = None, *, before: int | None = No
     header = page["header"]
     return render_template(
         "chat/room.html", room=room, messages=messages, header=header, **header.context,
-        payloads=[actions.message_payload(m, room) for m in messages], form=form,
+        payloads=actions.payloads_for(user, room, messages), form=form,
         can_write=page["can_write"], write_problem=page["write_problem"],
         opens_live=page["opens_live"],
         moderator=page["moderator"],

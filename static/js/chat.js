@@ -236,6 +236,10 @@ function fill(li, p) {
   li.dataset.id = String(p.id);
   li.classList.remove("pending", "failed");
   delete li.dataset.clientId;
+  if (p.deleted && p.hidden && moderator && li.querySelector(":scope > .chat-body")) {
+    markHidden(li, true); // members lost it; the moderators keep reading it, marked
+    return;
+  }
   if (p.deleted) {
     li.classList.add("deleted");
     delete li.dataset.source;
@@ -272,12 +276,24 @@ function fill(li, p) {
   } else {
     li.replaceChildren(meta, body);
   }
+  markHidden(li, Boolean(p.hidden));
   addActions(li);
+}
+
+// A moderator's mark on a message hidden from members, with the way to the queue.
+function markHidden(li, hidden) {
+  li.querySelector(":scope > [data-hidden-mark]")?.remove();
+  li.toggleAttribute("data-hidden", hidden);
+  if (!hidden) return;
+  const mark = el("p", { class: "notice notice-warning", "data-hidden-mark": "" },
+    "Hidden from members. ", el("a", { href: "/mod" }, "Decide in the moderation queue"), ".");
+  li.querySelector(":scope > .chat-meta")?.after(mark);
 }
 
 function changed(li, p) {
   if (li.classList.contains("pending")) return true;
   if (Boolean(p.deleted) !== li.classList.contains("deleted")) return true;
+  if (Boolean(p.hidden) !== li.hasAttribute("data-hidden")) return true;
   return !p.deleted && (p.edited_at || "") !== (li.dataset.edited || "");
 }
 

@@ -35,7 +35,7 @@ def decide(user, message_id, decision):
 def room_payloads(user) -> list[dict]:
     fresh()
     room, messages = chat.recent(live(user), "procurement")
-    return [chat.message_payload(m, room) for m in messages]
+    return chat.payloads_for(live(user), room, messages)
 
 
 def test_flags_hide_a_message_from_the_room_live(alice, flaggers, reader, mod, message, published):
@@ -56,6 +56,27 @@ def test_flags_hide_a_message_from_the_room_live(alice, flaggers, reader, mod, m
     decide(mod, message, "keep")
     assert room_payloads(reader)[0]["html"] == "<p>Buy cheap pills</p>"
     assert [p.get("hidden") for e, _r, p in published if e == "chat.edited"] == [True, None]
+
+
+def test_the_rooms_moderators_still_read_a_hidden_message_marked(
+    alice, flaggers, mod, message, browser
+):
+    for member in flaggers:
+        flag(member, message)
+    [seen] = room_payloads(mod)
+    assert (seen["html"], seen["hidden"], seen["author"]["name"]) == (
+        "<p>Buy cheap pills</p>", True, "Alice Author",
+    )  # fmt: skip
+    assert "deleted" not in seen
+    browser.login(mod.email)
+    page = browser.get("/chat/procurement").get_data(as_text=True)
+    assert "Buy cheap pills" in page
+    assert "Hidden from members." in page
+    browser.logout()
+    browser.login(flaggers[0].email)
+    page = browser.get("/chat/procurement").get_data(as_text=True)
+    assert "Buy cheap pills" not in page
+    assert "Hidden while a moderator reviews it." in page
 
 
 def test_only_the_rooms_moderators_decide(alice, flaggers, other_mod, mod, message):
