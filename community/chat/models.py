@@ -49,11 +49,6 @@ class ChatMessage(db.Model):
     # Hidden by members' flags or a moderator until a moderator decides: out of the room.
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(String(20), default="")
-    # A moderator's edit of someone else's words, with the reason members are shown beside it.
-    moderator_edit_reason: Mapped[str] = mapped_column(String(300), default="")
-    moderator_edited_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL")
-    )
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 

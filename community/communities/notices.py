@@ -31,4 +31,6 @@ def tell_suspended(member, community: Community, actor) -> None:
 
 
 register_target("community", link=_link, visible=_still_there)
-register_wording("community.suspended", "suspended you, read-only for a while, from", email=None)
+register_wording(
+    "community.suspended", "suspended you, read-only for a while, from", email="moderation"
+)

@@ -50,6 +50,13 @@ CATEGORIES = {
             "Reminders a day before, changes of time or place, cancellations, a place freed.",
             IMMEDIATELY,
         ),
+        Category(
+            "moderation",
+            "Moderators' decisions about me",
+            "Your post approved, declined, hidden or edited; a warning; a suspension from a "
+            "community; what became of what you flagged.",
+            IMMEDIATELY,
+        ),
     )
 }
 DELIVERY_LABELS = {

@@ -105,7 +105,7 @@ def _register_notices() -> None:
 
     register_target("warning", link=lambda warning_id: f"/warnings/{warning_id}",
                     visible=_warning_exists)  # fmt: skip
-    register_wording("member.warned", "sent you a warning about", email="mentions")
+    register_wording("member.warned", "sent you a warning about", email="moderation")
 
 
 _register_notices()

@@ -16,7 +16,7 @@ from ..ids import as_id
 from ..moderation.audit import record
 from ..rooms import thread_room
 from ..rules import check_body, check_client_token, check_tags, tag_slug
-from . import held, mentions, rules, safeguards
+from . import held, mentions, notices, rules, safeguards
 from .models import (
     HELD,
     REACTIONS,
@@ -473,12 +473,38 @@ def _post_for_change(actor: User, post_id: int) -> Post:
     return access_post(actor, post_id, need="edit")
 
 
-def edit_post(actor: User, post_id: int, *, body: str) -> Post:
-    """Change a post's text, keeping the old text as a revision. Its author or a moderator."""
+EDIT_REASON_MAX = 300
+
+
+def check_edit_reason(post: Post, editor: User, reason: str | None) -> str:
+    """A moderator changing someone else's words says why: the author and every reader see
+    it beside the post. (Authors editing their own posts give no reason.)"""
+    reason = (reason or "").strip()
+    if post.author_id == editor.id:
+        return ""
+    if not reason:
+        raise Invalid(
+            "Say why you are changing another member's words: they and the readers see it.",
+            field="reason",
+        )
+    if len(reason) > EDIT_REASON_MAX:
+        raise Invalid(f"Keep the reason under {EDIT_REASON_MAX} characters.", field="reason")
+    return reason
+
+
+def edit_post(actor: User, post_id: int, *, body: str, reason: str = "") -> Post:
+    """Change a post's text, keeping the old text as a revision. Its author, or a moderator
+    with a reason shown on the post (the author is told)."""
     body = check_body(body)
     post = _post_for_change(actor, post_id)
     if body == post.source:
         return post
+    reason = check_edit_reason(post, actor, reason)
+    if reason:
+        post.moderator_edit_reason, post.moderator_edited_by_id = reason, actor.id
+        record(actor, "post.edit", ("post", post.id), community=post.thread.community_id,
+               reason=reason)  # fmt: skip
+        notices.tell_of_moderator_edit(post, actor, reason)
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, html=post.html))
     _, before = mentions.resolve(post.source)
     html, mentioned = mentions.render(body)
@@ -489,9 +515,10 @@ def edit_post(actor: User, post_id: int, *, body: str) -> Post:
         return post  # a moderator's edit of a hidden post: members' open pages keep the note
     realtime.publish(
         "thread.edited",
-        {"thread_id": post.thread_id, "post_id": post.id, "html": post.html},
+        {"thread_id": post.thread_id, "post_id": post.id, "html": post.html,
+         "moderator_edit_reason": post.moderator_edit_reason},
         room=thread_room(post.thread_id),
-    )
+    )  # fmt: skip
     return post
 
 

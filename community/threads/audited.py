@@ -33,6 +33,7 @@ register_target("thread", names=_thread_names, gone="a thread since removed", la
 register_target("post", names=_post_names, gone="a post since removed", label="Deleted posts")
 register_target("tag", names=_tag_names, gone="a tag since merged away", label="Tags")
 register_action("post.delete", "deleted {target}")
+register_action("post.edit", "edited {target}: “{reason}”", label="Edited posts")
 register_action("thread.merge", "merged the thread “{source}” into {target}")
 register_action("post.approve", "approved a new member's post in {target}")
 register_action("post.reject", "declined a new member's post in {target}")

@@ -127,9 +127,10 @@ def _post_still_there():
 
 register_target("moderated_post", link=lambda post_id: f"/p/{post_id}", visible=_post_still_there)
 register_wording(
-    "flag.hidden", "hid, until a moderator reviews it,", email=None, system_actor="Members' flags"
-)
-register_wording("moderator.hidden", "hid", email=None)
-register_wording("flag.decided.keep", "reviewed your flag and kept up", email=None)
-register_wording("flag.decided.hide", "reviewed your flag and hid", email=None)
-register_wording("flag.decided.delete", "reviewed your flag and deleted", email=None)
+    "flag.hidden", "hid, until a moderator reviews it,", email="moderation",
+    system_actor="Members' flags",
+)  # fmt: skip
+register_wording("moderator.hidden", "hid", email="moderation")
+register_wording("flag.decided.keep", "reviewed your flag and kept up", email="moderation")
+register_wording("flag.decided.hide", "reviewed your flag and hid", email="moderation")
+register_wording("flag.decided.delete", "reviewed your flag and deleted", email="moderation")

@@ -35,6 +35,8 @@ class ReplyForm(_Composer):
 
 class EditForm(FlaskForm):
     body = TextAreaField("Message", validators=[rule(check_body)])
+    # Asked only of a moderator changing someone else's post (actions.check_edit_reason).
+    reason = StringField("Why are you changing this member's words?")
     preview = SubmitField("Preview")
     submit = SubmitField("Save changes")
 

@@ -97,5 +97,5 @@ def _declined_link(post_id: int) -> str:
 
 
 register_target("declined_post", link=_declined_link, visible=true)
-register_wording("post.approved", "approved and published", email=None)
-register_wording("post.declined", "did not publish", email=None)
+register_wording("post.approved", "approved and published", email="moderation")
+register_wording("post.declined", "did not publish", email="moderation")

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..communities.access import readable_by_member_id
 from ..communities.models import Community
+from ..db import utcnow
 from ..extensions import db
 from ..notifications import actions as notify
 from ..notifications.models import Notification
@@ -31,6 +32,21 @@ register_target("post", link=lambda post_id: f"/p/{post_id}", visible=_post_visi
 register_wording("mention", "mentioned you in", email="mentions")
 register_wording("thread", "started a thread:", email="replies")
 register_wording("reply", "replied in", email="replies")
+register_wording("moderator.edited", "edited", email="moderation")
+
+
+def tell_of_moderator_edit(post: Post, moderator: User, reason: str) -> None:
+    """The author hears that a moderator changed their words, and why."""
+    if post.author_id is None:
+        return
+    thread = post.thread
+    what = "your thread" if post.number == 1 else "your reply in"
+    notify.notify(
+        post.author_id, "moderator.edited", actor=moderator, community_id=thread.community_id,
+        target=("moderated_post", post.id), subject=f"{what} “{thread.title}”", excerpt=reason,
+        occurrence=utcnow().isoformat(),
+    )  # fmt: skip
+    notify.publish_counts({post.author_id})
 
 
 # --- receivers (connected in threads/receivers.py) ------------------------------------------

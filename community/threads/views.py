@@ -304,7 +304,7 @@ def edit(post_id: int):
         return render_template("threads/edit.html", post=found, form=form), status
     try:
         with atomic():
-            actions.edit_post(actor(), post_id, body=form.body.data)
+            actions.edit_post(actor(), post_id, body=form.body.data, reason=form.reason.data or "")
     except DomainError as exc:
         if exc.status != 400:
             return _edit_refused(exc, form)

@@ -1,5 +1,5 @@
-"""resources, events and profiles can be hidden by flags; posts and chat messages carry a
-moderator's edit reason
+"""resources, events and profiles can be hidden by flags; posts carry a moderator's edit
+reason
 
 Revision ID: 0016_more_flaggables
 Revises: 0015_resource_proposals
@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 HIDDEN = ('resource', 'event')
-EDITED = ('post', 'chat_message')
+EDITED = ('post',)
 
 
 def upgrade():

@@ -3,7 +3,7 @@
 //
 // Socket.IO protocol (README): emit `thread.open` {thread_id} → ack {ok}; then receive
 // `thread.reply` {thread_id, post_id, number, author, html, created_at}, `thread.edited`
-// {post_id, html}, `thread.deleted` {post_id}, `thread.hidden` {post_id}, `thread.restored`
+// {post_id, html, moderator_edit_reason}, `thread.deleted` {post_id}, `thread.hidden` {post_id}, `thread.restored`
 // {post_id, html}, `thread.reactions` {post_id, counts}.
 // After every (re)connection the page asks `/t/<id>/since/<last number>` for what it missed,
 // and again on `live.resync` (the site's message queue is back after an outage, during which
@@ -181,7 +181,13 @@ function connect() {
   });
   socket.on("thread.edited", (p) => {
     const body = document.querySelector(`#p${p.post_id} .post-body`);
-    if (p.thread_id === threadId && body) body.innerHTML = p.html; // sanitised by the server
+    if (p.thread_id !== threadId || !body) return;
+    body.innerHTML = p.html; // sanitised by the server
+    const note = document.querySelector(`#p${p.post_id} [data-moderator-edit]`);
+    if (note && p.moderator_edit_reason) {
+      note.querySelector("span").textContent = p.moderator_edit_reason;
+      note.hidden = false;
+    }
   });
   const replaceWithNote = (p, note) => {
     const post = document.getElementById(`p${p.post_id}`);

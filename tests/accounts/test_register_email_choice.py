@@ -55,6 +55,7 @@ DEFAULTS = {
     "replies": IN_DIGEST,
     "resources": IMMEDIATELY,
     "events": IMMEDIATELY,
+    "moderation": IMMEDIATELY,
 }
 
 

@@ -182,7 +182,7 @@ def test_only_the_author_or_a_moderator_edits_or_deletes(alice, bob, mod):
     with pytest.raises(Forbidden, match="only change your own"), atomic():
         actions.delete_post(live(bob), first)
     with atomic():
-        actions.edit_post(live(mod), first, body="Tidied by a moderator")
+        actions.edit_post(live(mod), first, body="Tidied by a moderator", reason="Tidied")
     assert post(first).source == "Tidied by a moderator"
 
 
@@ -246,7 +246,7 @@ def test_every_edit_keeps_the_earlier_text_with_who_and_when(alice, mod, publish
     with atomic():
         actions.edit_post(live(alice), first, body="Second draft")
     with atomic():
-        actions.edit_post(live(mod), first, body="Third, *tidied*")
+        actions.edit_post(live(mod), first, body="Third, *tidied*", reason="Tidied")
     fresh()
     found, revisions = actions.revisions_of(None, first)
     assert found.source == "Third, *tidied*"

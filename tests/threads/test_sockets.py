@@ -307,6 +307,7 @@ def test_edits_deletions_and_reactions_reach_the_room(app, ada, bob, socket_for,
         "thread_id": thread_id,
         "post_id": post_id,
         "html": "<p>After <em>editing</em>.</p>",
+        "moderator_edit_reason": "",
     }
 
     with atomic():
