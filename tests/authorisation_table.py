@@ -346,7 +346,7 @@ ROWS: list[Row] = [
         "/p/<int:post_id>/edit",
         lambda w, role: f"/p/{w.fresh_post()}/edit",
         MODERATES,
-        {"body": "Edited."},
+        {"body": "Edited.", "reason": "Tidied up"},
     ),
     post("/p/<int:post_id>/delete", lambda w, role: f"/p/{w.fresh_post()}/delete", MODERATES),
     post("/p/<int:post_id>/react", "/p/{post}/react", TAKES_PART, {"kind": "heart"}),
