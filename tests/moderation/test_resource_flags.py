@@ -17,6 +17,7 @@ from community.events.models import Event
 from community.extensions import db
 from community.moderation import flags, queue
 from community.moderation.models import Flag
+from community.moderation.queries import recent_audit
 from community.notifications.actions import still_visible
 from community.notifications.models import Notification
 from community.resources import actions, queries
@@ -203,6 +204,19 @@ def test_the_author_is_told_and_sees_their_resource_marked(browser, alice, flagg
     assert "Only you and the moderators" in page
     with pytest.raises(Forbidden):  # no new version while the moderators decide
         actions.check_can_propose(live(alice), resource(podcast))
+
+
+def test_the_audit_trail_names_the_resource(alice, flaggers, mod, podcast):
+    hide_by_flags(flaggers, podcast)
+    decide(mod, podcast, "keep", reason="Not spam")
+    texts = [e.text for e in recent_audit() if e.text.startswith(("Commons", "Mona"))]
+    assert (
+        f"Commons hid the resource “{TITLE}” in Procurement when 3 members had flagged it" in texts
+    )
+    assert (
+        f"Mona Moderator kept the resource “{TITLE}” in Procurement and dismissed the flags: "
+        "“Not spam”"
+    ) in texts
 
 
 def test_moderators_see_it_marked_and_restore_it_everywhere(
