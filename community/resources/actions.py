@@ -433,6 +433,8 @@ def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str =
     _log(resource, actor, "archived" if archived else "unarchived", reason)
     _audit(actor, "resource.archive" if archived else "resource.unarchive", resource)
     signals.resource_changed.emit(resource=resource)
+    if archived and resource.hidden_at is not None:  # removed (flaggable.py): flags wait no more
+        signals.target_deleted.emit(kind="resource", id=resource.id, by=actor)
     return resource
 
 

@@ -9,7 +9,8 @@ community's moderators decide, and its flag threshold counts.
 Removing one is archiving it (`actions.set_archived`), what a curator does to take a
 resource out of the bank: it keeps its history and versions, is audited, and can be
 brought back; the bank has no deletion. Removed by moderation it stays hidden as well, so
-the archive's list does not show it either: archived and hidden is "deleted" here.
+the archive's list does not show it either: archived and hidden is "deleted" here, and
+archiving a hidden resource from its page closes its flags the same way (target_deleted).
 """
 
 from sqlalchemy import select

@@ -280,6 +280,17 @@ def test_removing_a_flagged_resource_archives_it_and_keeps_it_hidden(
     assert history[0] == "archived"
 
 
+def test_archiving_a_hidden_resource_from_its_page_closes_its_flags(alice, flaggers, mod, podcast):
+    hide_by_flags(flaggers, podcast)
+    assert queue.waiting_count(live(mod)) == 1
+    with atomic():
+        actions.set_archived(live(mod), podcast, True, reason="Spam")
+    assert queue.waiting_count(live(mod)) == 0
+    fresh()
+    closed = db.session.execute(select(Flag.decision, Flag.decided_by_id)).all()
+    assert closed == [("delete", mod.id)] * 3
+
+
 def test_an_events_record_link_follows_the_resource(alice, flaggers, reader, mod, podcast):
     event_id = make_event(live(mod), title="Tender day")
     with atomic():
