@@ -162,7 +162,8 @@ chat_message_edited = _signal(
 
 resource_changed = _signal(
     "resource-changed",
-    "A resource's description or status changed: its search entry follows.",
+    "A resource's description, status or visibility (hidden, restored) changed: its search "
+    "entry follows.",
     resource="resources.models.Resource",
 )
 resource_submitted = _signal(

@@ -112,6 +112,23 @@ class World:
                 resource_actions.approve_resource(self.user("moderator"), resource.id)
             return resource.id
 
+    def fresh_flagged_resource(self) -> int:
+        resource_id = self.fresh_resource(published=True)
+        with atomic():
+            flags.flag(self.user("member"), "resource", resource_id, reason="spam")
+        return resource_id
+
+    def fresh_resource_elsewhere(self) -> int:
+        """A resource the other moderator shared in `elsewhere` (published at once)."""
+        with atomic():
+            resource = resource_actions.submit_resource(
+                self.user("other_mod"),
+                details(title=f"Far resource {next(_fresh)}", communities=[ELSEWHERE]),
+                upload=pdf_upload(),
+            )
+            db.session.flush()
+            return resource.id
+
     def fresh_event(self) -> int:
         return make_event(self.user("moderator"), community=OPEN, title=f"Event {next(_fresh)}")
 

@@ -145,7 +145,7 @@ def _active_threads(community, since, until, more_url: str) -> Section:
 def _resources(community, since, until) -> Section:
     window = (
         ResourceCommunity.community_id == community.id,
-        Resource.status == "published",
+        Resource.in_view(),
         Resource.published_at >= since,
         Resource.published_at < until,
     )

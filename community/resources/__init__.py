@@ -2,7 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("resources", __name__)
 
-from . import feeds, notices, review, searchable, views  # noqa: E402, F401  (routes register on import)
+from . import feeds, flaggable, notices, review, searchable, views  # noqa: E402, F401  (routes register on import)
 
 # Audit wording last: imported first, its models import would start an import cycle.
 # isort: split

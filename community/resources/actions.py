@@ -2,9 +2,10 @@
 edit, add versions, download and discuss.
 
 Who sees a resource: it must be in at least one community the reader may read. Published
-and archived resources are then open to them; pending, changes-requested and rejected ones
-only to their submitter and to the resource's curators (the moderators of any of its
-communities, and admins). Everyone else gets "not found", never "forbidden".
+and archived resources are then open to them; pending, changes-requested and rejected ones,
+and any resource hidden by moderation (flagged, see flaggable.py), only to their submitter
+and to the resource's curators (the moderators of any of its communities, and admins).
+Everyone else gets "not found", never "forbidden".
 
 Once published, its submitter changes it by proposing a new version (new details, a new
 file, or both); the proposal goes through the same review, and only its proposer and the
@@ -34,6 +35,7 @@ from .models import (
     KINDS,
     LICENCES,
     PROPOSAL_OPEN,
+    VISIBLE_TO_READERS,
     Resource,
     ResourceEvent,
     ResourceProposal,
@@ -41,8 +43,6 @@ from .models import (
     ResourceVersion,
 )
 
-LISTED = ("published",)
-VISIBLE_TO_READERS = ("published", "archived")
 EDITABLE_BY_SUBMITTER = ("pending", "changes_requested")
 MAX_COMMUNITIES = 7
 
@@ -108,7 +108,7 @@ def is_submitter(user: User | None, resource: Resource) -> bool:
 def can_view(user: User | None, resource: Resource) -> bool:
     if not any(community_access.can_read(user, c) for c in resource.communities):
         return False
-    if resource.status in VISIBLE_TO_READERS:
+    if resource.is_open_to_readers:
         return True
     return is_submitter(user, resource) or can_curate(user, resource)
 
@@ -433,6 +433,8 @@ def set_archived(actor: User, resource_id: int, archived: bool, *, reason: str =
     _log(resource, actor, "archived" if archived else "unarchived", reason)
     _audit(actor, "resource.archive" if archived else "resource.unarchive", resource)
     signals.resource_changed.emit(resource=resource)
+    if archived and resource.hidden_at is not None:  # removed (flaggable.py): flags wait no more
+        signals.target_deleted.emit(kind="resource", id=resource.id, by=actor)
     return resource
 
 
@@ -471,12 +473,9 @@ PROPOSED_FIELDS = ("title", "kind", "summary", "organisation_id", "published", "
 
 
 def can_propose(user: User | None, resource: Resource) -> bool:
-    """A published resource's submitter (not suspended) may propose a new version of it."""
-    return (
-        is_submitter(user, resource)
-        and resource.status == "published"
-        and user.suspended_at is None
-    )
+    """A published resource's submitter (not suspended) may propose a new version of it
+    (not while it is hidden: moderators are deciding on it as it is)."""
+    return is_submitter(user, resource) and resource.is_in_view and user.suspended_at is None
 
 
 def check_can_propose(user: User | None, resource: Resource) -> None:
@@ -756,6 +755,8 @@ def discuss(actor: User, resource_id: int, *, body: str, client_id: str | None =
     reply to it. Members of the thread's community (before it exists: of one of the
     resource's communities, public ones first). Returns the post."""
     resource = access_resource(actor, resource_id)
+    if resource.hidden_at is not None:
+        raise Forbidden("This resource is hidden while a moderator reviews it.")
     if resource.status not in VISIBLE_TO_READERS:
         raise Forbidden("A resource can be discussed once it is published.")
     body = check_body(body)

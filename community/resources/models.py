@@ -41,6 +41,8 @@ STATUS_LABELS = {
     "rejected": "Rejected",
     "archived": "Archived",
 }
+LISTED = ("published",)  # in the bank's lists, feeds, search and digests
+VISIBLE_TO_READERS = ("published", "archived")  # open to every reader of its communities
 
 
 class Resource(db.Model):
@@ -129,9 +131,24 @@ class Resource(db.Model):
     def latest_version(self) -> "ResourceVersion | None":
         return self.versions[0] if self.versions else None
 
+    # In view: what every reader of its communities may see. Hidden by moderation, a
+    # resource is out of every list and page at once, whatever its status; only its
+    # submitter and curators still open it (actions.can_view), marked.
+    @classmethod
+    def in_view(cls, statuses: tuple[str, ...] = LISTED):
+        """A WHERE clause: in one of `statuses` (listed: published) and not hidden. Every
+        list, feed, count and digest of resources uses it."""
+        return cls.status.in_(statuses) & cls.hidden_at.is_(None)
+
     @property
-    def is_listed(self) -> bool:
-        return self.status == "published"
+    def is_in_view(self) -> bool:
+        """Listed: published and not hidden (what search indexes, what may be flagged)."""
+        return self.status in LISTED and self.hidden_at is None
+
+    @property
+    def is_open_to_readers(self) -> bool:
+        """Published or archived, and not hidden: its page is open to every reader."""
+        return self.status in VISIBLE_TO_READERS and self.hidden_at is None
 
     def __repr__(self) -> str:
         return f"<Resource {self.id} {self.status}>"

@@ -13,12 +13,18 @@ from ..notifications import actions as notify
 from ..notifications.models import Notification
 from ..notifications.targets import register_target, register_wording
 from .actions import home_community, live_communities
-from .models import Resource, ResourceEvent, ResourceProposal
+from .models import STATUSES, Resource, ResourceEvent, ResourceProposal
 
 
 def _resource_visible():
-    """The resource is still there (the community check is the notification's)."""
-    return select(Resource.id).where(Resource.id == Notification.target_id).exists()
+    """The resource is still there and not hidden by moderation, whatever its status (a
+    review's notices are about unpublished ones); the community check is the
+    notification's. Its moderation notices point at "moderated_resource" (flaggable.py)."""
+    return (
+        select(Resource.id)
+        .where(Resource.id == Notification.target_id, Resource.in_view(STATUSES))
+        .exists()
+    )
 
 
 register_target(

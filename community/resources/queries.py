@@ -15,6 +15,7 @@ from ..threads.models import Post, PostLink, Thread
 from .models import (
     KINDS,
     PROPOSAL_OPEN,
+    VISIBLE_TO_READERS,
     Resource,
     ResourceCommunity,
     ResourceProposal,
@@ -85,12 +86,12 @@ def _key(sort: str):
 
 
 def browse(user: User | None, filters: Filters, *, after: str | None = None) -> Page:
-    """Published (or, on request, archived) resources the user may see, filtered and sorted,
-    keyset-paginated."""
+    """Published (or, on request, archived) resources in view that the user may see,
+    filtered and sorted, keyset-paginated."""
     sort = filters.sort if filters.sort in SORTS else "newest"
     status = "archived" if filters.archived else "published"
     stmt = select(Resource).where(
-        Resource.status == status, _in_readable_community(user, filters.community_id)
+        Resource.in_view((status,)), _in_readable_community(user, filters.community_id)
     )
     if filters.kind in KINDS:
         stmt = stmt.where(Resource.kind == filters.kind)
@@ -118,7 +119,7 @@ def featured(user: User | None, *, community_id: int | None = None, limit: int =
     stmt = (
         select(Resource)
         .where(
-            Resource.status == "published",
+            Resource.in_view(),
             Resource.featured.is_(True),
             _in_readable_community(user, community_id),
         )
@@ -288,7 +289,7 @@ def filter_choices(user: User | None) -> dict:
     """What the browse filters offer: organisations and years that have listed resources,
     and the most used tags."""
     visible = select(Resource.id).where(
-        Resource.status.in_(("published", "archived")), _in_readable_community(user)
+        Resource.in_view(VISIBLE_TO_READERS), _in_readable_community(user)
     )
     organisations = db.session.scalars(
         select(Organisation)
@@ -325,7 +326,7 @@ def podcast_episodes(community: Community, *, limit: int = 100) -> list[Resource
         .join(ResourceCommunity, ResourceCommunity.resource_id == Resource.id)
         .where(
             ResourceCommunity.community_id == community.id,
-            Resource.status == "published",
+            Resource.in_view(),
             Resource.kind == "podcast",
             Resource.version_count > 0,
         )
@@ -354,7 +355,7 @@ def of_organisation(user: User | None, organisation_id: int, *, limit: int = 10)
     stmt = (
         select(Resource)
         .where(
-            Resource.status == "published",
+            Resource.in_view(),
             (Resource.organisation_id == organisation_id) | Resource.submitter_id.in_(members),
             _in_readable_community(user),
         )

@@ -14,7 +14,7 @@ from ..ids import as_id
 from ..search import actions as search
 from ..threads.models import Post, PostLink
 from . import notices
-from .actions import LISTED, live_communities
+from .actions import live_communities
 from .models import Resource
 
 # --- search ---------------------------------------------------------------------------------
@@ -29,9 +29,10 @@ def _search_community(resource: Resource) -> Community | None:
 
 
 def reindex(_app, *, resource: Resource, **_) -> None:
-    """resource_changed: a listed resource is in the index, any other is out of it."""
+    """resource_changed: a resource in view is in the index, any other (unpublished,
+    archived, hidden by moderation) is out of it."""
     community = _search_community(resource)
-    if resource.status not in LISTED or community is None:
+    if not resource.is_in_view or community is None:
         search.remove_document("resource", resource.id)
         return
     words = [resource.summary, resource.kind_label]

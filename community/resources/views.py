@@ -13,6 +13,7 @@ from ..errors import DomainError, Invalid, NotFound, allowed
 from ..extensions import limiter
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
+from ..moderation import flags
 from ..threads import mentions
 from ..threads.forms import ReplyForm
 from ..uploads import Upload, check_upload, held, hold
@@ -474,7 +475,16 @@ def _page_context(reader, resource: Resource, reply_form=None) -> dict:
         "action_form": ConfirmForm(formdata=None),
         "reason_form": ReasonForm(formdata=None),
         "archive_form": ArchiveForm(formdata=None),
+        **_flag_state(reader, resource),
     }  # fmt: skip
+
+
+def _flag_state(reader, resource: Resource) -> dict[str, bool]:
+    """Whether the reader may flag the resource (one in view, not their own), or did."""
+    if not resource.is_in_view:
+        return {"may_flag": False, "flagged": False}
+    may, mine = flags.flag_states(reader, "resource", [(resource.id, resource.submitter_id)])
+    return {"may_flag": resource.id in may, "flagged": resource.id in mine}
 
 
 def _shown_proposal(reader, resource: Resource):
@@ -490,7 +500,7 @@ def _discussion_posts(thread, limit: int = 10):
 
 
 def _can_discuss(reader, resource: Resource) -> bool:
-    if resource.status not in actions.VISIBLE_TO_READERS:
+    if not resource.is_open_to_readers:
         return False
     return actions.discussion_community(reader, resource) is not None
 
