@@ -275,7 +275,7 @@ def message_payload(message: ChatMessage, room: ChatRoom, *, moderator: bool = F
         "ref": message.id,  # its id across rooms, for its Flag link (/flag/chat_message/<ref>)
     }
     if message.hidden_at is not None:
-        payload["hidden"] = True
+        payload["hidden"], payload["hidden_reason"] = True, message.hidden_reason
     return payload
 
 

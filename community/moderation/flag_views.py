@@ -88,3 +88,11 @@ def _warning_banner():
         return warnings.open_warning(actor()) if current_user.is_authenticated else None
 
     return {"open_warning": open_warning}
+
+
+@bp.app_template_global("may_decide")  # a global: macros imported without context see it
+def _may_decide(kind: str, target_id: int) -> bool:
+    """`may_decide(kind, id)` in templates: the reader is among those who decide on this
+    item (its community's moderators, the admins), so its hidden mark offers to restore it."""
+    item = flags.flaggable(kind).load(target_id)
+    return item is not None and flags.moderates_community(actor(), item.community_id)

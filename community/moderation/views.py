@@ -100,6 +100,8 @@ def decide(kind: str, target_id: int, decision: str):
         flash(exc.message, "warning")
     else:
         flash(f"Done: you {flags.DECISIONS[decision]} ({item.title}).", "success")
+        if request.form.get("back") == "item" and decision == flags.KEEP:
+            return redirect(item.url)  # restored from its own page: back to it
     return redirect(url_for("moderation.index"))
 
 

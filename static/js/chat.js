@@ -285,8 +285,18 @@ function markHidden(li, hidden) {
   li.querySelector(":scope > [data-hidden-mark]")?.remove();
   li.toggleAttribute("data-hidden", hidden);
   if (!hidden) return;
-  const mark = el("p", { class: "notice notice-warning", "data-hidden-mark": "" },
-    "Hidden from members. ", el("a", { href: "/mod" }, "Decide in the moderation queue"), ".");
+  // As the page draws it (templates/macros/ui.html, hidden_mark), with the page's CSRF token.
+  const mark = el("div", { class: "notice notice-warning", "data-hidden-mark": "" },
+    el("p", {}, "Hidden from members. ",
+      el("a", { href: "/mod?kind=chat_message" }, "See the moderation queue"), "."));
+  const token = document.querySelector("[data-chat-form] input[name=csrf_token]")?.value;
+  if (token && li.dataset.ref) {
+    mark.append(el("form", { method: "post", class: "inline-form",
+      action: `/mod/chat_message/${li.dataset.ref}/keep` },
+    el("input", { type: "hidden", name: "csrf_token", value: token }),
+    el("input", { type: "hidden", name: "back", value: "item" }),
+    el("button", { type: "submit", class: "link-button" }, "Restore it for members")));
+  }
   li.querySelector(":scope > .chat-meta")?.after(mark);
 }
 

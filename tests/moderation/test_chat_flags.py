@@ -71,7 +71,7 @@ def test_the_rooms_moderators_still_read_a_hidden_message_marked(
     browser.login(mod.email)
     page = browser.get("/chat/procurement").get_data(as_text=True)
     assert "Buy cheap pills" in page
-    assert "Hidden from members." in page
+    assert "Hidden from members after members flagged it." in page
     browser.logout()
     browser.login(flaggers[0].email)
     page = browser.get("/chat/procurement").get_data(as_text=True)

@@ -292,6 +292,20 @@ def test_flagging_through_the_page(browser, flaggers, a_reply, thread):
     assert again.status_code == 409
 
 
+def test_a_moderator_restores_a_hidden_reply_from_its_page(
+    browser, alice, flaggers, mod, other_mod, a_reply, thread
+):
+    flag(flaggers[0], a_reply)
+    decide(mod, a_reply, "hide")  # the flags are closed: the queue no longer lists it
+    browser.login(mod.email)
+    page = browser.get(f"/t/{thread}").get_data(as_text=True)
+    assert "Restore it for members" in page
+    done = browser.submit(f"/t/{thread}", {"back": "item"}, action=f"/mod/post/{a_reply}/keep")
+    assert done.status_code == 302
+    assert done.headers["Location"] == f"/p/{a_reply}"
+    assert post(a_reply).hidden_at is None
+
+
 def test_flagging_needs_a_csrf_token(client, browser, flaggers, a_reply):
     browser.login(flaggers[0].email)
     assert client.post(f"/flag/post/{a_reply}", data={"reason": "spam"}).status_code == 400

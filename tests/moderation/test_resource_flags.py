@@ -226,7 +226,7 @@ def test_moderators_see_it_marked_and_restore_it_everywhere(
     browser.login(mod.email)
     page = browser.get(f"/resources/{podcast}").get_data(as_text=True)
     assert "Hidden from members after members flagged it" in page
-    assert "Decide in the moderation queue" in page
+    assert "See the moderation queue" in page
     [waiting] = queue.waiting(live(mod))
     assert (waiting.item.kind, waiting.item.title) == ("resource", f"the resource “{TITLE}”")
     done = browser.submit("/mod", {}, action=f"/mod/resource/{podcast}/keep")
