@@ -400,6 +400,32 @@ def communities(app):
     return {c.slug: c for c in db.session.scalars(db.select(Community))}
 
 
+# --- the cast the domains' tests share (a domain's conftest adds its own people) ------------
+
+
+@pytest.fixture
+def mod(communities):
+    """A moderator of Procurement (and member of nothing else)."""
+    from tests.factories import make_moderator, make_user
+
+    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
+
+
+@pytest.fixture
+def stranger(communities):
+    """A confirmed account that belongs to no community."""
+    from tests.factories import make_user
+
+    return make_user("Sam Stranger", email="sam@example.org")
+
+
+@pytest.fixture
+def admin(communities):
+    from tests.factories import make_user
+
+    return make_user("Ada Admin", email="ada@example.org", admin=True)
+
+
 @pytest.fixture
 def published(monkeypatch):
     """Records every real-time event sent after commit as (event, room, payload)."""

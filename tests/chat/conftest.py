@@ -4,7 +4,7 @@ import pytest
 
 from community.db import atomic
 from community.extensions import db
-from tests.factories import make_moderator, make_user
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -15,16 +15,6 @@ def ada(communities):
 @pytest.fixture
 def bob(communities):
     return make_user("Bob Builder", email="bob@example.org", communities=("procurement",))
-
-
-@pytest.fixture
-def mod(communities):
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
-
-
-@pytest.fixture
-def stranger(communities):
-    return make_user("Sam Stranger", email="sam@example.org")
 
 
 def live(user):

@@ -1,12 +1,6 @@
 import pytest
 
-from tests.factories import make_moderator, make_user
-
-
-@pytest.fixture
-def mod(communities):
-    """A moderator of Procurement."""
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
+from tests.factories import make_user
 
 
 @pytest.fixture

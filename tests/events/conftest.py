@@ -2,13 +2,7 @@
 
 import pytest
 
-from tests.factories import make_moderator, make_user
-
-
-@pytest.fixture
-def mod(communities):
-    """A moderator of Procurement: organises its events."""
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -31,14 +25,3 @@ def bob(communities):
         communities=("procurement",),
         organisation_other="Gwent Council",
     )
-
-
-@pytest.fixture
-def stranger(communities):
-    """A confirmed account that belongs to no community."""
-    return make_user("Sam Stranger", email="sam@example.org")
-
-
-@pytest.fixture
-def admin(communities):
-    return make_user("Ada Admin", email="ada@example.org", admin=True)

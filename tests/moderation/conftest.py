@@ -28,10 +28,5 @@ def reader(communities):
 
 
 @pytest.fixture
-def mod(communities):
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
-
-
-@pytest.fixture
 def other_mod(communities):
     return make_moderator("health", make_user("Hugo Health", email="hugo@example.org"))

@@ -18,23 +18,6 @@ def bob(communities):
 
 
 @pytest.fixture
-def mod(communities):
-    """A moderator of Procurement."""
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
-
-
-@pytest.fixture
 def other_mod(communities):
     """A moderator of Finance only."""
     return make_moderator("finance", make_user("Fred Finance", email="fred@example.org"))
-
-
-@pytest.fixture
-def stranger(communities):
-    """A confirmed account that belongs to no community."""
-    return make_user("Sam Stranger", email="sam@example.org")
-
-
-@pytest.fixture
-def admin(communities):
-    return make_user("Ada Admin", email="ada@example.org", admin=True)

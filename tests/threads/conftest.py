@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_moderator, make_user
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -15,15 +15,3 @@ def alice(communities):
 def bob(communities):
     """A second member of Procurement."""
     return make_user("Bob Reader", email="bob@example.org", communities=("procurement",))
-
-
-@pytest.fixture
-def mod(communities):
-    """A moderator of Procurement (and member of nothing else)."""
-    return make_moderator("procurement", make_user("Mona Moderator", email="mona@example.org"))
-
-
-@pytest.fixture
-def stranger(communities):
-    """A confirmed account that belongs to no community."""
-    return make_user("Sam Stranger", email="sam@example.org")
