@@ -204,9 +204,12 @@ def send_due_reminders() -> dict[str, int]:
 # --- change notices (a receiver of signals.event_changed) --------------------------------------
 
 
-def _told_of_changes(event: Event, actor: User | None) -> list[User]:
+def _told_of_changes(event: Event, actor: User | None, *, cancelled: bool) -> list[User]:
     """Who answered the event's RSVP (going, maybe, waiting) and may still see it; not the
-    organiser who made the change."""
+    organiser who made the change. A cancellation reaches them even when the event is out
+    of view: a moderator's deletion of a flagged event cancels it, and this is how those
+    who meant to come learn that it is off."""
+    may_see = access.readable_by_member_id if cancelled else access.visible_to_member_id
     stmt = (
         select(User)
         .join(EventRsvp, EventRsvp.user_id == User.id)
@@ -214,7 +217,7 @@ def _told_of_changes(event: Event, actor: User | None) -> list[User]:
         .where(
             EventRsvp.event_id == event.id,
             EventRsvp.status.in_(TOLD_OF_CHANGES),
-            access.visible_to_member_id(EventRsvp.user_id),
+            may_see(EventRsvp.user_id),
             ~User.is_suspended,
         )
         .order_by(User.id)
@@ -235,7 +238,7 @@ def tell_of_change(_app, *, event: Event, changes: frozenset, actor: User | None
     claim_kind = CANCELLED if cancelled else f"changed-{event.sequence}"
     kind = "event_cancelled" if cancelled else "event_changed"
     told: set[int] = set()
-    for user in _told_of_changes(event, actor):
+    for user in _told_of_changes(event, actor, cancelled=cancelled):
         if not claim(user.id, event.id, claim_kind):
             continue
         if cancelled:
