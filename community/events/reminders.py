@@ -39,6 +39,7 @@ from ..web import TIME_FORMAT, to_local
 from . import access
 from .links import event_url as _event_url
 from .models import ATTENDING, Event, EventReminder, EventRsvp
+from .notices import CANCELLED_NOTICE
 
 DAY_BEFORE = "day-before"  # the email
 HOUR_BEFORE = "hour-before"  # the in-app notification
@@ -51,7 +52,7 @@ BATCH = 500  # reminders of one kind claimed and sent per run (the rest at the n
 
 register_wording("event_reminder", "reminds you that this starts within the hour:", email=None)
 register_wording("event_changed", "changed the time or place of", email="events")
-register_wording("event_cancelled", "cancelled", email="events")
+register_wording(CANCELLED_NOTICE, "cancelled", email="events")
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ def tell_of_change(_app, *, event: Event, changes: frozenset, actor: User | None
     db.session.flush()  # the event's new times, place and sequence, for the queries below
     cancelled = "cancelled" in changes
     claim_kind = CANCELLED if cancelled else f"changed-{event.sequence}"
-    kind = "event_cancelled" if cancelled else "event_changed"
+    kind = CANCELLED_NOTICE if cancelled else "event_changed"
     told: set[int] = set()
     for user in _told_of_changes(event, actor, cancelled=cancelled):
         if not claim(user.id, event.id, claim_kind):

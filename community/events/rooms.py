@@ -132,9 +132,16 @@ class EventRooms:
         return {event_id: room_name(event_id) for event_id in ids}
 
     def followed(self, user: User):
-        """The events whose rooms count for the member's unread marks: going or maybe."""
-        return select(EventRsvp.event_id).where(
-            EventRsvp.user_id == user.id, EventRsvp.status.in_(("going", "maybe"))
+        """The events whose rooms count for the member's unread marks: going or maybe (not
+        while hidden: nobody reads its room)."""
+        return (
+            select(EventRsvp.event_id)
+            .join(Event, Event.id == EventRsvp.event_id)
+            .where(
+                EventRsvp.user_id == user.id,
+                EventRsvp.status.in_(("going", "maybe")),
+                Event.in_view(),
+            )
         )
 
     def community_of(self, target_id: int) -> int | None:
