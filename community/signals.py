@@ -210,6 +210,18 @@ event_changed = _signal(
     changes="frozenset[str]: of 'time', 'place', 'details', 'capacity', 'cancelled'",
     actor="User: who changed it",
 )
+event_hidden = _signal(
+    "event-hidden",
+    "An event left everyone's view (members' flags, or a moderator: reason 'flags', "
+    "'moderator' or 'removed'): its search entry goes, its live room's pages recheck.",
+    event="events.models.Event",
+    reason="str",
+)
+event_restored = _signal(
+    "event-restored",
+    "A hidden event is back in view (a moderator's decision): index it, recheck its room.",
+    event="events.models.Event",
+)
 event_room_changed = _signal(
     "event-room-changed",
     "An event's room opened ('open') or closed ('closed'), moved on by the rooms job.",

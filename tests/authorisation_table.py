@@ -464,6 +464,58 @@ ROWS: list[Row] = [
         signed_in("forbidden", other_mod="ok", admin="ok"),
         note="a resource in another community than the moderator's",
     ),
+    # Events: flagged like posts; their organiser (the moderator) may not flag their own.
+    get("/flag/<kind>/<int:target_id>", "/flag/event/{event}", FLAGS | {"moderator": "forbidden"}),
+    post(
+        "/flag/<kind>/<int:target_id>",
+        lambda w, role: f"/flag/event/{w.fresh_event()}",
+        FLAGS | {"moderator": "forbidden"},
+        {"reason": "spam", "note": ""},
+        note="the moderator organised it",
+    ),
+    get(
+        "/flag/<kind>/<int:target_id>",
+        "/flag/event/{closed_event}",
+        signed_in("missing", member="ok", moderator="forbidden", admin="ok"),
+        note="members-only",
+    ),
+    post(
+        "/flag/<kind>/<int:target_id>",
+        lambda w, role: f"/flag/event/{w.fresh_event(CLOSED)}",
+        signed_in("missing", member="ok", moderator="forbidden", admin="ok"),
+        {"reason": "spam", "note": ""},
+        note="members-only",
+    ),
+    get(
+        "/flag/<kind>/<int:target_id>",
+        "/flag/event/{hidden_event}",
+        signed_in("missing"),
+        note="hidden by moderation: nobody flags it",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/event/{w.fresh_flagged_event()}/hide",
+        MODERATES,
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/event/{w.fresh_flagged_event()}/delete",
+        MODERATES,
+        {"reason": "Spam."},
+        note="cancels it, with the reason",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/event/{w.fresh_flagged_event(network=True)}/keep",
+        ADMINS,
+        note="a network-wide event: only admins decide",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        "/mod/event/{closed_event}/keep",
+        signed_in("missing", member="forbidden", moderator="ok", admin="ok"),
+        note="members-only (nothing waits: the moderator is told so)",
+    ),
     get("/mod/log", "/mod/log", ANY_MODERATOR),
     get("/mod/log.csv", "/mod/log.csv", ANY_MODERATOR),
     post(
@@ -525,6 +577,12 @@ ROWS: list[Row] = [
         READS_CLOSED,
         note="a members-only community's event's room",
     ),  # fmt: skip
+    get(
+        "/chat/<name>",
+        "/chat/event-{hidden_event}",
+        signed_in("missing"),
+        note="a hidden event's room: nobody reads it",
+    ),
     post(
         "/chat/<name>/send",
         f"/chat/{CLOSED}/send",
@@ -684,6 +742,25 @@ ROWS: list[Row] = [
     get(
         "/events/<int:event_id>.ics", "/events/{closed_event}.ics", SEES_CLOSED, note="members-only"
     ),  # fmt: skip
+    get(
+        "/events/<int:event_id>",
+        "/events/{hidden_event}",
+        expect("missing", moderator="ok", admin="ok"),
+        note="hidden by moderation: its moderators still read it, marked",
+    ),
+    get(
+        "/events/<int:event_id>.ics",
+        "/events/{hidden_event}.ics",
+        expect("missing", moderator="ok", admin="ok"),
+        note="hidden by moderation",
+    ),
+    post(
+        "/events/<int:event_id>/rsvp",
+        "/events/{hidden_event}/rsvp",
+        signed_in("missing", moderator="refused", admin="refused"),
+        {"status": "going"},
+        note="hidden by moderation: nobody answers",
+    ),
     post(
         "/events/<int:event_id>/rsvp",
         "/events/{closed_event}/rsvp",

@@ -129,8 +129,18 @@ class World:
             db.session.flush()
             return resource.id
 
-    def fresh_event(self) -> int:
-        return make_event(self.user("moderator"), community=OPEN, title=f"Event {next(_fresh)}")
+    def fresh_event(self, slug: str = OPEN) -> int:
+        return make_event(self.user("moderator"), community=slug, title=f"Event {next(_fresh)}")
+
+    def fresh_network_event(self) -> int:
+        """A network-wide event (the second admin's: only admins organise them)."""
+        return make_event(self.user("admin2"), community=None, title=f"Network {next(_fresh)}")
+
+    def fresh_flagged_event(self, *, network: bool = False) -> int:
+        event_id = self.fresh_network_event() if network else self.fresh_event()
+        with atomic():
+            flags.flag(self.user("member"), "event", event_id, reason="spam")
+        return event_id
 
     def fresh_verify_token(self) -> str:
         user = make_user(f"Newcomer {next(_fresh)}", verified=False)
@@ -324,6 +334,11 @@ def _targets(world: World) -> None:
     ids["closed_event"] = make_event(
         world.user("moderator"), community=CLOSED, title="Zephyr meeting"
     )
+    ids["flagged_event"] = world.fresh_flagged_event()
+    ids["flagged_network_event"] = world.fresh_flagged_event(network=True)
+    ids["hidden_event"] = world.fresh_flagged_event()
+    with atomic():  # hidden by a moderator: out of everyone's view but theirs
+        flags.decide(world.user("admin2"), "event", ids["hidden_event"], "hide")
     with atomic():
         closed_resource = resource_actions.submit_resource(
             world.user("moderator"),

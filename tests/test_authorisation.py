@@ -11,6 +11,7 @@ import pytest
 from community.accounts import actions as account_actions
 from community.db import atomic, utcnow
 from community.errors import Forbidden
+from community.events.models import Event
 from community.extensions import db, socketio
 from community.threads.models import Post
 from tests.authorisation_table import EVENT_ROWS, ROWS, AsShown, EventRow, Row
@@ -366,23 +367,25 @@ def outcome_of(response) -> str:
 
 
 def test_a_moderators_queue_holds_only_their_communities(app, world):
-    """/mod and the live count: the moderator of `open` sees its flagged post (and the
-    resource waiting for review there), never the one in `elsewhere`, and the other way
-    round; an admin sees both."""
+    """/mod and the live count: the moderator of `open` sees its flagged post and event (and
+    the resource waiting for review there), never the post in `elsewhere`, and the other way
+    round; a flagged network-wide event waits for the admins only; an admin sees them all."""
     flagged = {
-        "moderator": db.session.get(Post, world.flagged_post).source,
-        "other_mod": db.session.get(Post, world.elsewhere_flagged_post).source,
+        "open_post": db.session.get(Post, world.flagged_post).source,
+        "open_event": f"“{db.session.get(Event, world.flagged_event).title}”",
+        "elsewhere_post": db.session.get(Post, world.elsewhere_flagged_post).source,
+        "network_event": f"“{db.session.get(Event, world.flagged_network_event).title}”",
     }
-    sees = {"moderator": {"moderator"}, "other_mod": {"other_mod"},
-            "admin": {"moderator", "other_mod"}}  # fmt: skip
+    sees = {"moderator": {"open_post", "open_event"}, "other_mod": {"elsewhere_post"},
+            "admin": set(flagged)}  # fmt: skip
     for role, expected in sees.items():
         visitor = Visitor(app, world, role)
         page = visitor.client.get("/mod").get_data(as_text=True)
-        shown = {whose for whose, body in flagged.items() if body in page}
+        shown = {what for what, words in flagged.items() if words in page}
         assert shown == expected, role
         db.session.rollback()
         sio = IsolatedSocket(app, visitor.client)
-        reviews = 1 if "moderator" in expected else 0  # `open`'s resource waiting for review
+        reviews = 1 if "open_post" in expected else 0  # `open`'s resource waiting for review
         assert sio.emit("moderation.count", {}, callback=True) == {
             "ok": True,
             "waiting": len(expected) + reviews,

@@ -78,8 +78,9 @@ class Shared:
         return self._parts[key]
 
     def events(self, community_id: int | None) -> list[tuple]:
-        """Upcoming events (not cancelled) of a community, or network-wide ones (None), as
-        plain rows (id, title, starts_at): they outlive the batch's commits unexpired."""
+        """Upcoming events (not cancelled, nor hidden by moderation) of a community, or
+        network-wide ones (None), as plain rows (id, title, starts_at): they outlive the
+        batch's commits unexpired."""
         if community_id not in self._events:
             stmt = (
                 select(Event.id, Event.title, Event.starts_at)
@@ -88,6 +89,7 @@ class Shared:
                     if community_id is None
                     else Event.community_id == community_id,
                     Event.cancelled_at.is_(None),
+                    Event.in_view(),
                     Event.ends_at > self.now,
                     Event.starts_at < self.now + EVENTS_AHEAD,
                 )

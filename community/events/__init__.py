@@ -2,10 +2,11 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from . import (  # noqa: E402, F401  (routes, panels, feeds and search kinds register on import)
+from . import (  # noqa: E402, F401  (routes, panels, feeds, search, flag kinds register)
     calendar_views,
     feedback_views,
     feeds,
+    flaggable,
     models,
     notices,
     record,

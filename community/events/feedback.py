@@ -75,6 +75,7 @@ def check_comment(value) -> str:
 
 
 def check_may_give(user: User | None, event: Event) -> None:
+    access.check_in_view(event)
     if event.is_cancelled:
         raise Forbidden("This event was cancelled.")
     if not has_ended(event):

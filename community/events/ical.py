@@ -8,6 +8,12 @@ Each event keeps one UID for its whole life (`event-<id>@<site host>`), its SEQU
 event's own (raised on every change), and a cancelled event stays in the feed with
 STATUS:CANCELLED so calendars remove it rather than keep a stale copy.
 
+An event hidden by moderation simply leaves the feeds (access.visible_filter), with no
+CANCELLED entry: a subscribed calendar shows what the feed holds now, so its copy goes at
+the next refresh; a CANCELLED entry would tell subscribers that an event which may yet be
+restored is off, and would carry the words that were hidden. Restored, it comes back with
+the same UID.
+
 An online event's join link is for members, as on the event page: it is written (LOCATION,
 "Join online:") only in a member's private feed and in a signed-in member's download; the
 public feed and an anonymous download say "Online".

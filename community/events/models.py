@@ -61,7 +61,8 @@ class Event(db.Model):
         ForeignKey("resource.id", ondelete="SET NULL"), index=True
     )
     # Out of members' view until a moderator decides: "flags" (enough members flagged it)
-    # or "moderator" (a moderator hid it). Moderators still see it, marked.
+    # or "moderator" (a moderator hid it); for good: "removed" (a moderator deleted it from
+    # the queue: it was cancelled, if it was still to come). Moderators still see it, marked.
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -76,6 +77,16 @@ class Event(db.Model):
         Index("ix_event_starts", "starts_at", "id"),
         Index("ix_event_room_state", "room_state", "starts_at"),
     )
+
+    @classmethod
+    def in_view(cls):
+        """A WHERE clause: not hidden by moderation (the one rule every list, feed, search,
+        digest, reminder and notice of events keeps to, through access.py)."""
+        return cls.hidden_at.is_(None)
+
+    @property
+    def is_in_view(self) -> bool:
+        return self.hidden_at is None
 
     @property
     def is_cancelled(self) -> bool:

@@ -80,12 +80,13 @@ def past(user: User | None, filters: Filters, *, after: str | None = None) -> Pa
 
 
 def next_in_community(community: Community, limit: int = 3) -> list[Event]:
-    """A community's next events, not those called off (the community page; its reader
-    may read the community, so may see its events): one query on the starts_at index."""
+    """A community's next events, not those called off nor hidden (the community page; its
+    reader may read the community, so may see its events): one query on the starts_at index."""
     stmt = (
         select(Event)
         .where(
             Event.community_id == community.id,
+            Event.in_view(),
             Event.ends_at > utcnow(),
             Event.cancelled_at.is_(None),
         )

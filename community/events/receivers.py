@@ -21,6 +21,8 @@ def connect(app: Flask) -> None:
         # The search entry follows the event.
         (signals.event_created, searchable.reindex),
         (signals.event_changed, searchable.reindex),
+        (signals.event_hidden, searchable.reindex),
+        (signals.event_restored, searchable.reindex),
         (signals.target_deleted, searchable.unindex),
         # More places: the first on the waiting list move up.
         (signals.event_changed, rsvp.capacity_changed),

@@ -39,6 +39,7 @@ from ..web import TIME_FORMAT, to_local
 from . import access
 from .links import event_url as _event_url
 from .models import ATTENDING, Event, EventReminder, EventRsvp
+from .notices import CANCELLED_NOTICE
 
 DAY_BEFORE = "day-before"  # the email
 HOUR_BEFORE = "hour-before"  # the in-app notification
@@ -51,7 +52,7 @@ BATCH = 500  # reminders of one kind claimed and sent per run (the rest at the n
 
 register_wording("event_reminder", "reminds you that this starts within the hour:", email=None)
 register_wording("event_changed", "changed the time or place of", email="events")
-register_wording("event_cancelled", "cancelled", email="events")
+register_wording(CANCELLED_NOTICE, "cancelled", email="events")
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,12 @@ def send_due_reminders() -> dict[str, int]:
 # --- change notices (a receiver of signals.event_changed) --------------------------------------
 
 
-def _told_of_changes(event: Event, actor: User | None) -> list[User]:
+def _told_of_changes(event: Event, actor: User | None, *, cancelled: bool) -> list[User]:
     """Who answered the event's RSVP (going, maybe, waiting) and may still see it; not the
-    organiser who made the change."""
+    organiser who made the change. A cancellation reaches them even when the event is out
+    of view: a moderator's deletion of a flagged event cancels it, and this is how those
+    who meant to come learn that it is off."""
+    may_see = access.readable_by_member_id if cancelled else access.visible_to_member_id
     stmt = (
         select(User)
         .join(EventRsvp, EventRsvp.user_id == User.id)
@@ -214,7 +218,7 @@ def _told_of_changes(event: Event, actor: User | None) -> list[User]:
         .where(
             EventRsvp.event_id == event.id,
             EventRsvp.status.in_(TOLD_OF_CHANGES),
-            access.visible_to_member_id(EventRsvp.user_id),
+            may_see(EventRsvp.user_id),
             ~User.is_suspended,
         )
         .order_by(User.id)
@@ -233,9 +237,9 @@ def tell_of_change(_app, *, event: Event, changes: frozenset, actor: User | None
     db.session.flush()  # the event's new times, place and sequence, for the queries below
     cancelled = "cancelled" in changes
     claim_kind = CANCELLED if cancelled else f"changed-{event.sequence}"
-    kind = "event_cancelled" if cancelled else "event_changed"
+    kind = CANCELLED_NOTICE if cancelled else "event_changed"
     told: set[int] = set()
-    for user in _told_of_changes(event, actor):
+    for user in _told_of_changes(event, actor, cancelled=cancelled):
         if not claim(user.id, event.id, claim_kind):
             continue
         if cancelled:

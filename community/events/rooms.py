@@ -1,10 +1,12 @@
 """The live rooms of events: chat rooms of kind "event", named "event-<id>".
 
 Who may use one: signed-in members who may see the event (events/access.py) read it, before,
-during and after the event. While the room is open (from 15 minutes before the start to
-the end) its community's members who may post there write in it; for a network-wide event,
-any signed-in member whose address is confirmed and who is not suspended. The event's
-organisers (access.can_organise: the community's moderators, admins) moderate it.
+during and after the event; nobody while it is hidden by moderation (its open pages
+recheck when it is hidden and when it is restored). While the room is open (from 15
+minutes before the start to the end) its community's members who may post there write in
+it; for a network-wide event, any signed-in member whose address is confirmed and who is
+not suspended. The event's organisers (access.can_organise: the community's moderators,
+admins) moderate it.
 
 The room's state (`Event.room_state`) is moved on by a registered job on the database
 clock, never by a visit: scheduled → open when `starts_at - 15 minutes` has come, → closed
@@ -130,9 +132,16 @@ class EventRooms:
         return {event_id: room_name(event_id) for event_id in ids}
 
     def followed(self, user: User):
-        """The events whose rooms count for the member's unread marks: going or maybe."""
-        return select(EventRsvp.event_id).where(
-            EventRsvp.user_id == user.id, EventRsvp.status.in_(("going", "maybe"))
+        """The events whose rooms count for the member's unread marks: going or maybe (not
+        while hidden: nobody reads its room)."""
+        return (
+            select(EventRsvp.event_id)
+            .join(Event, Event.id == EventRsvp.event_id)
+            .where(
+                EventRsvp.user_id == user.id,
+                EventRsvp.status.in_(("going", "maybe")),
+                Event.in_view(),
+            )
         )
 
     def community_of(self, target_id: int) -> int | None:
@@ -260,9 +269,19 @@ def _create_room(_app, *, event: Event, **_) -> None:
     create_room(KIND, event.id)
 
 
+def recheck_room(_app, *, event: Event, **_) -> None:
+    """event_hidden, event_restored: nobody reads a hidden event's room; after commit its
+    open pages join again, so each one's access is checked anew (and restored, it reads)."""
+    chat_actions.recheck_live_room(KIND, event.id)
+
+
 def connect(app: Flask) -> None:
     signals.connect(
-        app, (signals.event_created, _create_room), (signals.event_changed, _reschedule)
+        app,
+        (signals.event_created, _create_room),
+        (signals.event_changed, _reschedule),
+        (signals.event_hidden, recheck_room),
+        (signals.event_restored, recheck_room),
     )
 
 

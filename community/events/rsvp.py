@@ -100,6 +100,7 @@ def check_may_answer(user: User | None, event: Event, now: datetime | None = Non
             raise Forbidden(f"Join {event.community.name} to RSVP.")
         if event.community.archived_at is not None:
             raise Forbidden(f"{event.community.name} is archived: RSVPs are closed.")
+    access.check_in_view(event)
     if event.is_cancelled:
         raise Invalid("This event is cancelled: RSVPs are closed.")
     if (now or utcnow()) >= closes_at(event):

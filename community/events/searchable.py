@@ -6,7 +6,7 @@ event the entry stands for).
 The entry holds the title, the description as plain text and the place, and is dated by the
 event's start (the date a reader filters on and sees in the result). A cancelled event stays
 findable, its title marked "Cancelled:", so a member who heard of it learns what became of
-it.
+it. An event hidden by moderation leaves the index at once, and comes back when restored.
 """
 
 from markupsafe import Markup
@@ -41,7 +41,11 @@ def plain_description(event: Event) -> str:
 
 
 def index_event(event: Event) -> None:
-    """Put the event's entry in step with the event (inside the caller's transaction)."""
+    """Put the event's entry in step with the event (inside the caller's transaction): a
+    hidden event has none (an edit of it while hidden does not bring it back)."""
+    if not event.is_in_view:
+        search.remove_document(KIND, event.id)
+        return
     title = f"{CANCELLED}{event.title}" if event.is_cancelled else event.title
     words = [plain_description(event), event.location]
     if event.is_cancelled and event.cancel_reason:
@@ -59,7 +63,8 @@ def index_event(event: Event) -> None:
 
 
 def reindex(_app, *, event: Event, **_) -> None:
-    """event_created, event_changed: the entry follows the event."""
+    """event_created, event_changed, event_hidden, event_restored: the entry follows the
+    event (a hidden one leaves the index; restored, it comes back)."""
     index_event(event)
 
 

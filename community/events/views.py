@@ -12,9 +12,10 @@ from ..communities import queries as community_queries
 from ..db import atomic, utcnow
 from ..errors import DomainError, Forbidden, NotFound
 from ..forms import ConfirmForm, attach_error
+from ..moderation import flags
 from ..web import TIME_FORMAT, reader_timezone
 from ..web import to_local as in_zone
-from . import access, actions, bp, panels, queries
+from . import access, actions, bp, flaggable, panels, queries
 from .forms import CancelForm, EventForm
 
 
@@ -86,14 +87,25 @@ def show(event_id: int):
     event = access.access_event(reader, event_id)
     zone = reader_timezone()
     organiser = access.can_organise(reader, event.community)
+    may_flag, flagged = _flag_states(reader, event)
     return render_template(
         "events/show.html",
         event=event,
         own_zone_when=event_when(event, event.timezone) if event.timezone != zone else None,
         can_organise=organiser,
         can_cancel=organiser and not event.is_cancelled and event.ends_at > utcnow(),
+        can_flag=event.id in may_flag,
+        flagged=event.id in flagged,
         panels=panels.rendered(event, reader),
     )
+
+
+def _flag_states(reader, event) -> tuple[set[int], set[int]]:
+    """Whether the reader may flag the event, or flagged it already (a hidden one, which
+    only those who decide still see, is not flagged)."""
+    if not event.is_in_view:
+        return set(), set()
+    return flags.flag_states(reader, flaggable.KIND, [(event.id, event.organiser_id)])
 
 
 # --- organising ------------------------------------------------------------------------------

@@ -70,13 +70,18 @@ class FlaggableKind:
     can_see: Callable[[User, int], bool]  # may this member read it (and so flag it)?
     hide: Callable[[int, User | None, str], None]  # (id, moderator or None, "flags"/"moderator")
     restore: Callable[[int, User], None]
-    delete: Callable[[int, User], None]
+    delete: Callable[..., None]  # (id, moderator), or with the reason (delete_takes_reason)
     # The notification target kind its author's and flaggers' notices point at (the
     # domain registers it: a moderated item stays linked while hidden).
     notice_target: str
     # What, deleted, takes items of this kind with it: {"thread": the ids of its posts}.
     parts_of: dict[str, Callable[[int], Select]] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    # What "delete" does to this kind, on the queue's button (an event is cancelled).
+    delete_label: str = "Delete it"
+    # True: `delete` takes the moderator's reason too, (id, moderator, reason), and tells it
+    # on (an event's cancellation, to those who meant to come).
+    delete_takes_reason: bool = False
 
 
 _kinds: dict[str, FlaggableKind] = {}
@@ -226,6 +231,8 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     elif decision == HIDE and not item.hidden:
         flaggable_kind.hide(item.id, moderator, "moderator")
         _tell_author(item, moderator, "moderator", reason)
+    elif decision == DELETE and flaggable_kind.delete_takes_reason:
+        flaggable_kind.delete(item.id, moderator, reason.strip())
     elif decision == DELETE:
         flaggable_kind.delete(item.id, moderator)
     now = utcnow()
