@@ -194,7 +194,7 @@ def test_a_hidden_events_page_is_missing_to_members_and_marked_for_moderators(
     browser.login(mod.email)
     page = browser.get(f"/events/{meetup}").get_data(as_text=True)
     assert "Hidden from members after members flagged it" in page
-    assert "Decide in the moderation queue" in page
+    assert "See the moderation queue" in page
     assert "/flag/event/" not in page
 
 

@@ -410,7 +410,7 @@ def test_editing_keeps_every_version_readable_with_who_and_when(app, alice, bob,
     assert response.status_code == 302
     assert response.location == f"/p/{first}"
     assert "Your changes are saved." in html_of(browser.get(f"/t/{thread_id}"))
-    send(signed_in(app, mod), f"/p/{first}/edit", {"body": "Third words"})
+    send(signed_in(app, mod), f"/p/{first}/edit", {"body": "Third words", "reason": "Tidied"})
     page = html_of(app.test_client().get(f"/p/{first}/revisions"))
     text = text_of(page)
     assert "Current version" in text
