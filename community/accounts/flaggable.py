@@ -99,6 +99,7 @@ register_flaggable(
         label="profile", load=_load, can_see=_can_see, hide=hide, restore=restore,
         delete=delete, notice_target=NOTICE_TARGET,
         decided_notices={DELETE: "flag.decided.clear"},
+        delete_label="Clear its bio and picture",
     ),
 )  # fmt: skip
 

@@ -225,7 +225,9 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     if item is None or not _may_read_community(moderator, item.community_id):
         raise NotFound()  # a members-only community's items do not exist for outsiders
     check_moderates(moderator, item.community_id)
-    _check_not_an_admins(moderator, item)
+    refusal = refusal_to_decide(moderator, item)
+    if refusal:
+        raise Forbidden(refusal)
     open_flags = _lock_open_flags(kind, item.id)
     if not open_flags and decision == KEEP and not item.hidden:
         raise Conflict(_already_decided(kind, item.id))
@@ -255,17 +257,19 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     return item
 
 
-def _check_not_an_admins(moderator: User, item: Flagged) -> None:
-    """Nobody acts on an admin's item but another admin."""
+def refusal_to_decide(moderator: User, item: Flagged) -> str | None:
+    """Why a moderator of the item's community may not decide on it, if they may not:
+    nobody acts on an admin's item but another admin."""
     from ..accounts.models import User
 
     author = db.session.get(User, item.author_id) if item.author_id is not None else None
     if author is None or not author.is_admin:
-        return
+        return None
     if not moderator.is_admin:
-        raise Forbidden("Only an admin can decide on an admin's flagged item.")
+        return "Only an admin can decide on an admin's flagged item."
     if author.id == moderator.id:
-        raise Forbidden("This is yours: another admin decides on it.")
+        return "This is yours: another admin decides on it."
+    return None
 
 
 def _lock_open_flags(kind: str, target_id: int) -> list[Flag]:

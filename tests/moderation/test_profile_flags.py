@@ -158,9 +158,23 @@ def test_the_header_counts_profile_flags_for_admins_only(app, bea, flaggers, adm
     assert profile_of(bea).profile_hidden_at is None
 
 
-def test_an_admins_profile_is_decided_by_another_admin_only(communities, flaggers, admin, mod):
+def test_the_queue_offers_to_clear_a_profile_not_to_delete_it(app, bea, flaggers, admin):
+    flag(flaggers[0], bea.id)
+    page = signed_in(app, admin).get("/mod").get_data(as_text=True)
+    assert f'action="/mod/profile/{bea.id}/delete"' in page
+    assert "Clear its bio and picture" in page
+    assert "Delete it" not in page
+
+
+def test_an_admins_profile_is_decided_by_another_admin_only(app, communities, flaggers, admin, mod):
     second = make_user("Sid Second", admin=True)
     flag(flaggers[0], admin.id)
+    own = signed_in(app, admin).get("/mod").get_data(as_text=True)
+    assert "The profile of Ada Admin" in own
+    assert "This is yours: another admin decides on it." in own
+    assert f'action="/mod/profile/{admin.id}/keep"' not in own
+    theirs = signed_in(app, second).get("/mod").get_data(as_text=True)
+    assert f'action="/mod/profile/{admin.id}/keep"' in theirs
     with pytest.raises(Forbidden):
         decide(mod, admin.id, "hide")
     with pytest.raises(Forbidden, match="another admin decides"):
@@ -175,6 +189,8 @@ def test_a_community_moderator_cannot_decide_on_an_admins_post(communities, flag
     post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread))
     with atomic():
         flags.flag(live(flaggers[0]), "post", post_id, reason="spam")
+    [waiting] = queue.waiting(live(mod))
+    assert waiting.refusal == "Only an admin can decide on an admin's flagged item."
     with pytest.raises(Forbidden, match="Only an admin"), atomic():
         flags.decide(live(mod), "post", post_id, "hide")
     with atomic():
