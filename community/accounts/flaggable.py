@@ -114,8 +114,8 @@ def _audit_names(ids: set[int]) -> dict[int, str]:
 
 
 register_target(NOTICE_TARGET, link=lambda user_id: f"/u/{user_id}", visible=_member_still_there)
-register_wording("profile.cleared", "cleared the bio and picture of", email=None)
-register_wording("flag.decided.clear", "reviewed your flag and cleared", email=None)
+register_wording("profile.cleared", "cleared the bio and picture of", email="moderation")
+register_wording("flag.decided.clear", "reviewed your flag and cleared", email="moderation")
 register_audit_target(KIND, names=_audit_names, gone="a profile since removed")
 
 
