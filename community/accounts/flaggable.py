@@ -93,12 +93,20 @@ def delete(user_id: int, moderator) -> None:
     notify.publish_counts({user.id})
 
 
+def _refusal(moderator: User, item: Flagged) -> str | None:
+    """Nobody acts on an admin but another admin: not even the admin themself (the
+    profile's community is none, so only admins get this far)."""
+    if item.id == moderator.id:
+        return "This is your own profile: another admin decides on it."
+    return None
+
+
 register_flaggable(
     KIND,
     FlaggableKind(
         label="profile", load=_load, can_see=_can_see, hide=hide, restore=restore,
         delete=delete, notice_target=NOTICE_TARGET,
-        decided_notices={DELETE: "flag.decided.clear"},
+        decided_notices={DELETE: "flag.decided.clear"}, refusal=_refusal,
         delete_label="Clear its bio and picture",
     ),
 )  # fmt: skip

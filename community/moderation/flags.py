@@ -9,7 +9,8 @@ decisions; each domain does what hiding means for its items.
 A member flags an item once. When `Community.flag_threshold` distinct members have open
 flags on an item, it is hidden at once. A moderator's decision closes every open flag on
 the item and is told to those who flagged it, and to the author when it hid their item.
-Nobody decides on an admin's item but another admin.
+A kind may refuse some moderators of the item's community (`FlaggableKind.refusal`: an
+admin's profile is decided by another admin, never by its admin).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class FlaggableKind:
     # The notice kind that tells flaggers of a decision, where "flag.decided.<decision>"
     # would mislead ("deleted" a profile whose account stays).
     decided_notices: dict[str, str] = field(default_factory=dict)
+    # Why this moderator (one of the item's community's) may not decide on it; None: they may.
+    refusal: Callable[[User, Flagged], str | None] | None = None
     extra: dict = field(default_factory=dict)
     # What "delete" does to this kind, on the queue's button (an event is cancelled).
     delete_label: str = "Delete it"
@@ -258,18 +261,9 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
 
 
 def refusal_to_decide(moderator: User, item: Flagged) -> str | None:
-    """Why a moderator of the item's community may not decide on it, if they may not:
-    nobody acts on an admin's item but another admin."""
-    from ..accounts.models import User
-
-    author = db.session.get(User, item.author_id) if item.author_id is not None else None
-    if author is None or not author.is_admin:
-        return None
-    if not moderator.is_admin:
-        return "Only an admin can decide on an admin's flagged item."
-    if author.id == moderator.id:
-        return "This is yours: another admin decides on it."
-    return None
+    """Why a moderator of the item's community may not decide on it, if its kind says so."""
+    refusal = flaggable(item.kind).refusal
+    return refusal(moderator, item) if refusal is not None else None
 
 
 def _lock_open_flags(kind: str, target_id: int) -> list[Flag]:
