@@ -225,7 +225,8 @@ def test_a_hidden_profile_shows_its_name_only(app, client, bea, flaggers, reader
     assert "miracle cures" in page
     assert picture in page
     assert "Hidden from members after members flagged it" in page
-    assert "Decide in the moderation queue" in page
+    assert 'href="/mod?kind=profile"' in page
+    assert f'action="/mod/profile/{bea.id}/keep"' in page  # restore it from here
     assert as_admin.get(picture).status_code == 200
 
     as_bea = signed_in(app, bea)
@@ -310,3 +311,18 @@ def test_a_suspended_member_is_offered_no_flag(bea, flaggers):
     fresh()
     assert flag_state(live(flaggers[0]), live(bea)) == (False, False)
     assert flag_state(live(bea), live(bea)) == (False, False)
+
+
+def test_an_admin_restores_a_profile_from_its_page(app, bea, flaggers, admin):
+    hide_by_flags(flaggers, bea.id)
+    as_admin = signed_in(app, admin)
+    done = as_admin.submit("/settings", {"back": "item"}, action=f"/mod/profile/{bea.id}/keep")
+    assert done.headers["Location"] == f"/u/{bea.id}"
+    assert profile_of(bea).profile_hidden_at is None
+
+
+def test_an_admins_own_hidden_profile_offers_them_no_restore(app, communities, flaggers, admin):
+    hide_by_flags(flaggers, admin.id)
+    page = signed_in(app, admin).get(f"/u/{admin.id}").get_data(as_text=True)
+    assert "Hidden from members after members flagged it" in page
+    assert f'action="/mod/profile/{admin.id}/keep"' not in page
