@@ -516,6 +516,40 @@ ROWS: list[Row] = [
         signed_in("missing", member="forbidden", moderator="ok", admin="ok"),
         note="members-only (nothing waits: the moderator is told so)",
     ),
+    # Profiles belong to no community: any confirmed member flags one, only admins decide.
+    get("/flag/<kind>/<int:target_id>", "/flag/profile/{user_author}", FLAGS),
+    post(
+        "/flag/<kind>/<int:target_id>",
+        lambda w, role: f"/flag/profile/{w.fresh_user()}",
+        FLAGS,
+        {"reason": "offensive", "note": ""},
+        note="a profile",
+    ),
+    get("/flag/<kind>/<int:target_id>", "/flag/profile/999999", signed_in("missing")),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/profile/{w.fresh_flagged_profile()}/hide",
+        ADMINS,
+        note="a profile: no community's moderators decide, only admins",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/profile/{w.fresh_flagged_profile()}/delete",
+        ADMINS,
+        note="a profile's bio and picture cleared",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/profile/{w.fresh_flagged_profile(admin=True)}/hide",
+        ADMINS,
+        note="another admin's profile",
+    ),
+    post(
+        "/mod/<kind>/<int:target_id>/<any(keep, hide, delete):decision>",
+        lambda w, role: f"/mod/profile/{w.flagged_admin_profile()}/keep",
+        signed_in("forbidden"),
+        note="the admin's own profile: another admin decides",
+    ),
     get("/mod/log", "/mod/log", ANY_MODERATOR),
     get("/mod/log.csv", "/mod/log.csv", ANY_MODERATOR),
     post(

@@ -99,6 +99,21 @@ class World:
             flags.flag(self.user("member"), "post", post_id, reason="spam")
         return post_id
 
+    def fresh_flagged_profile(self, *, admin: bool = False) -> int:
+        """A fresh member's (or admin's) profile, flagged once by the member."""
+        user_id = self.fresh_user(admin=admin)
+        with atomic():
+            flags.flag(self.user("member"), "profile", user_id, reason="offensive")
+        return user_id
+
+    def flagged_admin_profile(self) -> int:
+        """The admin's own profile, flagged by the member (once, whichever row asks first)."""
+        admin_id = self.users["admin"]
+        if not flags.has_flagged(self.user("member"), "profile", admin_id):
+            with atomic():
+                flags.flag(self.user("member"), "profile", admin_id, reason="offensive")
+        return admin_id
+
     def fresh_resource(self, *, published: bool = False) -> int:
         title = "Fresh resource" if published else "Quokka waiting"
         with atomic():

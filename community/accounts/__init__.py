@@ -4,6 +4,7 @@ bp = Blueprint("accounts", __name__)
 
 from . import views  # noqa: E402, F401  (routes register on bp)
 
-# Audit wording last: imported first, its models import would start an import cycle.
+# Audit wording and the flaggable profile last: imported first, their moderation imports
+# would start an import cycle.
 # isort: split
-from . import audited  # noqa: E402, F401
+from . import audited, flaggable  # noqa: E402, F401

@@ -146,6 +146,22 @@ class User(UserMixin, db.Model):
         return self.organisation.name if self.organisation else self.organisation_other
 
     @property
+    def shown_avatar(self) -> str | None:
+        """The picture (a media hash) pages show beside the member's name: none while
+        moderation hides the profile, so their initials show instead."""
+        return self.avatar_sha256 if self.profile_hidden_at is None else None
+
+    def profile_shown_to(self, viewer) -> bool:
+        """Whether `viewer` (a User, the anonymous user or None) sees this profile's bio and
+        picture: everyone, unless moderation hid them; then the admins, who decide, and the
+        member themself, marked as hidden. Pages that list many members use `shown_avatar`.
+        """
+        if self.profile_hidden_at is None:
+            return True
+        signed_in = viewer is not None and viewer.is_authenticated
+        return signed_in and (viewer.is_admin or viewer.id == self.id)
+
+    @property
     def initials(self) -> str:
         words = [w for w in self.display_name.split() if w[:1].isalnum()]
         letters = "".join(w[0] for w in words[:2]) or self.display_name[:1] or "?"

@@ -474,11 +474,15 @@ def _had_remember_cookie() -> bool:
 @bp.get("/u/<int:user_id>")
 @login_required
 def profile(user_id: int):
-    user = actions.access_user(actor(), user_id)
-    memberships = community_queries.memberships_visible_to(user, actor())
+    from .flaggable import flag_state  # imported after this module: see __init__
+
+    viewer = actor()
+    user = actions.access_user(viewer, user_id)
+    memberships = community_queries.memberships_visible_to(user, viewer)
+    can_flag, flagged = flag_state(viewer, user)
     return render_template(
         "accounts/profile.html", user=user, memberships=memberships,
-        can_administer=is_site_admin(actor()),
+        can_administer=is_site_admin(viewer), can_flag=can_flag, flagged=flagged,
     )  # fmt: skip
 
 

@@ -190,8 +190,24 @@ def image_markdown(media: MediaFile, filename: str, url: str) -> str:
     return f"![{alt}]({url})"
 
 
-def find_media(sha256: str) -> MediaFile | None:
-    """The recorded image with this hash; None for anything else (resource files included)."""
+def find_media(sha256: str, viewer=None) -> MediaFile | None:
+    """The recorded image with this hash, if `viewer` may see it; None for anything else
+    (resource files included)."""
     if not isinstance(sha256, str) or not storage.HASH_PATTERN.fullmatch(sha256):
         return None
-    return db.session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
+    media = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
+    if media is None or _withheld_picture(media, viewer):
+        return None
+    return media
+
+
+def _withheld_picture(media: MediaFile, viewer) -> bool:
+    """The picture of a profile that moderation hid, to anyone who may not see the profile.
+    The profile is found through the image's uploader (one row by its key, not a search of
+    every member); the same bytes uploaded earlier by someone else are theirs too."""
+    owner = db.session.get(User, media.uploaded_by_id) if media.uploaded_by_id else None
+    return (
+        owner is not None
+        and owner.avatar_sha256 == media.sha256
+        and not owner.profile_shown_to(viewer)
+    )

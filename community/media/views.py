@@ -6,7 +6,8 @@ address may fetch the image: posts in public communities show them to visitors, 
 address is a 256-bit hash, not something to guess. Caching: the bytes behind an address
 never change, so the response may be kept for a year without revalidation (`immutable`);
 it stays `private`, out of shared caches, as storage.send has it, so a proxy never keeps an
-image from a members-only community.
+image from a members-only community. A profile picture is not found while moderation hides
+the profile, but by its member and the admins (actions.find_media).
 """
 
 from flask import jsonify, render_template, request, url_for
@@ -111,7 +112,7 @@ def new():
 
 @bp.get("/media/<sha256>")
 def show(sha256: str):
-    media = actions.find_media(sha256)
+    media = actions.find_media(sha256, current_user)
     if media is None:
         raise NotFound("We could not find that image.")
     response = storage.send(

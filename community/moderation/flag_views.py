@@ -95,4 +95,6 @@ def _may_decide(kind: str, target_id: int) -> bool:
     """`may_decide(kind, id)` in templates: the reader is among those who decide on this
     item (its community's moderators, the admins), so its hidden mark offers to restore it."""
     item = flags.flaggable(kind).load(target_id)
-    return item is not None and flags.moderates_community(actor(), item.community_id)
+    if item is None or not flags.moderates_community(actor(), item.community_id):
+        return False
+    return flags.refusal_to_decide(actor(), item) is None

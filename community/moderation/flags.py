@@ -9,6 +9,8 @@ decisions; each domain does what hiding means for its items.
 A member flags an item once. When `Community.flag_threshold` distinct members have open
 flags on an item, it is hidden at once. A moderator's decision closes every open flag on
 the item and is told to those who flagged it, and to the author when it hid their item.
+A kind may refuse some moderators of the item's community (`FlaggableKind.refusal`: an
+admin's profile is decided by another admin, never by its admin).
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ class FlaggableKind:
     notice_target: str
     # What, deleted, takes items of this kind with it: {"thread": the ids of its posts}.
     parts_of: dict[str, Callable[[int], Select]] = field(default_factory=dict)
+    # The notice kind that tells flaggers of a decision, where "flag.decided.<decision>"
+    # would mislead ("deleted" a profile whose account stays).
+    decided_notices: dict[str, str] = field(default_factory=dict)
+    # Why this moderator (one of the item's community's) may not decide on it; None: they may.
+    refusal: Callable[[User, Flagged], str | None] | None = None
     extra: dict = field(default_factory=dict)
     # What "delete" does to this kind, on the queue's button (an event is cancelled).
     delete_label: str = "Delete it"
@@ -221,6 +228,9 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     if item is None or not _may_read_community(moderator, item.community_id):
         raise NotFound()  # a members-only community's items do not exist for outsiders
     check_moderates(moderator, item.community_id)
+    refusal = refusal_to_decide(moderator, item)
+    if refusal:
+        raise Forbidden(refusal)
     open_flags = _lock_open_flags(kind, item.id)
     if not open_flags and decision == KEEP and not item.hidden:
         raise Conflict(_already_decided(kind, item.id))
@@ -248,6 +258,12 @@ def decide(moderator: User, kind: str, target_id, decision: str, *, reason: str 
     _tell_flaggers(item, open_flags, moderator, decision)
     _publish_waiting(item.community_id)
     return item
+
+
+def refusal_to_decide(moderator: User, item: Flagged) -> str | None:
+    """Why a moderator of the item's community may not decide on it, if its kind says so."""
+    refusal = flaggable(item.kind).refusal
+    return refusal(moderator, item) if refusal is not None else None
 
 
 def _lock_open_flags(kind: str, target_id: int) -> list[Flag]:
@@ -365,10 +381,12 @@ def _tell_flaggers(item: Flagged, flags: list[Flag], moderator: User, decision: 
     from ..notifications import actions as notify
 
     flaggers = {f.flagger_id for f in flags} - {moderator.id}
+    flaggable_kind = flaggable(item.kind)
+    notice = flaggable_kind.decided_notices.get(decision, f"flag.decided.{decision}")
     for user_id in sorted(flaggers):
         notify.notify(
-            user_id, f"flag.decided.{decision}", actor=moderator,
-            community_id=item.community_id, target=(flaggable(item.kind).notice_target, item.id),
+            user_id, notice, actor=moderator,
+            community_id=item.community_id, target=(flaggable_kind.notice_target, item.id),
             subject=item.title, occurrence=utcnow().isoformat(),
         )  # fmt: skip
     notify.publish_counts(flaggers)

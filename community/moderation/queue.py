@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from . import sections
-from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids
+from .flags import REASONS, Flagged, flaggable, kinds, moderated_ids, refusal_to_decide
 from .models import Flag
 
 if TYPE_CHECKING:  # accounts' package imports its views, which import every domain
@@ -30,6 +30,7 @@ class Waiting:
     item: Flagged
     flags: list[Flag]  # open, oldest first
     history: list[Flag] = field(default_factory=list)  # decided earlier, newest first
+    refusal: str | None = None  # why this moderator may not decide on it (an admin's item)
 
     @property
     def reasons(self) -> list[tuple[str, int]]:
@@ -78,7 +79,8 @@ def waiting(user: User, *, community_id: int | None = None, kind: str | None = N
         item = flaggable(target_kind).load(target_id)
         if item is None or item.deleted:
             continue
-        items.append(Waiting(item, flags, _history(target_kind, target_id)))
+        history = _history(target_kind, target_id)
+        items.append(Waiting(item, flags, history, refusal_to_decide(user, item)))
     items.sort(key=lambda w: (-len(w.flags), w.first_flagged_at))
     return items
 
