@@ -1,5 +1,6 @@
-"""The thread tests' members serve the notification tests too."""
+"""The thread tests' members serve the notification tests too (the moderator and the
+stranger are everyone's: tests/conftest.py)."""
 
-from tests.threads.conftest import alice, bob, mod, stranger
+from tests.threads.conftest import alice, bob
 
-__all__ = ["alice", "bob", "mod", "stranger"]
+__all__ = ["alice", "bob"]
