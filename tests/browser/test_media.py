@@ -100,6 +100,9 @@ def test_the_add_image_button_works_from_the_keyboard(open_page, thread):
     page = open_page()
     sign_in_by_request(page, ada.email)
     page.goto(url)
+    # The window the member types in is the active one: Chromium opens a file chooser from
+    # the keyboard only in a focused page (another test's page may be in front).
+    page.bring_to_front()
     page.get_by_label("Your reply").focus()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Add image")).to_be_focused()
