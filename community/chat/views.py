@@ -62,7 +62,8 @@ def _page(name: str, form: MessageForm | None = None, *, before: int | None = No
     header = page["header"]
     return render_template(
         "chat/room.html", room=room, messages=messages, header=header, **header.context,
-        payloads=actions.payloads_for(user, room, messages), form=form,
+        payloads=[actions.message_payload(m, room, moderator=page["moderator"]) for m in messages],
+        form=form,
         can_write=page["can_write"], write_problem=page["write_problem"],
         opens_live=page["opens_live"],
         moderator=page["moderator"],
