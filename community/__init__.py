@@ -169,6 +169,7 @@ def _message_queue(app: Flask, redis_url: str | None):
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .announcements import bp as announcements_bp
     from .chat import bp as chat_bp
     from .communities import bp as communities_bp
     from .digests import bp as digests_bp
@@ -177,7 +178,9 @@ def _register_blueprints(app: Flask) -> None:
     from .media import bp as media_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.views import bp as moderation_bp
+    from .network_health import bp as network_health_bp
     from .notifications import bp as notifications_bp
+    from .pages import bp as pages_bp
     from .resources import bp as resources_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
@@ -188,7 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         health_bp, accounts_bp, communities_bp, threads_bp, resources_bp, media_bp, chat_bp,
         notifications_bp, search_bp, admin_bp, events_bp, digests_bp, moderation_bp,
-        flags_bp,
+        flags_bp, pages_bp, announcements_bp, network_health_bp,
     )  # fmt: skip
     for bp in blueprints:
         app.register_blueprint(bp)

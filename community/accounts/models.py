@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     # "moderator", as for a post. The name stays: it signs the member's posts.
     profile_hidden_at: Mapped[datetime | None]
     profile_hidden_reason: Mapped[str] = mapped_column(String(20), default="")
+    # Registered while the site asked for an admin's approval: may not sign in until approved.
+    awaiting_approval_since: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
@@ -189,3 +191,22 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of {self.user_id}>"
+
+
+class Invitation(db.Model):
+    """An admin's emailed invitation to register (the registration mode "invitation"): its
+    link carries a token of which only the hash is kept. Open until it expires, is revoked,
+    or is used."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # normalised
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    accepted_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

@@ -269,3 +269,18 @@ class ResourceProposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<ResourceProposal {self.id} of {self.resource_id} {self.status}>"
+
+
+class ResourceDownloadDay(db.Model):
+    """How many times a resource's files were downloaded on one day (UTC): the network
+    health figures read these, never a log of every download."""
+
+    __tablename__ = "resource_download_day"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_resource_download_day_day", "day"),)

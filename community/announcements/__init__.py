@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+from . import models  # noqa: F401  (tables known to the app and to migrations)
+
+bp = Blueprint("announcements", __name__)
