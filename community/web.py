@@ -219,6 +219,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from .accounts.rules import is_site_admin
+    from .admin.settings import site_name
     from .markup import safe
 
     app.jinja_env.filters["localtime"] = _localtime
@@ -226,7 +227,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["zone_names"] = zone_names
     app.jinja_env.filters["user_html"] = safe
     app.jinja_env.filters["filesize"] = filesize
-    app.jinja_env.globals["site_name"] = "Commons"
+    app.jinja_env.globals["site_name"] = site_name  # called: an admin may rename the site
     # Whether the reader administers the site (the Admin link, the seed hint): the rule's
     # own word, not the role read in a template.
     app.jinja_env.globals["administers_site"] = lambda: is_site_admin(current_user)
