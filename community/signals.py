@@ -252,3 +252,10 @@ member_suspended = _signal(
     "A member was suspended site-wide (their sessions are already ended).",
     user="User: suspended_until says when it lapses (None: until lifted)",
 )
+organisation_merged = _signal(
+    "organisation-merged",
+    "An organisation was merged into another (its members and contributions moved, the "
+    "row deleted): figures kept per organisation must be recounted.",
+    survivor="accounts.models.Organisation",
+    merged_id="int: the id the merged organisation had",
+)
