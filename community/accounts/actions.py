@@ -29,6 +29,14 @@ from .tokens import BROKEN, make_token, read_token
 
 OTHER = "other"
 SIGN_IN_FAILED = "That email and password do not match an account."
+INVITATION_ONLY = (
+    "Joining is by invitation only: ask the site's admins for an invitation to your address."
+)
+
+
+AWAITING_APPROVAL = (
+    "Your account is waiting for an admin's approval: we will email you as soon as it is approved."
+)
 CONFIRM_FIRST = (
     "Please confirm your email address first: we have sent you a new link. "
     "It can take a minute to arrive."
@@ -106,7 +114,10 @@ def register(
     organisation_other: str = "",
     email_choice: str = REGISTRATION_DEFAULT,
 ) -> User | None:
-    """Create an unverified account and mail a verification link. Anyone may register.
+    """Create an unverified account and mail a verification link. Anyone may register
+    while registration is open; with "approval", the account also waits for an admin's
+    approval before it may sign in; with "invitation", only invitations create accounts
+    (invitations.accept).
 
     `email_choice` is the form's short version of the email choices (digests.choices'
     REGISTRATION_CHOICES); an existing account's choices are never changed by it.
@@ -115,14 +126,14 @@ def register(
     gets None: the response must look the same either way, so the form never reveals who is
     registered.
     """
+    from ..sitesettings import current_settings
+
+    mode = current_settings().registration_mode
+    if mode == "invitation":
+        raise Forbidden(INVITATION_ONLY)
     email = rules.check_email(email)
-    display_name = rules.check_display_name(display_name)
-    rules.check_password(password)
-    org_id, org_other = resolve_organisation(organisation, organisation_other)
-    check_registration_choice(email_choice)
-    # Hashed on both paths, so the response takes as long whether or not the address has an
-    # account (the hash is most of a registration's time).
-    password_hash = passwords.hash_password(password)
+    details = account_details(display_name, password, organisation, organisation_other,
+                               email_choice)  # fmt: skip
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -134,24 +145,47 @@ def register(
             reset_url=absolute_url("accounts.reset_request"),
         )
         return None
-    user = User(
-        email=email,
+    user = new_account(email, details)
+    if user is None:
+        return None
+    if mode == "approval":
+        user.awaiting_approval_since = utcnow()
+        signals.registration_awaits_approval.emit(user=user)
+    send_verification(user)
+    return user
+
+
+def account_details(display_name, password, organisation, organisation_other, email_choice):
+    """The checked fields of a new account, with its password hashed: a dict for
+    `new_account`. (Hashed whether or not the address has an account, so the response
+    takes as long either way: the hash is most of a registration's time.)"""
+    display_name = rules.check_display_name(display_name)
+    rules.check_password(password)
+    org_id, org_other = resolve_organisation(organisation, organisation_other)
+    check_registration_choice(email_choice)
+    return dict(
         display_name=display_name,
-        password_hash=password_hash,
+        password_hash=passwords.hash_password(password),
         organisation_id=org_id,
         organisation_other=org_other,
+        email_choice=email_choice,
     )
+
+
+def new_account(email: str, details: dict, **columns) -> User | None:
+    """Insert the account (None: the same address registered a moment ago, between the
+    look-up and the insert — a double-clicked form, most likely)."""
+    details = dict(details)
+    email_choice = details.pop("email_choice")
+    user = User(email=email, **details, **columns)
     try:
         with db.session.begin_nested():  # flushes: user.id goes into the token
             db.session.add(user)
     except IntegrityError:
-        # The same address registered a moment ago, between the look-up and the insert: a
-        # double-clicked form, most likely. Its first submission sent the mail.
         if find_user_by_email(email) is None:
             raise
         return None
     apply_registration_choice(user, email_choice)
-    send_verification(user)
     return user
 
 
@@ -211,6 +245,8 @@ def authenticate(email: str, password: str) -> User:
         raise Forbidden("This account is suspended. Please contact the site's administrators.")
     if user.verified_at is None:
         raise NotVerified(user.id)
+    if user.is_awaiting_approval:
+        raise Forbidden(AWAITING_APPROVAL)
     return user
 
 
