@@ -941,6 +941,78 @@ ROWS: list[Row] = [
         lambda w, role: f"/admin/members/{w.fresh_user(suspended=True)}/unsuspend",
         ADMINS,
     ),
+    # Registrations, roles and invitations (issue 16).
+    get("/admin/members", "/admin/members", ADMINS),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user()}/role",
+        ADMINS,
+        {"role": "admin"},
+    ),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user(admin=True)}/role",
+        ADMINS,
+        {"role": "member"},
+        note="another admin's role taken back",
+    ),
+    post(
+        "/admin/members/<int:user_id>/approve",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/approve",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/decline",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/decline",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/resend-verification",
+        lambda w, role: f"/admin/members/{w.fresh_unverified_user()}/resend-verification",
+        ADMINS,
+    ),
+    get("/admin/settings", "/admin/settings", ADMINS),
+    post(
+        "/admin/settings",
+        "/admin/settings",
+        ADMINS,
+        {"site_name": "Commons", "registration_mode": "open"},
+        note="saved as they are",
+    ),
+    get("/admin/invitations", "/admin/invitations", ADMINS),
+    post(
+        "/admin/invitations", "/admin/invitations", ADMINS, lambda w, role: {"email": fresh_email()}
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/resend",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/resend",
+        ADMINS,
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/revoke",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/revoke",
+        ADMINS,
+    ),
+    get(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+    ),
+    post(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+        {
+            "display_name": "Invited Person",
+            "organisation": "other",
+            "organisation_other": "Some Org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+        last=True,
+        relogin=True,
+        note="the signed-in are sent home; the signed out join and are signed in",
+    ),  # fmt: skip
     # --- settings -------------------------------------------------------------------------
     get("/settings", "/settings", SIGNED_IN),
     post(

@@ -55,8 +55,10 @@ def _open_invitation(email: str) -> Invitation | None:
 
 
 def _send(actor: User, invitation: Invitation) -> None:
-    """Give the invitation a new token and expiry, and mail its link."""
+    """Give the invitation a new token and expiry, and mail its link. The token itself is
+    never stored: only on the object that sent it, as `sent_token` (for tests and tools)."""
     token = secrets.token_urlsafe(32)
+    invitation.sent_token = token
     invitation.token_hash = _hash(token)
     invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
     from ..sitesettings import site_name

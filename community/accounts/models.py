@@ -221,3 +221,5 @@ class Invitation(db.Model):
     accepted_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    sent_token = None  # the link's token, on the object that just sent it (never stored)
