@@ -22,6 +22,7 @@ from ..extensions import db
 from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
+from ..sitesettings import current_settings, site_name
 from . import passwords, rules
 from .bounces import clear_bounces
 from .models import Organisation, User, UserSession
@@ -126,8 +127,6 @@ def register(
     gets None: the response must look the same either way, so the form never reveals who is
     registered.
     """
-    from ..sitesettings import current_settings
-
     mode = current_settings().registration_mode
     if mode == "invitation":
         raise Forbidden(INVITATION_ONLY)
@@ -193,7 +192,7 @@ def send_verification(user: User) -> None:
     token = make_token("verify", {"uid": user.id, "email": user.email})
     queue_mail(
         user.email,
-        "Confirm your email address for Commons",
+        f"Confirm your email address for {site_name()}",
         "verify",
         user=user,
         verify_url=absolute_url("accounts.verify", token=token),
@@ -352,6 +351,9 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     ends = datetime.combine(until, time()) if until is not None else None
     if ends is not None and ends <= now:
         raise Invalid("The end of a suspension must be a day in the future.", field="until")
+    from .administration import check_not_last_admin
+
+    check_not_last_admin(member)  # (the command line could otherwise lock every admin out)
     member.suspended_at = now
     member.suspended_until = ends
     member.suspension_reason = reason
@@ -366,7 +368,7 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     signals.member_suspended.emit(user=member)
     queue_mail(
         member.email,
-        "Your Commons account is suspended",
+        f"Your {site_name()} account is suspended",
         "suspended",
         user=member,
         reason=reason,
@@ -389,7 +391,10 @@ def unsuspend_member(actor: User | None, member: User) -> User:
     member.suspension_reason = ""
     record(actor, "member.unsuspend", ("member", member.id), lapsed=lapsed)
     queue_mail(
-        member.email, "Your Commons account is no longer suspended", "unsuspended", user=member
+        member.email,
+        f"Your {site_name()} account is no longer suspended",
+        "unsuspended",
+        user=member,
     )
     return member
 
@@ -431,7 +436,7 @@ def request_password_reset(email: str) -> None:
     token = make_token("reset", {"uid": user.id, "pw": _password_fingerprint(user)})
     queue_mail(
         user.email,
-        "Reset your Commons password",
+        f"Reset your {site_name()} password",
         "reset",
         user=user,
         reset_url=absolute_url("accounts.reset", token=token),
@@ -458,7 +463,9 @@ def reset_password(token: str, new_password: str) -> User:
     if user.verified_at is None:
         user.verified_at = utcnow()  # the link proved they read mail at this address
     end_other_sessions(user)
-    queue_mail(user.email, "Your Commons password was changed", "password_changed", user=user)
+    queue_mail(
+        user.email, f"Your {site_name()} password was changed", "password_changed", user=user
+    )
     return user
 
 
@@ -491,6 +498,12 @@ def update_profile(
     return user
 
 
+def _tell_password_changed(user: User) -> None:
+    queue_mail(
+        user.email, f"Your {site_name()} password was changed", "password_changed", user=user
+    )
+
+
 def _check_current_password(user: User, password: str) -> None:
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid("That is not your current password.", field="current_password")
@@ -503,7 +516,9 @@ def change_password(actor: User, *, current_password: str, new_password: str) ->
         rules.check_password(new_password, field="new_password")
     )
     end_other_sessions(actor)
-    queue_mail(actor.email, "Your Commons password was changed", "password_changed", user=actor)
+    queue_mail(
+        actor.email, f"Your {site_name()} password was changed", "password_changed", user=actor
+    )
     return actor
 
 
@@ -518,7 +533,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
         # Tell the address's owner, not the requester, as registration does.
         queue_mail(
             new_email,
-            "Someone tried to use your address on Commons",
+            f"Someone tried to use your address on {site_name()}",
             "already_registered",
             user=owner,
             email_change=True,
@@ -530,7 +545,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     token = make_token("email", {"uid": actor.id, "email": new_email})
     queue_mail(
         new_email,
-        "Confirm your new email address for Commons",
+        f"Confirm your new email address for {site_name()}",
         "email_change",
         user=actor,
         confirm_url=absolute_url("accounts.confirm_email", token=token),
@@ -538,7 +553,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     )
     queue_mail(
         actor.email,
-        "Your Commons email address is changing",
+        f"Your {site_name()} email address is changing",
         "email_change_notice",
         user=actor,
         new_email=new_email,
