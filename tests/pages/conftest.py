@@ -8,4 +8,3 @@ from tests.factories import make_user
 @pytest.fixture
 def member(communities):
     return make_user("Mo Member", email="mo@example.org", communities=("procurement",))
-

@@ -182,7 +182,8 @@ def test_restoring_the_current_text_or_a_missing_revision_is_refused(admin):
 def test_a_save_based_on_an_older_revision_is_refused_and_changes_nothing(admin):
     slug = add_page(admin)
     edit(admin, slug, body="Someone else's text.")
-    with pytest.raises(Conflict, match="Ada Admin saved this page while you were editing"), atomic():
+    saved_since = "Ada Admin saved this page while you were editing"
+    with pytest.raises(Conflict, match=saved_since), atomic():
         actions.edit_page(admin, slug, fields(body="Mine."), based_on=1)
     assert page_at(slug).body == "Someone else's text."
     with atomic():
