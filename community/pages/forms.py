@@ -2,19 +2,27 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import ValidationError
 
+from ..errors import Invalid
 from ..forms import rule
 from . import rules
 
 
-def _slug_or_empty(value: str) -> None:
-    if rules.normalise_slug(value):
-        rules.check_slug(value)
+def _check_slug(form, field) -> None:
+    if getattr(form, "slug_optional", False) and not rules.normalise_slug(field.data):
+        return  # a new page's address is made from its title
+    try:
+        rules.check_slug(field.data)
+    except Invalid as exc:
+        raise ValidationError(exc.message) from exc
 
 
 class PageForm(FlaskForm):
+    slug_optional = False
+
     title = StringField("Title", validators=[rule(rules.check_title)])
-    slug = StringField("Address", validators=[rule(rules.check_slug)])
+    slug = StringField("Address", validators=[_check_slug])
     body = TextAreaField("Text", validators=[rule(rules.check_page_body)])
     in_footer = BooleanField("Show in the footer of every page", default=True)
     position = StringField("Position in the footer", default="0",
@@ -30,5 +38,8 @@ class PageForm(FlaskForm):
 
 
 class NewPageForm(PageForm):
-    # Left empty, the address is made from the title.
-    slug = StringField("Address (optional)", validators=[rule(_slug_or_empty)])
+    slug_optional = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slug.label.text = "Address (optional)"

@@ -55,13 +55,17 @@ is never stored: only a one-way hash of it, which cannot be turned back into the
 
 **What you write and share.** Threads, replies and their earlier versions when you edit
 them, reactions, chat messages, resources you submit (and their files), events you organise,
-your replies to invitations and any feedback you give on an event. They are kept so that the
+whether you are going to an event and any feedback you give on one. They are kept so that the
 network's conversations and its archive stay readable.
 
 **Your email choices.** Which emails you want (digests daily, weekly or never; notifications
 at once, in the digest or not at all), whether you have unsubscribed, and whether mail to
 your address has been bouncing. We keep them so that we send you only what you asked for,
-and stop writing to an address that no longer works.
+and stop writing to an address that no longer works. The site also keeps a copy of each
+email it sends, with when it went, so that a message that did not arrive can be traced.
+
+**Invitations.** When an admin invites someone to join, we keep the address invited, who
+invited them and whether the invitation was accepted.
 
 **Your sessions.** When you sign in, your browser keeps a session cookie; if you tick "keep
 me signed in", a second cookie keeps you signed in for 30 days. For each session we keep a
