@@ -54,16 +54,20 @@ def access_page(slug: str) -> SitePage:
 def moved_to(slug: str) -> str | None:
     """Where a page that used to live at `slug` lives now (None: no page ever moved from it,
     or that page is gone)."""
-    rows = db.session.execute(
-        select(AuditLog.target_id, AuditLog.detail)
-        .where(AuditLog.target_kind == "page", AuditLog.action == "page.edit")
+    if not isinstance(slug, str) or len(slug) > rules.SLUG_MAX:
+        return None
+    page_id = db.session.scalar(
+        select(AuditLog.target_id)
+        .where(
+            AuditLog.target_kind == "page",
+            AuditLog.action == "page.edit",
+            AuditLog.detail["old_slug"].as_string() == slug,
+        )
         .order_by(AuditLog.id.desc())
+        .limit(1)
     )
-    for page_id, detail in rows:
-        if isinstance(detail, dict) and detail.get("old_slug") == slug and page_id is not None:
-            page = db.session.get(SitePage, page_id)
-            return page.slug if page is not None else None
-    return None
+    page = db.session.get(SitePage, page_id) if page_id is not None else None
+    return page.slug if page is not None else None
 
 
 def footer_pages() -> list[tuple[str, str]]:
@@ -216,12 +220,14 @@ def add_standard_pages(pages: Iterable[tuple[str, str, str]]) -> int:
     address, or had it before an admin moved or deleted it: what admins changed stays."""
     taken = set(db.session.scalars(select(SitePage.slug))) | _addresses_admins_left()
     made = 0
-    for slug, title, body in pages:
+    for position, (slug, title, body) in enumerate(pages):
         if slug in taken:
             continue
         body = rules.check_page_body(body)
-        page = SitePage(slug=slug, title=rules.check_title(title), body=body,
-                        body_html=markup.render(body), in_footer=True, position=made)  # fmt: skip
+        page = SitePage(
+            slug=slug, title=rules.check_title(title), body=body, body_html=markup.render(body),
+            in_footer=True, position=position,
+        )  # fmt: skip
         db.session.add(page)
         db.session.flush()  # page.id, for its first revision
         _new_revision(page, None)

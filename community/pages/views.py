@@ -29,11 +29,22 @@ def show(slug: str):
     try:
         page = actions.access_page(slug)
     except NotFound:
-        moved = actions.moved_to(slug)
+        # A page moved to another address, or an address typed in capitals: send it on.
+        moved = actions.moved_to(slug) or _lower_case(slug)
         if moved is None:
             raise
         return redirect(url_for("pages.show", slug=moved))
     return render_template("pages/show.html", page=page, contact_email=_contact_email())
+
+
+def _lower_case(slug: str) -> str | None:
+    lowered = slug.lower()
+    if lowered == slug:
+        return None
+    try:
+        return actions.access_page(lowered).slug
+    except NotFound:
+        return actions.moved_to(lowered)
 
 
 def _contact_email() -> str:

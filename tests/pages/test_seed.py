@@ -90,3 +90,4 @@ def test_the_seed_fills_in_only_the_missing_ones(cli):
     assert "3 site pages created" in cli("seed")
     assert page_at("terms").body == "Be good."
     assert count(SitePage) == len(PAGES)
+    assert [p.position for p in map(page_at, ("about", "privacy", "contact"))] == [0, 1, 3]

@@ -80,6 +80,20 @@ def test_the_contact_address_is_in_the_footer_and_on_the_contact_page(client, co
     assert "mailto:" not in about
 
 
+def test_without_a_contact_address_the_contact_page_says_so(client, browser, admin):
+    html = html_of(client.get("/pages/contact")).split("<footer")[0]
+    assert "The admins have not published a contact address yet." in html
+    assert "Set the contact address in the site settings" not in html
+    html = html_of(signed_in(browser, admin).get("/pages/contact"))
+    assert "Set the contact address in the site settings" in html
+
+
+def test_an_address_in_capitals_is_sent_on(client, communities):
+    response = client.get("/pages/Privacy")
+    assert (response.status_code, response.headers["Location"]) == (302, "/pages/privacy")
+    assert client.get("/pages/PRIVACY-X").status_code == 404
+
+
 def test_the_current_page_is_marked_in_the_footer(client, communities):
     footer = footer_of(html_of(client.get("/pages/terms")))
     assert '<a href="/pages/terms" aria-current="page">Terms of use</a>' in footer
