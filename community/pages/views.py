@@ -9,12 +9,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import markup
 from ..accounts.rules import require_admin
-from ..admin.settings import current_settings
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import ConfirmForm, attach_error
+from ..sitesettings import contact_address
 from . import actions, bp, diff, rules
 from .forms import NewPageForm, PageForm
 
@@ -34,7 +34,7 @@ def show(slug: str):
         if moved is None:
             raise
         return redirect(url_for("pages.show", slug=moved))
-    return render_template("pages/show.html", page=page, contact_email=_contact_email())
+    return render_template("pages/show.html", page=page, contact_email=contact_address().strip())
 
 
 def _lower_case(slug: str) -> str | None:
@@ -45,10 +45,6 @@ def _lower_case(slug: str) -> str | None:
         return actions.access_page(lowered).slug
     except NotFound:
         return actions.moved_to(lowered)
-
-
-def _contact_email() -> str:
-    return (current_settings().contact_email or "").strip()
 
 
 def _footer_pages() -> list[tuple[str, str]]:
@@ -64,18 +60,10 @@ def _footer_pages() -> list[tuple[str, str]]:
     return g.footer_pages
 
 
-def _footer_contact() -> str:
-    try:
-        return _contact_email()
-    except SQLAlchemyError:
-        db.session.rollback()
-        return ""
-
-
 @bp.app_context_processor
 def footer_helpers() -> dict:
     # Called from the footer, so only pages that render it pay for the query.
-    return {"footer_pages": _footer_pages, "footer_contact": _footer_contact}
+    return {"footer_pages": _footer_pages}
 
 
 # --- the admins' pages -------------------------------------------------------------------------

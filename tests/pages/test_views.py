@@ -6,8 +6,8 @@ from html import unescape
 
 import pytest
 
-from community.admin.settings import settings_for_update
 from community.db import atomic
+from community.sitesettings import settings_for_update
 from tests.pages.helpers import add_page, edit, html_of, page_at, revisions, signed_in
 
 
@@ -83,9 +83,9 @@ def test_the_contact_address_is_in_the_footer_and_on_the_contact_page(client, co
 def test_without_a_contact_address_the_contact_page_says_so(client, browser, admin):
     html = html_of(client.get("/pages/contact")).split("<footer")[0]
     assert "The admins have not published a contact address yet." in html
-    assert "Set the contact address in the site settings" not in html
+    assert "Set the contact address in the" not in html
     html = html_of(signed_in(browser, admin).get("/pages/contact"))
-    assert "Set the contact address in the site settings" in html
+    assert 'Set the contact address in the <a href="/admin/settings">site settings</a>' in html
 
 
 def test_an_address_in_capitals_is_sent_on(client, communities):
