@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import markup
@@ -132,8 +133,12 @@ def create_page(actor: User, fields: PageFields) -> SitePage:
         slug=slug, title=title, body=body, body_html=markup.render(body),
         in_footer=bool(fields.in_footer), position=position, updated_by_id=actor.id,
     )  # fmt: skip
-    db.session.add(page)
-    db.session.flush()  # page.id, for its first revision and the audit entry
+    try:
+        with db.session.begin_nested():  # page.id, for its first revision and the audit entry
+            db.session.add(page)
+    except IntegrityError:
+        # Another admin took the address between the check and the insert.
+        raise Invalid(f"Another page already has the address “{slug}”.", field="slug") from None
     _new_revision(page, actor)
     record(actor, "page.create", ("page", page.id), slug=slug, title=title)
     return page
