@@ -41,6 +41,9 @@ class MergeForm(FlaskForm):
     survivor = HiddenField()
 
 
+VISIBILITY_CHOICES = [("public", "Anyone (public)"), ("members", "Only its members (members-only)")]
+
+
 class CommunityForm(FlaskForm):
     name = StringField(
         "Name", filters=[_strip], validators=[DataRequired("Give the community a name.")]
@@ -51,12 +54,13 @@ class CommunityForm(FlaskForm):
         validators=[DataRequired("Give the community an address, like “social-value”.")],
     )
     description = TextAreaField("Description (optional)", filters=[_strip])
-    visibility = RadioField(
-        "Who can read it",
-        choices=[("public", "Anyone (public)"), ("members", "Only its members (members-only)")],
-        default="public",
-        validate_choice=False,
-    )
+    visibility = RadioField("Who can read it", default="public", validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set after construction: WTForms warns of tuples passed to the constructor
+        # (SelectChoice, their replacement, needs WTForms 3.3).
+        self.visibility.choices = VISIBILITY_CHOICES
 
 
 class CommunityEditForm(FlaskForm):
