@@ -276,6 +276,8 @@ def edit_organisation(actor: User, organisation_id, details: OrganisationDetails
     for name in changed:
         setattr(org, name, getattr(details, name))
     _flush_or_name_taken()
+    if "name" in changed:
+        _resources_changed(_resource_ids(org.id))
     record(
         actor,
         "organisation.edit",
@@ -296,6 +298,21 @@ def _references_to_organisations() -> list:
         for column in table.columns
         if any(fk.references(Organisation.__table__) for fk in column.foreign_keys)
     ]
+
+
+def _resource_ids(organisation_id: int) -> list[int]:
+    resource = _resource_model()
+    return list(
+        db.session.scalars(select(resource.id).where(resource.organisation_id == organisation_id))
+    )
+
+
+def _resources_changed(resource_ids: list[int]) -> None:
+    """Resources are found in search by their organisation's name: their entries follow."""
+    resource = _resource_model()
+    if resource_ids:
+        for each in db.session.scalars(select(resource).where(resource.id.in_(resource_ids))):
+            signals.resource_changed.emit(resource=each)
 
 
 def _move_proposed_details(merged_id: int, survivor_id: int) -> None:
@@ -322,11 +339,14 @@ def merge_organisations(actor: User, merged_id, survivor_id) -> Merged:
     plan = plan_merge(actor, merged_id, survivor_id)
     merged, survivor = plan.merged, plan.survivor
     # Lock both rows (PostgreSQL): a second admin's merge of either waits for this one.
-    db.session.execute(
+    locked = db.session.scalars(
         select(Organisation.id)
         .where(Organisation.id.in_((merged.id, survivor.id)))
         .with_for_update()
-    )
+    ).all()
+    if len(locked) != 2:  # the other admin's merge took one of them away meanwhile
+        raise Invalid("One of the two was merged a moment ago: look at the list again.")
+    moved_resources = _resource_ids(merged.id)
     moved = {}
     for column in _references_to_organisations():
         result = db.session.execute(
@@ -352,6 +372,7 @@ def merge_organisations(actor: User, merged_id, survivor_id) -> Merged:
     # The rows were changed behind the session's back: what it holds of them is stale.
     db.session.expire_all()
     survivor = db.session.get(Organisation, plan.survivor.id)
+    _resources_changed(moved_resources)
     signals.organisation_merged.emit(survivor=survivor, merged_id=old_id)
     return Merged(survivor, merged_name, members, resources)
 

@@ -14,6 +14,7 @@ from community.moderation.models import AuditLog
 from community.moderation.queries import recent_audit
 from community.resources import actions as resource_actions
 from community.resources.models import Resource, ResourceProposal
+from community.search.models import SearchDocument
 from tests.communities.helpers import text_of
 from tests.factories import make_user
 from tests.resources.helpers import details, live, pdf_upload, submit
@@ -232,6 +233,31 @@ def test_a_merge_moves_every_member_and_resource_and_deletes_the_duplicate(app, 
     )
     # The earlier entries about the merged organisation still name it.
     assert "Ada Admin added the organisation “Foo Ltd” to the list" in _texts()
+
+
+def _indexed(resource_id: int) -> str:
+    db.session.rollback()
+    return db.session.scalar(
+        select(SearchDocument.body).where(
+            SearchDocument.kind == "resource", SearchDocument.object_id == resource_id
+        )
+    )
+
+
+def test_search_finds_moved_resources_by_the_survivors_name(admin, duplicates):
+    with atomic():
+        resource_actions.approve_resource(live(admin), duplicates["resource"])
+    assert "Foo Ltd" in _indexed(duplicates["resource"])
+    with atomic():
+        org_actions.merge_organisations(live(admin), duplicates["merged"], duplicates["survivor"])
+    assert "Foo Limited" in _indexed(duplicates["resource"])
+    assert "Foo Ltd" not in _indexed(duplicates["resource"])
+    with atomic():  # renamed: the same
+        org_actions.edit_organisation(
+            live(admin), duplicates["survivor"], _details(name="Foo Group", kind="council")
+        )
+    assert "Foo Group" in _indexed(duplicates["resource"])
+    assert "Foo Group" in _indexed(duplicates["other"])
 
 
 def test_merging_into_itself_is_refused(admin, duplicates):
