@@ -337,7 +337,7 @@ def test_the_list_page_shows_counts_and_links(browser, admin, duplicates):
     browser.login(admin.email)
     html = browser.get("/admin/organisations").get_data(as_text=True)
     text = text_of(html)
-    assert "Foo Ltd council 2 1 Edit Foo Ltd · Merge Foo Ltd into another" in text
+    assert "Foo Ltd council Edit Foo Ltd · Merge Foo Ltd into another 2 1" in text
     assert f'href="/admin/organisations/{duplicates["merged"]}/merge"' in html
     assert '<th scope="col">Members</th>' in html
     searched = text_of(browser.get("/admin/organisations?q=limited").get_data(as_text=True))
