@@ -187,6 +187,36 @@ def login_data(w: World, role: str) -> dict:
     return {"email": user.email, "password": PASSWORD}
 
 
+# --- site pages (community/pages): fresh pages, made by the second admin ----------------------
+_page_numbers = itertools.count(1)
+
+
+def fresh_page(w: World, role: str, *, saves: int = 1) -> str:
+    """A new site page's address, saved `saves` times (a revision each)."""
+    from community.db import atomic
+    from community.pages import actions as page_actions
+
+    slug = f"ground-rules-{next(_page_numbers)}"
+    fields = page_actions.PageFields(title="Ground rules", slug=slug, body="Be kind.")
+    with atomic():
+        page_actions.create_page(w.user("admin2"), fields)
+    for n in range(2, saves + 1):
+        with atomic():
+            page_actions.edit_page(
+                w.user("admin2"), slug, page_actions.PageFields(**{**vars(fields), "body": f"{n}"})
+            )
+    return slug
+
+
+def page_form(w: World, role: str) -> dict:
+    return {"title": "House rules", "slug": f"house-rules-{next(_page_numbers)}",
+            "body": "Be useful.", "in_footer": "y", "position": "3"}  # fmt: skip
+
+
+def page_path(suffix: str = "", saves: int = 1) -> Callable[[World, str], str]:
+    return lambda w, role: f"/admin/pages/{fresh_page(w, role, saves=saves)}{suffix}"
+
+
 ROWS: list[Row] = [
     # --- communities ----------------------------------------------------------------------
     get("/", "/", ANYONE),
@@ -941,6 +971,106 @@ ROWS: list[Row] = [
     post(
         "/admin/members/<int:user_id>/unsuspend",
         lambda w, role: f"/admin/members/{w.fresh_user(suspended=True)}/unsuspend",
+        ADMINS,
+    ),
+    # Registrations, roles and invitations (issue 16).
+    get("/admin/members", "/admin/members", ADMINS),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user()}/role",
+        ADMINS,
+        {"role": "admin"},
+    ),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user(admin=True)}/role",
+        ADMINS,
+        {"role": "member"},
+        note="another admin's role taken back",
+    ),
+    post(
+        "/admin/members/<int:user_id>/approve",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/approve",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/decline",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/decline",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/resend-verification",
+        lambda w, role: f"/admin/members/{w.fresh_unverified_user()}/resend-verification",
+        ADMINS,
+    ),
+    get("/admin/settings", "/admin/settings", ADMINS),
+    post(
+        "/admin/settings",
+        "/admin/settings",
+        ADMINS,
+        {"site_name": "Commons", "registration_mode": "open"},
+        note="saved as they are",
+    ),
+    get("/admin/invitations", "/admin/invitations", ADMINS),
+    post(
+        "/admin/invitations", "/admin/invitations", ADMINS, lambda w, role: {"email": fresh_email()}
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/resend",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/resend",
+        ADMINS,
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/revoke",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/revoke",
+        ADMINS,
+    ),
+    get(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+    ),
+    post(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+        {
+            "display_name": "Invited Person",
+            "organisation": "other",
+            "organisation_other": "Some Org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+        last=True,
+        relogin=True,
+        note="the signed-in are sent home; the signed out join and are signed in",
+    ),  # fmt: skip
+    # --- site pages (community/pages) ---------------------------------------------------
+    get("/pages/<slug>", lambda w, role: f"/pages/{fresh_page(w, role)}", ANYONE),
+    get("/pages/<slug>", "/pages/no-such-page", expect("missing"), note="no such page"),
+    get("/admin/pages", "/admin/pages", ADMINS),
+    get("/admin/pages/new", "/admin/pages/new", ADMINS),
+    post("/admin/pages/new", "/admin/pages/new", ADMINS, page_form),
+    get("/admin/pages/<slug>/edit", page_path("/edit"), ADMINS),
+    get(
+        "/admin/pages/<slug>/edit",
+        "/admin/pages/no-such-page/edit",
+        signed_in("forbidden", admin="missing"),
+        note="no such page",
+    ),
+    post(
+        "/admin/pages/<slug>/edit",
+        page_path("/edit"),
+        ADMINS,
+        lambda w, role: {**page_form(w, role), "body": "Changed."},
+    ),
+    get("/admin/pages/<slug>/delete", page_path("/delete"), ADMINS),
+    post("/admin/pages/<slug>/delete", page_path("/delete"), ADMINS),
+    get("/admin/pages/<slug>/revisions", page_path("/revisions"), ADMINS),
+    get("/admin/pages/<slug>/revisions/<int:number>", page_path("/revisions/1"), ADMINS),
+    post(
+        "/admin/pages/<slug>/revisions/<int:number>/restore",
+        page_path("/revisions/1/restore", saves=2),
         ADMINS,
     ),
     # --- settings -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..moderation.wording import register_action, register_target
-from .models import Organisation, User
+from .models import Invitation, Organisation, User
 
 REASON_SHOWN = 120  # characters of a reason shown in the audit list
 
@@ -37,6 +37,31 @@ def _unsuspended(fields: dict) -> str:
 register_target("member", names=_names, gone="a member since removed", label="Suspensions")
 register_action("member.suspend", _suspended)
 register_action("member.unsuspend", _unsuspended)
+
+
+def _role(fields: dict) -> str:
+    if fields.get("role") == "admin":
+        return f"made {fields['target']} an admin"
+    return f"took the admin role from {fields['target']}"
+
+
+def _invitation_names(ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(select(Invitation.id, Invitation.email).where(Invitation.id.in_(ids)))
+    return {invitation_id: f"the invitation to {email}" for invitation_id, email in rows}
+
+
+register_action("member.role", _role, in_community=False, label="Site roles")
+register_action("member.approve", "approved the registration of {target}", in_community=False,
+                label="Registrations")  # fmt: skip
+register_action("member.decline", "declined the registration of {name}", in_community=False,
+                label="Registrations")  # fmt: skip
+register_action("member.resend_verification", "sent a new confirmation link to {target}",
+                in_community=False, label="Registrations")  # fmt: skip
+register_target("invitation", names=_invitation_names, gone="an invitation since removed",
+                label="Invitations")  # fmt: skip
+register_action("invitation.send", "sent {target}", in_community=False)
+register_action("invitation.resend", "sent again {target}", in_community=False)
+register_action("invitation.revoke", "withdrew {target}", in_community=False)
 
 
 # --- organisations (accounts/organisations.py) ----------------------------------------------
