@@ -37,8 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from community.db import utcnow
+from community.db import atomic, utcnow
 from community.events.rules import to_local
+from community.extensions import db
 from tests.authorisation_world import (
     CLOSED,
     ELSEWHERE,
@@ -1174,6 +1175,139 @@ ROWS: list[Row] = [
         SIGNED_IN,
         {"current_password": PASSWORD, "new_password": PASSWORD + "!", "confirm": PASSWORD + "!"},
         last=True,
+    ),
+]
+
+# --- admin: organisations and communities (/admin/organisations, /admin/communities) -------
+_made = itertools.count(1)
+
+
+def fresh_organisation(w: World, role: str) -> int:
+    """A new organisation (with nobody in it); its id, kept as `org_<role>` too."""
+    from community.accounts.actions import create_organisation
+
+    with atomic():
+        org = create_organisation(name=f"Fresh organisation {next(_made)}")
+        db.session.flush()
+        w.ids[f"org_{role}"] = org.id
+        return org.id
+
+
+ROWS += [
+    get("/admin/organisations", "/admin/organisations", ADMINS),
+    get("/admin/organisations", "/admin/organisations?q=fresh", ADMINS, note="a search"),
+    get("/admin/organisations/new", "/admin/organisations/new", ADMINS),
+    post(
+        "/admin/organisations/new",
+        "/admin/organisations/new",
+        ADMINS,
+        lambda w, role: {"name": f"Added organisation {next(_made)}", "kind": "council"},
+    ),
+    post(
+        "/admin/organisations/new",
+        "/admin/organisations/new",
+        signed_in("forbidden", admin="invalid"),
+        {"name": "", "website": "ftp://example.org"},
+        note="no name",
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/edit",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/edit",
+        ADMINS,
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/edit",
+        "/admin/organisations/999999/edit",
+        signed_in("forbidden", admin="missing"),
+        note="no such organisation",
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/edit",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/edit",
+        ADMINS,
+        lambda w, role: {"name": f"Renamed organisation {next(_made)}", "region": "Wales"},
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        ADMINS,
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: (
+            f"/admin/organisations/{fresh_organisation(w, role)}/merge"
+            f"?survivor={w.ids[f'org_{role}']}"
+        ),
+        signed_in("forbidden", admin="invalid"),
+        note="the confirmation, into itself",
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: (
+            f"/admin/organisations/{fresh_organisation(w, role)}/merge"
+            f"?survivor={fresh_organisation(w, role)}"
+        ),
+        ADMINS,
+        note="the confirmation",
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        ADMINS,
+        lambda w, role: {"survivor": str(fresh_organisation(w, role))},
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        signed_in("forbidden", admin="invalid"),
+        lambda w, role: {"survivor": str(w.ids[f"org_{role}"])},
+        note="into itself",
+    ),
+    get("/admin/communities", "/admin/communities", ADMINS),
+    get("/admin/communities/new", "/admin/communities/new", ADMINS),
+    post(
+        "/admin/communities/new",
+        "/admin/communities/new",
+        ADMINS,
+        lambda w, role: {
+            "name": "Made here",
+            "slug": f"made-{next(_made)}",
+            "description": "",
+            "visibility": "public",
+        },
+    ),
+    post(
+        "/admin/communities/new",
+        "/admin/communities/new",
+        signed_in("forbidden", admin="invalid"),
+        {"name": "Reserved", "slug": "event-1", "visibility": "public"},
+        note="a reserved address",
+    ),
+    get("/admin/communities/<slug>/edit", f"/admin/communities/{OPEN}/edit", ADMINS),
+    get(
+        "/admin/communities/<slug>/edit",
+        f"/admin/communities/{CLOSED}/edit",
+        ADMINS,
+        note="members-only",
+    ),
+    post(
+        "/admin/communities/<slug>/edit",
+        lambda w, role: f"/admin/communities/{w.fresh_community()}/edit",
+        ADMINS,
+        {"name": "Renamed community", "description": "New words."},
+    ),
+    post(
+        "/admin/communities/<slug>/move",
+        lambda w, role: f"/admin/communities/{w.fresh_community()}/move",
+        ADMINS,
+        {"direction": "up"},
+    ),
+    post(
+        "/admin/communities/<slug>/move",
+        f"/admin/communities/{OPEN}/move",
+        signed_in("forbidden", admin="invalid"),
+        {"direction": "sideways"},
+        note="neither up nor down",
     ),
 ]
 

@@ -10,7 +10,7 @@ from ..communities import queries as community_queries
 from ..db import atomic
 from ..digests import settings as email_settings
 from ..digests.choices import CATEGORIES
-from ..errors import DomainError, Invalid
+from ..errors import DomainError, Invalid, NotFound
 from ..events import calendar_feeds
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm, attach_error
@@ -556,7 +556,15 @@ def organisations():
 
 @bp.get("/orgs/<slug>")
 def organisation(slug: str):
-    org = queries.organisation_by_slug(slug)
+    try:
+        org = queries.organisation_by_slug(slug)
+    except NotFound:
+        from .organisations import survivor_of
+
+        survivor = survivor_of(slug)  # merged away: its address leads to the one that stayed
+        if survivor is None:
+            raise
+        return redirect(url_for("accounts.organisation", slug=survivor.slug))
     page = (
         queries.member_directory(organisation_id=org.id, after=request.args.get("after"))
         if current_user.is_authenticated
