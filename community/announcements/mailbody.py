@@ -36,16 +36,19 @@ class _Text(HTMLParser):
         self.out: list[str] = []
         self.links: list[str | None] = []
         self.lists: list[list] = []  # per open list: [ordered, next number]
+        self.pre = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in self.BLOCKS:
             self.out.append("\n\n")
+            self.pre = self.pre or tag == "pre"
         elif tag == "br":
             self.out.append("\n")
         elif tag in ("ul", "ol"):
+            if not self.lists:
+                self.out.append("\n")
             self.lists.append([tag == "ol", int(a.get("start") or 1)])
-            self.out.append("\n")
         elif tag == "li":
             ordered, number = self.lists[-1] if self.lists else (False, 1)
             indent = "  " * max(len(self.lists) - 1, 0)
@@ -61,16 +64,25 @@ class _Text(HTMLParser):
             self.out.append(f"[{a['alt']}]")
 
     def handle_endtag(self, tag):
-        if tag in ("ul", "ol") and self.lists:
+        if tag == "pre":
+            self.pre = False
+        elif tag in ("ul", "ol") and self.lists:
             self.lists.pop()
-            self.out.append("\n")
+            if not self.lists:
+                self.out.append("\n")
         elif tag == "a" and self.links:
             href = self.links.pop()
             if href and not href.startswith("#"):
                 self.out.append(f" <{href}>")
 
     def handle_data(self, data):
-        self.out.append(data)
+        if self.pre:
+            self.out.append(data)
+            return
+        text = re.sub(r"\s+", " ", data)
+        if text == " " and (not self.out or self.out[-1].endswith(("\n", " "))):
+            return  # the line breaks between tags
+        self.out.append(text)
 
 
 def mail_text(body_html: str) -> str:
