@@ -37,7 +37,10 @@ def _edited(fields: dict) -> str:
 
 def _emailed(fields: dict) -> str:
     count, community = fields.get("recipients"), fields.get("community")
-    members = f"{count:,} members" if isinstance(count, int) else "the members"
+    if isinstance(count, int):
+        members = f"{count:,} member" if count == 1 else f"{count:,} members"
+    else:
+        members = "the members"
     to = f" of {community}" if community else ""
     return f"sent {fields['target']} by email to {members}{to}"
 

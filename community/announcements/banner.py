@@ -8,17 +8,20 @@ for a signed-out visitor (who sees the announcements for everyone); a signed-in 
 costs one query on primary keys: which of the showing ones are for them and not dismissed.
 """
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g
 from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import utcnow
 from ..extensions import db
 from .models import Announcement, AnnouncementDismissal
 
+log = logging.getLogger(__name__)
 REFRESH = timedelta(seconds=30)
 HELD_MAX = 50  # banners not ended yet that a process holds (there are a few at a time)
 CACHE_KEY = "announcement_banners"
@@ -103,13 +106,19 @@ def for_reader(user) -> list[Banner]:
     cached = g.get("_announcement_banners")
     if cached is not None:
         return cached
-    banners = showing()
-    if not (user is not None and user.is_authenticated):
-        result = [b for b in banners if b.community_id is None]
-    elif not banners:
+    try:
+        banners = showing()
+        if not (user is not None and user.is_authenticated):
+            result = [b for b in banners if b.community_id is None]
+        elif not banners:
+            result = []
+        else:
+            result = _of_member(user.id, banners)
+    except SQLAlchemyError:
+        # The banner is not worth the page: an error page shown because the database is
+        # failing must still render.
+        log.exception("the announcements' banner could not be read")
         result = []
-    else:
-        result = _of_member(user.id, banners)
     g._announcement_banners = result
     return result
 

@@ -217,7 +217,7 @@ def test_the_audit_wording(admin, alice):
     fresh()
     assert [e.text for e in reversed(recent_audit(3))] == [
         "Ada Admin made the announcement “For procurement” for the members of Procurement",
-        "Ada Admin sent the announcement “For procurement” by email to 1 members of Procurement",
+        "Ada Admin sent the announcement “For procurement” by email to 1 member of Procurement",
         "Ada Admin withdrew the announcement “For procurement” in Procurement",
     ]
 

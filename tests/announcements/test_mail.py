@@ -18,7 +18,7 @@ from community.digests.choices import delivery, set_deliveries
 from community.extensions import db
 from community.mail import OutboundMail
 from tests.announcements.conftest import announce, ask_email, live
-from tests.communities.helpers import fresh, run_concurrently, text_of
+from tests.communities.helpers import csrf, fresh, run_concurrently, text_of
 from tests.factories import make_user
 
 
@@ -96,7 +96,7 @@ def test_the_confirmation_counts_who_gets_it_and_who_chose_not_to(browser, admin
     # Procurement: alice, never, digest, stopped, bounced, unverified, suspended (waiting:
     # not a member yet).
     assert counted == {"by_email": 1, "in_digest": 1, "chose_not": 2, "cannot": 3}
-    assert "Send it to 1 members" in page
+    assert "Send it to 1 member<" in page
     assert announcement(made.id).email_requested_at is None  # the GET sends nothing
 
 
@@ -143,7 +143,11 @@ def test_the_email_is_asked_for_once_only(browser, admin, alice):
 def test_nobody_to_send_to_is_refused(browser, admin, communities):
     made = announce(admin, audience="finance")
     browser.login(admin.email)
-    answer = browser.submit(f"/admin/announcements/{made.id}/email", {})
+    path = f"/admin/announcements/{made.id}/email"
+    page = browser.get(path).get_data(as_text=True)
+    assert "Nobody would get it by email now." in page
+    assert f'action="{path}"' not in page
+    answer = browser.client.post(path, data={"csrf_token": csrf(browser.client, "/")})
     assert answer.status_code == 400
     assert "Nobody would get this email" in answer.get_data(as_text=True)
     assert announcement(made.id).email_requested_at is None
