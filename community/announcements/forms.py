@@ -1,8 +1,8 @@
-"""The admins' announcement form, and the member's Dismiss button. The rules are the
-actions'; the form adds how a date and time is typed (in the admin's own time zone)."""
+"""The admins' announcement form. The rules are the actions'; the form adds how a date and
+time is typed (in the admin's own time zone)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..errors import Invalid
 from ..events.forms import WallClockField
@@ -43,9 +43,3 @@ class AnnouncementForm(FlaskForm):
             (actions.EVERYONE, "Everyone (every member, and visitors see the banner too)"),
             *[(c.slug, f"The members of {c.name}") for c in communities],
         ]
-
-
-class DismissForm(FlaskForm):
-    """The Dismiss button: back to the page it was on."""
-
-    next = HiddenField()

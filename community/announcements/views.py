@@ -12,7 +12,7 @@ from ..errors import DomainError
 from ..forms import ConfirmForm, attach_error
 from ..web import reader_timezone, to_local, wants_json
 from . import actions, banner, bp, queries
-from .forms import AnnouncementForm, DismissForm
+from .forms import AnnouncementForm
 from .recipients import counts
 
 # --- the banner --------------------------------------------------------------------------------
@@ -25,23 +25,19 @@ def banner_helpers() -> dict:
     def announcement_banners():
         return banner.for_reader(current_user)
 
-    return {"announcement_banners": announcement_banners, "dismiss_form": _dismiss_form}
-
-
-def _dismiss_form() -> DismissForm:
-    return DismissForm(formdata=None, next=request.full_path.rstrip("?"))
+    return {"announcement_banners": announcement_banners}
 
 
 @bp.post("/announcements/<int:announcement_id>/dismiss")
 def dismiss(announcement_id: int):
     """Hide a banner for the signed-in member; back to the page it was on (JSON for the
     page's script). A signed-out visitor cannot: nothing is kept for them."""
-    form = DismissForm()
     with atomic():
         actions.dismiss(actor() if current_user.is_authenticated else None, announcement_id)
     if wants_json():
         return jsonify(ok=True)
-    target = form.next.data if is_safe_next(form.next.data) else url_for("communities.home")
+    back = request.form.get("next")
+    target = back if is_safe_next(back) else url_for("communities.home")
     return redirect(target)
 
 
