@@ -167,6 +167,7 @@ def _message_queue(app: Flask, redis_url: str | None):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import sitesettings  # noqa: F401  (its table, known to the app and migrations)
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .announcements import bp as announcements_bp
@@ -220,6 +221,7 @@ def _register_jobs(app: Flask) -> None:
 def _connect_receivers(app: Flask) -> None:
     """Each domain subscribes to the signals it reacts to (community/signals.py), for this
     app; within a signal, receivers run in this order."""
+    from .accounts import receivers as accounts_receivers
     from .chat import receivers as chat_receivers
     from .communities import rooms as communities_receivers
     from .events import receivers as events_receivers
@@ -229,6 +231,6 @@ def _connect_receivers(app: Flask) -> None:
 
     for domain in (
         communities_receivers, threads_receivers, resources_receivers, chat_receivers,
-        events_receivers, moderation_receivers,
+        events_receivers, moderation_receivers, accounts_receivers,
     ):  # fmt: skip
         domain.connect(app)

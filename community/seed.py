@@ -1,8 +1,9 @@
 """`flask seed` (the real data every site needs) and `flask demo load` (a demo network).
 
 The seed step creates the seven communities and the partner organisations from
-data/network.json, the network's programme record. It is idempotent and never overwrites what
-admins have changed. Demo data is loaded only by `flask demo load`, never implicitly.
+data/network.json, the network's programme record, and the standard site pages (about,
+privacy, terms, contact: community/pages/standard.py). It is idempotent and never overwrites
+what admins have changed. Demo data is loaded only by `flask demo load`, never implicitly.
 """
 
 import json
@@ -19,6 +20,8 @@ from .communities.models import Community
 from .db import atomic
 from .errors import DomainError
 from .extensions import db
+from .pages import actions as page_actions
+from .pages.standard import PAGES
 
 RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "network.json"
 
@@ -28,9 +31,10 @@ def load_record() -> dict:
 
 
 def seed(record: dict | None = None) -> dict[str, int]:
-    """Create the record's communities and organisations that do not exist yet."""
+    """Create the record's communities and organisations, and the standard site pages, that
+    do not exist yet."""
     record = record or load_record()
-    created = {"communities": 0, "organisations": 0}
+    created = {"communities": 0, "organisations": 0, "pages": 0}
     with atomic():
         existing = set(db.session.scalars(select(Community.slug)))
         for position, c in enumerate(record["communities"]):
@@ -51,16 +55,18 @@ def seed(record: dict | None = None) -> dict[str, int]:
                 name=o["name"], kind=o.get("kind", ""), description=o.get("note", "")
             )
             created["organisations"] += 1
+        created["pages"] = page_actions.add_standard_pages(PAGES)
     return created
 
 
 @click.command("seed")
 def seed_command() -> None:
-    """Create the seven communities and the organisations (safe to run again)."""
+    """Create the seven communities, the organisations and the standard site pages (safe
+    to run again: nothing that exists is changed)."""
     created = seed()
     click.echo(
         f"seed: {created['communities']} communities and "
-        f"{created['organisations']} organisations created"
+        f"{created['organisations']} organisations created; {created['pages']} site pages created"
     )
 
 

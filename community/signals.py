@@ -259,3 +259,8 @@ organisation_merged = _signal(
     survivor="accounts.models.Organisation",
     merged_id="int: the id the merged organisation had",
 )
+registration_awaits_approval = _signal(
+    "registration-awaits-approval",
+    "Someone registered while registration needs an admin's approval (flushed, with its id).",
+    user="User",
+)

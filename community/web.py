@@ -219,8 +219,8 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from .accounts.rules import is_site_admin
-    from .admin.settings import site_name
     from .markup import safe
+    from .sitesettings import contact_address, site_name
 
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.globals["reader_timezone"] = reader_timezone
@@ -228,6 +228,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["user_html"] = safe
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["site_name"] = site_name  # called: an admin may rename the site
+    app.jinja_env.globals["contact_address"] = contact_address
     # Whether the reader administers the site (the Admin link, the seed hint): the rule's
     # own word, not the role read in a template.
     app.jinja_env.globals["administers_site"] = lambda: is_site_admin(current_user)

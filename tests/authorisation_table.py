@@ -32,12 +32,14 @@ is reported as "<outcome> but shows [...]".
 """
 
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from community.db import utcnow
+from community.db import atomic, utcnow
 from community.events.rules import to_local
+from community.extensions import db
 from tests.authorisation_world import (
     CLOSED,
     ELSEWHERE,
@@ -183,6 +185,36 @@ def login_data(w: World, role: str) -> dict:
     """The role's own credentials (a second admin's, for the anonymous)."""
     user = w.user("admin2" if role in ("anonymous",) else role)
     return {"email": user.email, "password": PASSWORD}
+
+
+# --- site pages (community/pages): fresh pages, made by the second admin ----------------------
+_page_numbers = itertools.count(1)
+
+
+def fresh_page(w: World, role: str, *, saves: int = 1) -> str:
+    """A new site page's address, saved `saves` times (a revision each)."""
+    from community.db import atomic
+    from community.pages import actions as page_actions
+
+    slug = f"ground-rules-{next(_page_numbers)}"
+    fields = page_actions.PageFields(title="Ground rules", slug=slug, body="Be kind.")
+    with atomic():
+        page_actions.create_page(w.user("admin2"), fields)
+    for n in range(2, saves + 1):
+        with atomic():
+            page_actions.edit_page(
+                w.user("admin2"), slug, page_actions.PageFields(**{**vars(fields), "body": f"{n}"})
+            )
+    return slug
+
+
+def page_form(w: World, role: str) -> dict:
+    return {"title": "House rules", "slug": f"house-rules-{next(_page_numbers)}",
+            "body": "Be useful.", "in_footer": "y", "position": "3"}  # fmt: skip
+
+
+def page_path(suffix: str = "", saves: int = 1) -> Callable[[World, str], str]:
+    return lambda w, role: f"/admin/pages/{fresh_page(w, role, saves=saves)}{suffix}"
 
 
 # --- announcements (g-announce): helpers for the block of rows below ----------------------
@@ -979,6 +1011,106 @@ ROWS: list[Row] = [
         lambda w, role: f"/admin/members/{w.fresh_user(suspended=True)}/unsuspend",
         ADMINS,
     ),
+    # Registrations, roles and invitations (issue 16).
+    get("/admin/members", "/admin/members", ADMINS),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user()}/role",
+        ADMINS,
+        {"role": "admin"},
+    ),
+    post(
+        "/admin/members/<int:user_id>/role",
+        lambda w, role: f"/admin/members/{w.fresh_user(admin=True)}/role",
+        ADMINS,
+        {"role": "member"},
+        note="another admin's role taken back",
+    ),
+    post(
+        "/admin/members/<int:user_id>/approve",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/approve",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/decline",
+        lambda w, role: f"/admin/members/{w.fresh_pending_user()}/decline",
+        ADMINS,
+    ),
+    post(
+        "/admin/members/<int:user_id>/resend-verification",
+        lambda w, role: f"/admin/members/{w.fresh_unverified_user()}/resend-verification",
+        ADMINS,
+    ),
+    get("/admin/settings", "/admin/settings", ADMINS),
+    post(
+        "/admin/settings",
+        "/admin/settings",
+        ADMINS,
+        {"site_name": "Commons", "registration_mode": "open"},
+        note="saved as they are",
+    ),
+    get("/admin/invitations", "/admin/invitations", ADMINS),
+    post(
+        "/admin/invitations", "/admin/invitations", ADMINS, lambda w, role: {"email": fresh_email()}
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/resend",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/resend",
+        ADMINS,
+    ),
+    post(
+        "/admin/invitations/<int:invitation_id>/revoke",
+        lambda w, role: f"/admin/invitations/{w.fresh_invitation().id}/revoke",
+        ADMINS,
+    ),
+    get(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+    ),
+    post(
+        "/auth/invitation/<token>",
+        lambda w, role: f"/auth/invitation/{w.fresh_invitation().sent_token}",
+        ANYONE,
+        {
+            "display_name": "Invited Person",
+            "organisation": "other",
+            "organisation_other": "Some Org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+        last=True,
+        relogin=True,
+        note="the signed-in are sent home; the signed out join and are signed in",
+    ),  # fmt: skip
+    # --- site pages (community/pages) ---------------------------------------------------
+    get("/pages/<slug>", lambda w, role: f"/pages/{fresh_page(w, role)}", ANYONE),
+    get("/pages/<slug>", "/pages/no-such-page", expect("missing"), note="no such page"),
+    get("/admin/pages", "/admin/pages", ADMINS),
+    get("/admin/pages/new", "/admin/pages/new", ADMINS),
+    post("/admin/pages/new", "/admin/pages/new", ADMINS, page_form),
+    get("/admin/pages/<slug>/edit", page_path("/edit"), ADMINS),
+    get(
+        "/admin/pages/<slug>/edit",
+        "/admin/pages/no-such-page/edit",
+        signed_in("forbidden", admin="missing"),
+        note="no such page",
+    ),
+    post(
+        "/admin/pages/<slug>/edit",
+        page_path("/edit"),
+        ADMINS,
+        lambda w, role: {**page_form(w, role), "body": "Changed."},
+    ),
+    get("/admin/pages/<slug>/delete", page_path("/delete"), ADMINS),
+    post("/admin/pages/<slug>/delete", page_path("/delete"), ADMINS),
+    get("/admin/pages/<slug>/revisions", page_path("/revisions"), ADMINS),
+    get("/admin/pages/<slug>/revisions/<int:number>", page_path("/revisions/1"), ADMINS),
+    post(
+        "/admin/pages/<slug>/revisions/<int:number>/restore",
+        page_path("/revisions/1/restore", saves=2),
+        ADMINS,
+    ),
     # --- settings -------------------------------------------------------------------------
     get("/settings", "/settings", SIGNED_IN),
     post(
@@ -1120,6 +1252,139 @@ ROWS: list[Row] = [
         SIGNED_IN,
         {"current_password": PASSWORD, "new_password": PASSWORD + "!", "confirm": PASSWORD + "!"},
         last=True,
+    ),
+]
+
+# --- admin: organisations and communities (/admin/organisations, /admin/communities) -------
+_made = itertools.count(1)
+
+
+def fresh_organisation(w: World, role: str) -> int:
+    """A new organisation (with nobody in it); its id, kept as `org_<role>` too."""
+    from community.accounts.actions import create_organisation
+
+    with atomic():
+        org = create_organisation(name=f"Fresh organisation {next(_made)}")
+        db.session.flush()
+        w.ids[f"org_{role}"] = org.id
+        return org.id
+
+
+ROWS += [
+    get("/admin/organisations", "/admin/organisations", ADMINS),
+    get("/admin/organisations", "/admin/organisations?q=fresh", ADMINS, note="a search"),
+    get("/admin/organisations/new", "/admin/organisations/new", ADMINS),
+    post(
+        "/admin/organisations/new",
+        "/admin/organisations/new",
+        ADMINS,
+        lambda w, role: {"name": f"Added organisation {next(_made)}", "kind": "council"},
+    ),
+    post(
+        "/admin/organisations/new",
+        "/admin/organisations/new",
+        signed_in("forbidden", admin="invalid"),
+        {"name": "", "website": "ftp://example.org"},
+        note="no name",
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/edit",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/edit",
+        ADMINS,
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/edit",
+        "/admin/organisations/999999/edit",
+        signed_in("forbidden", admin="missing"),
+        note="no such organisation",
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/edit",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/edit",
+        ADMINS,
+        lambda w, role: {"name": f"Renamed organisation {next(_made)}", "region": "Wales"},
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        ADMINS,
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: (
+            f"/admin/organisations/{fresh_organisation(w, role)}/merge"
+            f"?survivor={w.ids[f'org_{role}']}"
+        ),
+        signed_in("forbidden", admin="invalid"),
+        note="the confirmation, into itself",
+    ),
+    get(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: (
+            f"/admin/organisations/{fresh_organisation(w, role)}/merge"
+            f"?survivor={fresh_organisation(w, role)}"
+        ),
+        ADMINS,
+        note="the confirmation",
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        ADMINS,
+        lambda w, role: {"survivor": str(fresh_organisation(w, role))},
+    ),
+    post(
+        "/admin/organisations/<int:org_id>/merge",
+        lambda w, role: f"/admin/organisations/{fresh_organisation(w, role)}/merge",
+        signed_in("forbidden", admin="invalid"),
+        lambda w, role: {"survivor": str(w.ids[f"org_{role}"])},
+        note="into itself",
+    ),
+    get("/admin/communities", "/admin/communities", ADMINS),
+    get("/admin/communities/new", "/admin/communities/new", ADMINS),
+    post(
+        "/admin/communities/new",
+        "/admin/communities/new",
+        ADMINS,
+        lambda w, role: {
+            "name": "Made here",
+            "slug": f"made-{next(_made)}",
+            "description": "",
+            "visibility": "public",
+        },
+    ),
+    post(
+        "/admin/communities/new",
+        "/admin/communities/new",
+        signed_in("forbidden", admin="invalid"),
+        {"name": "Reserved", "slug": "event-1", "visibility": "public"},
+        note="a reserved address",
+    ),
+    get("/admin/communities/<slug>/edit", f"/admin/communities/{OPEN}/edit", ADMINS),
+    get(
+        "/admin/communities/<slug>/edit",
+        f"/admin/communities/{CLOSED}/edit",
+        ADMINS,
+        note="members-only",
+    ),
+    post(
+        "/admin/communities/<slug>/edit",
+        lambda w, role: f"/admin/communities/{w.fresh_community()}/edit",
+        ADMINS,
+        {"name": "Renamed community", "description": "New words."},
+    ),
+    post(
+        "/admin/communities/<slug>/move",
+        lambda w, role: f"/admin/communities/{w.fresh_community()}/move",
+        ADMINS,
+        {"direction": "up"},
+    ),
+    post(
+        "/admin/communities/<slug>/move",
+        f"/admin/communities/{OPEN}/move",
+        signed_in("forbidden", admin="invalid"),
+        {"direction": "sideways"},
+        note="neither up nor down",
     ),
 ]
 

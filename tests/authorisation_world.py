@@ -17,12 +17,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from community.accounts import actions as account_actions
-from community.accounts.models import Organisation, User
+from community.accounts import invitations
+from community.accounts.models import Invitation, Organisation, User
 from community.accounts.tokens import make_token
 from community.chat import actions as chat_actions
 from community.communities import actions as community_actions
 from community.communities.models import Community
-from community.db import atomic
+from community.db import atomic, utcnow
 from community.digests.unsubscribe import token_for
 from community.events import calendar_feeds
 from community.events import rsvp as rsvp_actions
@@ -167,6 +168,21 @@ class World:
             with atomic():
                 account_actions.suspend_member(None, live(user.id), "Spam.")
         return user.id
+
+    def fresh_pending_user(self) -> int:
+        """An account waiting for an admin's approval."""
+        user = make_user(f"Pending {next(_fresh)}")
+        with atomic():
+            live(user.id).awaiting_approval_since = utcnow()
+        return user.id
+
+    def fresh_unverified_user(self) -> int:
+        return make_user(f"Unconfirmed {next(_fresh)}", verified=False).id
+
+    def fresh_invitation(self) -> Invitation:
+        with atomic():
+            invitation = invitations.invite(self.user("admin2"), fresh_email())
+        return invitation
 
     def fresh_user_email(self) -> str:
         """Someone in no community yet."""

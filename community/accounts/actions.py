@@ -22,6 +22,7 @@ from ..extensions import db
 from ..ids import as_id
 from ..links import absolute_url
 from ..mail import queue_mail
+from ..sitesettings import current_settings, site_name
 from . import passwords, rules
 from .bounces import clear_bounces
 from .models import Organisation, User, UserSession
@@ -29,6 +30,14 @@ from .tokens import BROKEN, make_token, read_token
 
 OTHER = "other"
 SIGN_IN_FAILED = "That email and password do not match an account."
+INVITATION_ONLY = (
+    "Joining is by invitation only: ask the site's admins for an invitation to your address."
+)
+
+
+AWAITING_APPROVAL = (
+    "Your account is waiting for an admin's approval: we will email you as soon as it is approved."
+)
 CONFIRM_FIRST = (
     "Please confirm your email address first: we have sent you a new link. "
     "It can take a minute to arrive."
@@ -106,7 +115,10 @@ def register(
     organisation_other: str = "",
     email_choice: str = REGISTRATION_DEFAULT,
 ) -> User | None:
-    """Create an unverified account and mail a verification link. Anyone may register.
+    """Create an unverified account and mail a verification link. Anyone may register
+    while registration is open; with "approval", the account also waits for an admin's
+    approval before it may sign in; with "invitation", only invitations create accounts
+    (invitations.accept).
 
     `email_choice` is the form's short version of the email choices (digests.choices'
     REGISTRATION_CHOICES); an existing account's choices are never changed by it.
@@ -115,14 +127,12 @@ def register(
     gets None: the response must look the same either way, so the form never reveals who is
     registered.
     """
+    mode = current_settings().registration_mode
+    if mode == "invitation":
+        raise Forbidden(INVITATION_ONLY)
     email = rules.check_email(email)
-    display_name = rules.check_display_name(display_name)
-    rules.check_password(password)
-    org_id, org_other = resolve_organisation(organisation, organisation_other)
-    check_registration_choice(email_choice)
-    # Hashed on both paths, so the response takes as long whether or not the address has an
-    # account (the hash is most of a registration's time).
-    password_hash = passwords.hash_password(password)
+    details = account_details(display_name, password, organisation, organisation_other,
+                               email_choice)  # fmt: skip
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -134,24 +144,47 @@ def register(
             reset_url=absolute_url("accounts.reset_request"),
         )
         return None
-    user = User(
-        email=email,
+    user = new_account(email, details)
+    if user is None:
+        return None
+    if mode == "approval":
+        user.awaiting_approval_since = utcnow()
+        signals.registration_awaits_approval.emit(user=user)
+    send_verification(user)
+    return user
+
+
+def account_details(display_name, password, organisation, organisation_other, email_choice):
+    """The checked fields of a new account, with its password hashed: a dict for
+    `new_account`. (Hashed whether or not the address has an account, so the response
+    takes as long either way: the hash is most of a registration's time.)"""
+    display_name = rules.check_display_name(display_name)
+    rules.check_password(password)
+    org_id, org_other = resolve_organisation(organisation, organisation_other)
+    check_registration_choice(email_choice)
+    return dict(
         display_name=display_name,
-        password_hash=password_hash,
+        password_hash=passwords.hash_password(password),
         organisation_id=org_id,
         organisation_other=org_other,
+        email_choice=email_choice,
     )
+
+
+def new_account(email: str, details: dict, **columns) -> User | None:
+    """Insert the account (None: the same address registered a moment ago, between the
+    look-up and the insert — a double-clicked form, most likely)."""
+    details = dict(details)
+    email_choice = details.pop("email_choice")
+    user = User(email=email, **details, **columns)
     try:
         with db.session.begin_nested():  # flushes: user.id goes into the token
             db.session.add(user)
     except IntegrityError:
-        # The same address registered a moment ago, between the look-up and the insert: a
-        # double-clicked form, most likely. Its first submission sent the mail.
         if find_user_by_email(email) is None:
             raise
         return None
     apply_registration_choice(user, email_choice)
-    send_verification(user)
     return user
 
 
@@ -159,7 +192,7 @@ def send_verification(user: User) -> None:
     token = make_token("verify", {"uid": user.id, "email": user.email})
     queue_mail(
         user.email,
-        "Confirm your email address for Commons",
+        f"Confirm your email address for {site_name()}",
         "verify",
         user=user,
         verify_url=absolute_url("accounts.verify", token=token),
@@ -211,6 +244,8 @@ def authenticate(email: str, password: str) -> User:
         raise Forbidden("This account is suspended. Please contact the site's administrators.")
     if user.verified_at is None:
         raise NotVerified(user.id)
+    if user.is_awaiting_approval:
+        raise Forbidden(AWAITING_APPROVAL)
     return user
 
 
@@ -316,6 +351,9 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     ends = datetime.combine(until, time()) if until is not None else None
     if ends is not None and ends <= now:
         raise Invalid("The end of a suspension must be a day in the future.", field="until")
+    from .administration import check_not_last_admin
+
+    check_not_last_admin(member)  # (the command line could otherwise lock every admin out)
     member.suspended_at = now
     member.suspended_until = ends
     member.suspension_reason = reason
@@ -330,7 +368,7 @@ def suspend_member(actor: User | None, member: User, reason: str, until: date | 
     signals.member_suspended.emit(user=member)
     queue_mail(
         member.email,
-        "Your Commons account is suspended",
+        f"Your {site_name()} account is suspended",
         "suspended",
         user=member,
         reason=reason,
@@ -353,7 +391,10 @@ def unsuspend_member(actor: User | None, member: User) -> User:
     member.suspension_reason = ""
     record(actor, "member.unsuspend", ("member", member.id), lapsed=lapsed)
     queue_mail(
-        member.email, "Your Commons account is no longer suspended", "unsuspended", user=member
+        member.email,
+        f"Your {site_name()} account is no longer suspended",
+        "unsuspended",
+        user=member,
     )
     return member
 
@@ -395,7 +436,7 @@ def request_password_reset(email: str) -> None:
     token = make_token("reset", {"uid": user.id, "pw": _password_fingerprint(user)})
     queue_mail(
         user.email,
-        "Reset your Commons password",
+        f"Reset your {site_name()} password",
         "reset",
         user=user,
         reset_url=absolute_url("accounts.reset", token=token),
@@ -422,7 +463,9 @@ def reset_password(token: str, new_password: str) -> User:
     if user.verified_at is None:
         user.verified_at = utcnow()  # the link proved they read mail at this address
     end_other_sessions(user)
-    queue_mail(user.email, "Your Commons password was changed", "password_changed", user=user)
+    queue_mail(
+        user.email, f"Your {site_name()} password was changed", "password_changed", user=user
+    )
     return user
 
 
@@ -455,6 +498,12 @@ def update_profile(
     return user
 
 
+def _tell_password_changed(user: User) -> None:
+    queue_mail(
+        user.email, f"Your {site_name()} password was changed", "password_changed", user=user
+    )
+
+
 def _check_current_password(user: User, password: str) -> None:
     if not passwords.check_password(user.password_hash, password or ""):
         raise Invalid("That is not your current password.", field="current_password")
@@ -467,7 +516,9 @@ def change_password(actor: User, *, current_password: str, new_password: str) ->
         rules.check_password(new_password, field="new_password")
     )
     end_other_sessions(actor)
-    queue_mail(actor.email, "Your Commons password was changed", "password_changed", user=actor)
+    queue_mail(
+        actor.email, f"Your {site_name()} password was changed", "password_changed", user=actor
+    )
     return actor
 
 
@@ -482,7 +533,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
         # Tell the address's owner, not the requester, as registration does.
         queue_mail(
             new_email,
-            "Someone tried to use your address on Commons",
+            f"Someone tried to use your address on {site_name()}",
             "already_registered",
             user=owner,
             email_change=True,
@@ -494,7 +545,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     token = make_token("email", {"uid": actor.id, "email": new_email})
     queue_mail(
         new_email,
-        "Confirm your new email address for Commons",
+        f"Confirm your new email address for {site_name()}",
         "email_change",
         user=actor,
         confirm_url=absolute_url("accounts.confirm_email", token=token),
@@ -502,7 +553,7 @@ def request_email_change(actor: User, *, new_email: str, current_password: str) 
     )
     queue_mail(
         actor.email,
-        "Your Commons email address is changing",
+        f"Your {site_name()} email address is changing",
         "email_change_notice",
         user=actor,
         new_email=new_email,

@@ -107,6 +107,14 @@ class RegisterForm(FlaskForm, OrganisationMixin):
         self.email_choice_hints = {c.value: c.hint for c in REGISTRATION_CHOICES.values()}
 
 
+class InvitationForm(RegisterForm):
+    """Registration from an invitation: the address is the invitation's, not typed (and
+    no honeypot: only the holder of the mailed link reaches this form)."""
+
+    email = None
+    website = None
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])

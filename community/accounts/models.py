@@ -123,17 +123,28 @@ class User(UserMixin, db.Model):
     @hybrid_property
     def is_listed(self) -> bool:
         """Shown to other members (directories, member lists, mentions, profiles):
-        confirmed and not suspended."""
-        return self.verified_at is not None and not self.is_suspended
+        confirmed, approved and not suspended."""
+        return (
+            self.verified_at is not None
+            and self.awaiting_approval_since is None
+            and not self.is_suspended
+        )
 
     @is_listed.inplace.expression
     @classmethod
     def _is_listed_sql(cls):
-        return cls.verified_at.is_not(None) & ~cls.is_suspended
+        return (
+            cls.verified_at.is_not(None) & cls.awaiting_approval_since.is_(None) & ~cls.is_suspended
+        )
+
+    @property
+    def is_awaiting_approval(self) -> bool:
+        return self.awaiting_approval_since is not None
 
     @property
     def is_active(self) -> bool:
-        return not self.is_suspended
+        """May be signed in (Flask-Login's word): not suspended, not waiting for approval."""
+        return not self.is_suspended and self.awaiting_approval_since is None
 
     @hybrid_property
     def is_admin(self) -> bool:
@@ -210,3 +221,5 @@ class Invitation(db.Model):
     accepted_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    sent_token = None  # the link's token, on the object that just sent it (never stored)

@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select, true, tuple_
 from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound
@@ -22,6 +22,48 @@ def listed_members():
     return select(User).where(User.is_listed)
 
 
+def _like(q: str) -> str:
+    return "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# What an admin may filter the member list by, with its label and condition.
+ADMIN_FILTERS = {
+    "all": ("Everyone", true),
+    "awaiting": ("Waiting for approval", lambda: User.awaiting_approval_since.is_not(None)),
+    "unverified": ("Address not confirmed", lambda: User.verified_at.is_(None)),
+    "suspended": ("Suspended", lambda: User.is_suspended),
+    "admins": ("Admins", lambda: User.site_role == "admin"),
+}
+
+
+def admin_member_list(*, q: str = "", state: str = "all", after: str | None = None) -> Page:
+    """Every account, for admins: by name, matching `q` against name, email or
+    organisation, filtered by `state` (ADMIN_FILTERS)."""
+    _label, condition = ADMIN_FILTERS.get(state, ADMIN_FILTERS["all"])
+    stmt = (
+        select(User)
+        .outerjoin(User.organisation)
+        .options(contains_eager(User.organisation))
+        .where(condition())
+    )
+    q = one_line(q)
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            or_(
+                User.sort_name.like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+                func.lower(Organisation.name).like(pattern, escape="\\"),
+                func.lower(User.organisation_other).like(pattern, escape="\\"),
+            )
+        )
+    cursor = decode_cursor(after, (str, int))
+    if cursor is not None and _cursor_is_sane(*cursor):
+        stmt = stmt.where(tuple_(User.sort_name, User.id) > tuple_(*cursor))
+    rows = list(db.session.scalars(stmt.order_by(User.sort_name, User.id).limit(PAGE_SIZE + 1)))
+    return page_of(rows, PAGE_SIZE, lambda u: [u.sort_name, u.id])
+
+
 def member_directory(
     *, q: str = "", organisation_id: int | None = None, after: str | None = None
 ) -> Page:
@@ -35,9 +77,7 @@ def member_directory(
         stmt = stmt.where(User.organisation_id == organisation_id)
     q = one_line(q)
     if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        pattern = _like(q)
         stmt = stmt.where(
             or_(
                 # sort_name is lower-cased by Python: SQLite's lower() knows only ASCII.

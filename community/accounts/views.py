@@ -10,17 +10,19 @@ from ..communities import queries as community_queries
 from ..db import atomic
 from ..digests import settings as email_settings
 from ..digests.choices import CATEGORIES
-from ..errors import DomainError, Invalid
+from ..errors import DomainError, Invalid, NotFound
 from ..events import calendar_feeds
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm, attach_error
 from ..ids import as_id
 from ..media import actions as media_actions
-from . import actions, bp, queries
+from ..sitesettings import current_settings
+from . import actions, bp, invitations, queries
 from .forms import (
     AvatarForm,
     EmailChoicesForm,
     EmailForm,
+    InvitationForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -48,7 +50,7 @@ def load_user(session_id: str) -> User | None:
     if user_id is None or not key:
         return None
     user = db.session.get(User, user_id)
-    if user is None or str(user.session_generation) != generation or user.is_suspended:
+    if user is None or str(user.session_generation) != generation or not user.is_active:
         return None
     record = actions.open_session(user, key)
     if record is None:
@@ -58,8 +60,9 @@ def load_user(session_id: str) -> User | None:
 
 
 def _sign_in(user: User, *, remember: bool = False) -> bool:
-    """Open a session record for this browser and sign it in (False: account suspended)."""
-    if user.is_suspended:
+    """Open a session record for this browser and sign it in (False: the account may not
+    sign in: suspended, or waiting for an admin's approval)."""
+    if not user.is_active:
         return False
     with atomic():
         user = db.session.merge(user)
@@ -105,14 +108,19 @@ def _link_problem(exc: DomainError, kind: str):
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("communities.home"))
+    mode = current_settings().registration_mode
+    if mode == "invitation":
+        status = 403 if request.method == "POST" else 200
+        return render_template("accounts/invitation_only.html"), status
     form = RegisterForm()
     form.fill()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("accounts/register.html", form=form), status
+        return render_template("accounts/register.html", form=form, mode=mode), status
+    email = normalise_email(form.email.data)
     if form.is_bot:
         log.info("registration: honeypot filled, nothing created")
-        return render_template("accounts/check_inbox.html", email=normalise_email(form.email.data))
+        return render_template("accounts/check_inbox.html", email=email, mode=mode)
     try:
         with atomic():
             actions.register(
@@ -124,8 +132,50 @@ def register():
                 email_choice=form.email_choice.data,
             )
     except DomainError as exc:
-        return _invalid("accounts/register.html", form, exc)
-    return render_template("accounts/check_inbox.html", email=normalise_email(form.email.data))
+        return _invalid("accounts/register.html", form, exc, mode=mode)
+    # The same page whether or not the address had an account: it never tells who has one.
+    return render_template("accounts/check_inbox.html", email=email, mode=mode)
+
+
+@bp.route("/auth/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("register_ip"), methods=["POST"])
+def invitation(token: str):
+    """Register from an emailed invitation, whatever the registration mode: the address is
+    the invitation's, confirmed by the link itself, so the new member is signed in at once."""
+    if current_user.is_authenticated:
+        flash("You are signed in already: sign out first to use an invitation.", "info")
+        return redirect(url_for("communities.home"))
+    try:
+        invited = invitations.invitation_for_token(token)
+    except DomainError as exc:
+        return _invitation_problem(exc)
+    form = InvitationForm()
+    form.fill()
+    context = {"invitation": invited, "token": token}
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/invitation.html", form=form, **context), status
+    try:
+        with atomic():
+            user = invitations.accept(
+                token,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                organisation=form.organisation.data,
+                organisation_other=form.organisation_other.data,
+                email_choice=form.email_choice.data,
+            )
+    except Invalid as exc:
+        if exc.field:
+            return _invalid("accounts/invitation.html", form, exc, **context)
+        return _invitation_problem(exc)
+    _sign_in(user)
+    flash(f"Welcome to {current_settings().site_name}, {user.display_name}.", "success")
+    return redirect(url_for("communities.home"))
+
+
+def _invitation_problem(exc: DomainError):
+    return render_template("accounts/link_problem.html", message=exc.message, kind="invite"), 400
 
 
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
@@ -155,7 +205,10 @@ def verify(token: str):
     if _sign_in(user):
         flash("Thank you: your email address is confirmed and you are signed in.", "success")
         return redirect(url_for("communities.home"))
-    flash("Your email address is confirmed, but this account is suspended.", "info")
+    if user.is_awaiting_approval:
+        flash(f"Thank you: your email address is confirmed. {actions.AWAITING_APPROVAL}", "info")
+    else:
+        flash("Your email address is confirmed, but this account is suspended.", "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -245,9 +298,11 @@ def reset(token: str):
             user = actions.reset_password(token, form.password.data)
     except DomainError as exc:
         return _invalid("accounts/reset.html", form, exc)
-    _sign_in(user)
-    flash("Your password is changed and you are signed in.", "success")
-    return redirect(url_for("communities.home"))
+    if _sign_in(user):
+        flash("Your password is changed and you are signed in.", "success")
+        return redirect(url_for("communities.home"))
+    flash("Your password is changed.", "success")
+    return redirect(url_for("accounts.login"))
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -501,7 +556,15 @@ def organisations():
 
 @bp.get("/orgs/<slug>")
 def organisation(slug: str):
-    org = queries.organisation_by_slug(slug)
+    try:
+        org = queries.organisation_by_slug(slug)
+    except NotFound:
+        from .organisations import survivor_of
+
+        survivor = survivor_of(slug)  # merged away: its address leads to the one that stayed
+        if survivor is None:
+            raise
+        return redirect(url_for("accounts.organisation", slug=survivor.slug))
     page = (
         queries.member_directory(organisation_id=org.id, after=request.args.get("after"))
         if current_user.is_authenticated

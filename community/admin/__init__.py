@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import models, views  # noqa: E402, F401  (routes register on bp)
+from . import audited, communities, members, organisations, site, views  # noqa: E402, F401  (routes register on bp)

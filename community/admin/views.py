@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..accounts import actions as account_actions
+from ..accounts import administration
 from ..accounts.rules import require_admin
 from ..auth import actor
 from ..communities.queries import communities_for, moderators_by_community
@@ -12,8 +13,11 @@ from ..digests import build as digest_build
 from ..errors import DomainError
 from ..forms import ConfirmForm, attach_error
 from ..moderation.queries import recent_audit
+from ..sitesettings import current_settings
 from . import bp
+from .audited import MODE_WORDS
 from .forms import SuspendForm
+from .members import member_page
 
 AUDIT_ROWS = 50
 
@@ -29,32 +33,19 @@ def index():
         communities=communities,
         moderators=moderators_by_community([c.id for c, _ in communities], everyone=True),
         audit=recent_audit(AUDIT_ROWS),
+        awaiting=administration.awaiting_approval_count(),
+        settings=current_settings(),
+        mode_words=MODE_WORDS,
     )
 
 
 # --- a member: suspension -------------------------------------------------------------------
 
 
-def _member_page(user_id: int, form: SuspendForm | None = None, status: int = 200):
-    admin = actor()
-    require_admin(admin)
-    member = account_actions.access_user(admin, user_id)
-    return (
-        render_template(
-            "admin/member.html",
-            member=member,
-            form=form or SuspendForm(formdata=None),
-            action_form=ConfirmForm(formdata=None),
-            can_suspend=member.id != admin.id,
-        ),
-        status,
-    )
-
-
 @bp.get("/admin/members/<int:user_id>")
 @login_required
 def member(user_id: int):
-    return _member_page(user_id)
+    return member_page(user_id)
 
 
 @bp.post("/admin/members/<int:user_id>/suspend")
@@ -76,7 +67,7 @@ def suspend(user_id: int):
             flash(f"{name} is suspended: they are signed out everywhere and told by mail.",
                   "success")  # fmt: skip
             return redirect(url_for("admin.member", user_id=user_id))
-    return _member_page(user_id, form, 400)
+    return member_page(user_id, 400, form=form)
 
 
 @bp.post("/admin/members/<int:user_id>/unsuspend")
@@ -84,7 +75,7 @@ def suspend(user_id: int):
 def unsuspend(user_id: int):
     require_admin(actor())
     if not ConfirmForm().validate_on_submit():
-        return _member_page(user_id, status=400)
+        return member_page(user_id, 400)
     with atomic():
         target = account_actions.access_user(actor(), user_id)
         account_actions.unsuspend_member(actor(), target)

@@ -67,3 +67,31 @@ register_action(
 )
 register_action("community.archive", "archived {target} (read-only)")
 register_action("community.unarchive", "reopened {target} (no longer archived)")
+
+# /admin/communities (admin_actions.py)
+
+
+def _and(words: list[str]) -> str:
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _created(fields: dict) -> str:
+    shown = "public" if fields.get("visibility") == "public" else "members-only"
+    return f"created the community {fields['target']} ({shown}, at /c/{fields['slug']})"
+
+
+def _edited(fields: dict) -> str:
+    changed = [str(c) for c in fields.get("changed") or []]
+    others = [c for c in changed if c != "name"]
+    if fields.get("old_name"):
+        said = f"renamed the community “{fields['old_name']}” to {fields['target']}"
+        return said + (f" (and changed its {_and(others)})" if others else "")
+    return f"changed the {_and(others or ['details'])} of {fields['target']}"
+
+
+register_action("community.create", _created)
+register_action("community.edit", _edited)
+register_action(
+    "community.move",
+    lambda f: f"moved {f['target']} {f['direction']} the list (now number {f['position']})",
+)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from community import mail
 from community.accounts import actions as account_actions
+from community.accounts import administration, invitations
 from community.accounts.models import User
 from community.db import atomic, utcnow
 from community.digests import build, immediate
@@ -159,6 +160,36 @@ def changing_password(cast: Cast) -> list[str]:
             live(cast.alice), current_password=PASSWORD, new_password="a new battery staple"
         )
     return ["Alice Member"]
+
+
+@scenario("invitation")
+def inviting(cast: Cast) -> list[str]:
+    with atomic():
+        invitations.invite(live(cast.admin), "new@example.org", "Join us for <b>Procurement</b>")
+    return ["Ada Admin", "Join us for <b>Procurement</b>"]
+
+
+def _awaiting(email: str) -> User:
+    user = make_user("Pat Pending", email=email)
+    with atomic():
+        live(user).awaiting_approval_since = utcnow()
+    return user
+
+
+@scenario("registration_approved")
+def approving_a_registration(cast: Cast) -> list[str]:
+    pending = _awaiting("pat@example.org")
+    with atomic():
+        administration.approve_registration(live(cast.admin), live(pending))
+    return ["Pat Pending"]
+
+
+@scenario("registration_declined")
+def declining_a_registration(cast: Cast) -> list[str]:
+    pending = _awaiting("pat@example.org")
+    with atomic():
+        administration.decline_registration(live(cast.admin), live(pending))
+    return ["Pat Pending"]
 
 
 @scenario("suspended")
