@@ -204,6 +204,7 @@ def _register_jobs(app: Flask) -> None:
     from . import filesweep, mail
     from .accounts import bounces
     from .accounts import jobs as accounts_jobs
+    from .announcements import jobs as announcements_jobs
     from .digests import jobs as digests_jobs
     from .events import jobs as events_jobs
     from .media import jobs as media_jobs
@@ -214,6 +215,7 @@ def _register_jobs(app: Flask) -> None:
     filesweep.register_jobs(app)
     for domain in (accounts_jobs, media_jobs, resources_jobs, events_jobs, digests_jobs):
         domain.register(app)
+    announcements_jobs.register(app)
 
 
 def _connect_receivers(app: Flask) -> None:

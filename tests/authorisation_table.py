@@ -217,6 +217,44 @@ def page_path(suffix: str = "", saves: int = 1) -> Callable[[World, str], str]:
     return lambda w, role: f"/admin/pages/{fresh_page(w, role, saves=saves)}{suffix}"
 
 
+# --- announcements (g-announce): helpers for the block of rows below ----------------------
+
+
+def fresh_announcement(audience: str = "everyone") -> Callable[[World, str], int]:
+    """A new announcement (made by the admin), its banner showing now, for `audience`."""
+
+    def make(w: World, role: str) -> int:
+        from community.announcements import actions as announcement_actions
+        from community.db import atomic
+
+        now = utcnow()
+        details = announcement_actions.AnnouncementDetails(
+            title="Notice board", body="A word from the admins.", audience=audience,
+            banner_from=now - timedelta(hours=1), banner_until=now + timedelta(hours=1),
+            timezone="UTC",
+        )  # fmt: skip
+        with atomic():
+            return announcement_actions.create_announcement(w.user("admin"), details).id
+
+    return make
+
+
+def announcement_path(suffix: str = "", audience: str = "everyone", prefix: str = "/admin"):
+    made = fresh_announcement(audience)
+    return lambda w, role: f"{prefix}/announcements/{made(w, role)}{suffix}"
+
+
+def announcement_form(w: World, role: str) -> dict:
+    starts = to_local(utcnow() + timedelta(days=2), "Europe/London").replace(tzinfo=None)
+    fmt = "%Y-%m-%dT%H:%M"
+    return {
+        "title": "Notice board", "body": "A word from the admins.", "audience": "everyone",
+        "banner_from": starts.strftime(fmt),
+        "banner_until": (starts + timedelta(days=1)).strftime(fmt),
+        "submit": "Save the announcement",
+    }  # fmt: skip
+
+
 ROWS: list[Row] = [
     # --- communities ----------------------------------------------------------------------
     get("/", "/", ANYONE),
@@ -1166,6 +1204,45 @@ ROWS: list[Row] = [
         relogin=True,
         note="confirmed; the signed out are then asked to sign in",
     ),
+    # --- announcements (g-announce) -----------------------------------------------------------
+    get("/admin/announcements", "/admin/announcements", ADMINS),
+    get("/admin/announcements/new", "/admin/announcements/new", ADMINS),
+    post("/admin/announcements/new", "/admin/announcements/new", ADMINS, announcement_form),
+    get("/admin/announcements/<int:announcement_id>", announcement_path(), ADMINS),
+    post(
+        "/admin/announcements/<int:announcement_id>",
+        announcement_path(),
+        ADMINS,
+        announcement_form,
+        note="edited",
+    ),  # fmt: skip
+    post(
+        "/admin/announcements/<int:announcement_id>/withdraw",
+        announcement_path("/withdraw"),
+        ADMINS,
+    ),  # fmt: skip
+    get("/admin/announcements/<int:announcement_id>/email", announcement_path("/email"), ADMINS),
+    post(
+        "/admin/announcements/<int:announcement_id>/email",
+        announcement_path("/email"),
+        ADMINS,
+        note="sent: once, to every member",
+    ),  # fmt: skip
+    post(
+        "/announcements/<int:announcement_id>/dismiss",
+        announcement_path("/dismiss", prefix=""),
+        expect("ok", anonymous="forbidden", suspended="forbidden"),
+        note="for everyone: any signed-in member; nothing is kept for the signed out",
+    ),
+    post(
+        "/announcements/<int:announcement_id>/dismiss",
+        announcement_path("/dismiss", audience=CLOSED, prefix=""),
+        expect(
+            "missing", anonymous="forbidden", suspended="forbidden", member="ok", moderator="ok"
+        ),  # fmt: skip
+        note="for the members of `closed` only",
+    ),
+    # --- end of announcements (g-announce) -------------------------------------------------------
     get("/unsubscribe/<token>", "/unsubscribe/{unsubscribe_token}", ANYONE),
     post("/unsubscribe/<token>", "/unsubscribe/{unsubscribe_token}", ANYONE),
     # The very last: the role's password is no longer the one they sign in with.

@@ -17,6 +17,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, insert, select, update
 
 from ..accounts.models import User
+from ..announcements import digest as announcement_digest
 from ..communities.models import Community, Membership
 from ..db import atomic, insert_for_session, utcnow
 from ..extensions import db
@@ -152,6 +153,7 @@ def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[Composed]
     )
     communities = _communities_of(ids)
     notes = _held_notifications(ids)
+    announced = announcement_digest.for_members(ids, shared.announcements())
     composed = []
     for user in users:
         key = keys[user.id]
@@ -165,8 +167,9 @@ def _build_chunk(ids, now, shared, summary, whatever_the_hour) -> list[Composed]
             since = last.get(user.id) or now - SPANS[user.digest_frequency]
             try:
                 digest = compose(
-                    user, communities.get(user.id, []), notes.get(user.id, []), since, shared
-                )
+                    user, communities.get(user.id, []), notes.get(user.id, []), since, shared,
+                    announced.get(user.id, ()),
+                )  # fmt: skip
                 composed.append(Composed(user.id, key, since, digest, render(user, digest)))
             except Exception:
                 log.exception("digest for member %s failed", user.id)
@@ -267,8 +270,11 @@ def _held_notifications(ids) -> dict[int, list[Notification]]:
     return result
 
 
-def compose(user, communities, notes, since, shared: content.Shared) -> content.Digest:
-    """The member's digest, from the shared parts of their communities."""
+def compose(
+    user, communities, notes, since, shared: content.Shared, announced=()
+) -> content.Digest:
+    """The member's digest, from the shared parts of their communities (and `announced`, the
+    recent announcements they get in it)."""
     events_url = absolute_url("events.index")
     parts = []
     for community in communities:
@@ -285,6 +291,9 @@ def compose(user, communities, notes, since, shared: content.Shared) -> content.
         communities=parts,
         network_events=content.event_section("Coming up", network, user.timezone, events_url),
         included_notification_ids=[n.id for n in notes[: content.FOR_YOU_CAP]],
+        announcements=content.Section(
+            "From the site's admins", announcement_digest.since(announced, since)
+        ),
     )
 
 
@@ -316,9 +325,11 @@ def preview(user: User, now: datetime | None = None) -> tuple[str, str, str]:
         db.session.scalar(select(func.max(Digest.covers_until)).where(Digest.user_id == user.id))
         or now - SPANS[frequency]
     )
+    shared = content.Shared(now)
     digest = compose(
         user, _communities_of([user.id]).get(user.id, []),
-        _held_notifications([user.id]).get(user.id, []), since, content.Shared(now),
+        _held_notifications([user.id]).get(user.id, []), since, shared,
+        announcement_digest.for_members([user.id], shared.announcements()).get(user.id, ()),
     )  # fmt: skip
     context = mail_context(user, digest)
     return (

@@ -57,6 +57,13 @@ CATEGORIES = {
             "community; what became of what you flagged.",
             IMMEDIATELY,
         ),
+        Category(
+            "announcements",
+            "Announcements from the site's admins",
+            "Now and then, news for the whole network or one of your communities. In the "
+            "digest only: they wait for your next digest.",
+            IMMEDIATELY,
+        ),
     )
 }
 DELIVERY_LABELS = {
@@ -168,8 +175,9 @@ REGISTRATION_CHOICES = {
         RegistrationChoice(
             "weekly",
             "A weekly digest, and email at once when someone mentions you",
-            "Mentions, decisions on resources you shared and event reminders or changes come"
-            " at once; replies in threads you follow wait for the digest, on Monday mornings.",
+            "Mentions, decisions on resources you shared, event reminders or changes and"
+            " announcements from the admins come at once; replies in threads you follow wait"
+            " for the digest, on Monday mornings.",
         ),
         RegistrationChoice(
             "daily",

@@ -49,17 +49,27 @@ class CommunityPart:
         return sum(s.total for s in self.sections)
 
 
+def _no_announcements() -> Section:
+    return Section("From the site's admins", [])
+
+
 @dataclass
 class Digest:
     for_you: Section
     communities: list[CommunityPart]
     network_events: Section
     included_notification_ids: list[int] = field(default_factory=list)
+    # Announcements emailed since the last digest, for a member who gets them here only
+    # (community/announcements/digest.py): items with their title, html and text.
+    announcements: Section = field(default_factory=_no_announcements)
 
     @property
     def total(self) -> int:
         return (
-            self.for_you.total + self.network_events.total + sum(c.total for c in self.communities)
+            self.for_you.total
+            + self.network_events.total
+            + sum(c.total for c in self.communities)
+            + self.announcements.total
         )
 
 
@@ -70,6 +80,15 @@ class Shared:
         self.now = now
         self._parts: dict[tuple, CommunityPart] = {}
         self._events: dict[int | None, list[tuple]] = {}
+        self._announcements: list | None = None
+
+    def announcements(self) -> list:
+        """The announcements emailed lately (once per batch), for those who get them here."""
+        if self._announcements is None:
+            from ..announcements.digest import recent
+
+            self._announcements = recent(self.now)
+        return self._announcements
 
     def community(self, community, since: datetime) -> CommunityPart:
         key = (community.id, since)

@@ -2,8 +2,8 @@
 
 A token names a member and a scope: "all" (all email but account mail), "digest" (their
 digest), "digest:<community id>" (that community's part of it), "kind:<category>" (one
-category of notification email). It is signed with SECRET_KEY and never expires: a link in
-an old email must still work.
+category of notification email; "kind:announcements" stops the admins' announcements).
+It is signed with SECRET_KEY and never expires: a link in an old email must still work.
 """
 
 from urllib.parse import urlsplit
@@ -54,6 +54,8 @@ def describe(scope: str) -> str:
         return "all email from Commons except messages about your account"
     if scope == "digest":
         return "your digest"
+    if scope == "kind:announcements":
+        return "announcement emails from the site's admins"
     if scope.startswith("kind:") and scope[5:] in CATEGORIES:
         return f"emails about: {CATEGORIES[scope[5:]].label.lower()}"
     return "these emails"

@@ -56,6 +56,7 @@ DEFAULTS = {
     "resources": IMMEDIATELY,
     "events": IMMEDIATELY,
     "moderation": IMMEDIATELY,
+    "announcements": IMMEDIATELY,
 }
 
 

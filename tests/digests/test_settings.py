@@ -16,7 +16,7 @@ def choices(**overrides) -> dict:
     data = {
         "delivery_mentions": "immediately", "delivery_replies": "digest",
         "delivery_resources": "immediately", "delivery_events": "immediately",
-        "delivery_moderation": "immediately",
+        "delivery_moderation": "immediately", "delivery_announcements": "immediately",
         "digest_frequency": "weekly", "digest_day": "0", "digest_hour": "8",
     }  # fmt: skip
     return {**data, **overrides}

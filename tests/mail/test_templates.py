@@ -334,6 +334,40 @@ def digesting(cast: Cast) -> list[str]:
     return ["Social value in tenders", "Procurement"]  # to every member of it
 
 
+def _announced(cast: Cast, title: str) -> int:
+    from community.announcements import actions as announcement_actions
+
+    details = announcement_actions.AnnouncementDetails(
+        title=title, audience="procurement",
+        body="The new rules start in April: see [the resources](/resources) & **ask**.",
+    )  # fmt: skip
+    with atomic():
+        made = announcement_actions.create_announcement(live(cast.admin), details)
+        announcement_actions.request_email(live(cast.admin), made.id)
+        return made.id
+
+
+@scenario("announcement")
+def announcing(cast: Cast) -> list[str]:
+    from community.announcements import mailing
+
+    _announced(cast, "Tender rules & you")
+    mailing.send_announcement_mail()
+    return ["Tender rules & you", "The new rules start in April", "Procurement"]
+
+
+@scenario("digest")
+def announcing_in_the_digest(cast: Cast) -> list[str]:
+    from community.digests.choices import set_deliveries
+
+    with atomic():
+        set_deliveries(live(cast.bob), {"announcements": "digest"})
+    _announced(cast, "Tender rules & you")
+    fresh()
+    assert build.send_digests(whatever_the_hour=True).queued >= 1
+    return ["From the site's admins", "Tender rules & you", "The new rules start in April"]
+
+
 # --- reading a message -------------------------------------------------------------------
 
 
