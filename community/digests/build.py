@@ -25,6 +25,7 @@ from ..links import absolute_path, absolute_url
 from ..mail import OutboundMail, render_mail
 from ..notifications.actions import still_visible
 from ..notifications.models import Notification
+from ..sitesettings import site_name
 from . import content
 from .choices import may_receive_mail
 from .immediate import item as notification_item
@@ -300,7 +301,7 @@ def compose(
 def subject(user: User, digest: content.Digest) -> str:
     kind = "daily" if user.digest_frequency == "daily" else "weekly"
     names = ", ".join(p.name for p in digest.communities[:3])
-    return f"Your {kind} Commons digest" + (f": {names}" if names else "")
+    return f"Your {kind} {site_name()} digest" + (f": {names}" if names else "")
 
 
 def mail_context(user: User, digest: content.Digest) -> dict:

@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, or_, select
 from ..db import utcnow
 from ..errors import Invalid
 from ..extensions import db
+from ..sitesettings import site_name
 from .models import DELIVERIES, IMMEDIATELY, IN_DIGEST, NEVER, EmailChoice
 
 
@@ -196,7 +197,9 @@ REGISTRATION_DEFAULT = "weekly"
 
 def check_registration_choice(value: str | None) -> str:
     if value not in REGISTRATION_CHOICES:
-        raise Invalid("Choose which email you would like from Commons.", field="email_choice")
+        raise Invalid(
+            f"Choose which email you would like from {site_name()}.", field="email_choice"
+        )
     return value
 
 

@@ -21,6 +21,7 @@ from ..mail import queue_mail
 from ..notifications.actions import still_visible
 from ..notifications.models import Notification
 from ..notifications.targets import email_category
+from ..sitesettings import site_name
 from .choices import IMMEDIATELY, IN_DIGEST, deliveries_of, may_receive_mail
 from .unsubscribe import describe, list_headers, unsubscribe_url
 
@@ -105,7 +106,7 @@ def _record(states: dict[int, str], now) -> None:
 def item(note: Notification) -> dict:
     """What a mail shows of a notification: who, what, about what, and where to open it."""
     return {
-        "actor": note.actor_name("Commons"),
+        "actor": note.actor_name(site_name()),
         "phrase": note.phrase,
         "subject": note.shown_subject,
         "excerpt": note.excerpt,
@@ -121,7 +122,7 @@ def _queue(user: User, notes: list[Notification]) -> None:
         first = items[0]
         subject = f"{first['actor']} {first['phrase']} {first['subject']}"
     else:
-        subject = f"{len(notes)} new notifications on Commons"
+        subject = f"{len(notes)} new notifications on {site_name()}"
     queue_mail(
         user.email, subject, "notifications",
         headers=list_headers(user, scope, "notifications"),

@@ -12,6 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..links import absolute_url
+from ..sitesettings import site_name
 
 SALT = "commons-unsubscribe"
 
@@ -51,7 +52,7 @@ def describe(scope: str) -> str:
         if community is not None:
             return f"the {community.name} part of your digest"
     if scope == "all":
-        return "all email from Commons except messages about your account"
+        return f"all email from {site_name()} except messages about your account"
     if scope == "digest":
         return "your digest"
     if scope == "kind:announcements":

@@ -9,6 +9,7 @@ from ..accounts.actions import slugify
 from ..auth import actor
 from ..db import atomic
 from ..forms import ConfirmForm
+from ..sitesettings import site_name
 from . import access, bp, calendar_feeds, ical
 from .panels import register_panel
 
@@ -28,7 +29,7 @@ def _ics(body: bytes, *, private: bool, filename: str | None = None) -> Response
 @bp.get("/events.ics")
 def public_feed():
     """The network's public events, for anyone's calendar."""
-    return _ics(ical.calendar("Commons events", ical.public_events()), private=False)
+    return _ics(ical.calendar(f"{site_name()} events", ical.public_events()), private=False)
 
 
 @bp.get("/events/<int:event_id>.ics")
@@ -47,7 +48,7 @@ def event_ics(event_id: int):
 def member_feed(token: str):
     """A member's private feed; a wrong or revoked token is a 404 like any unknown page."""
     user = calendar_feeds.member_for_token(token)
-    body = ical.calendar("Commons: my events", ical.member_events(user), with_join=True)
+    body = ical.calendar(f"{site_name()}: my events", ical.member_events(user), with_join=True)
     return _ics(body, private=True)
 
 

@@ -16,6 +16,7 @@ from ..communities.models import Community
 from ..extensions import db
 from ..feed_entries import FeedEntry, entries_from_sources
 from ..links import absolute_url
+from ..sitesettings import site_name
 from . import bp
 from .models import Post, Thread
 
@@ -70,7 +71,7 @@ def _atom(title: str, self_url: str, page_url: str, entries: list[FeedEntry]) ->
 @bp.get("/feeds/latest.atom")
 def latest_feed():
     return _atom(
-        "Commons: latest discussions",
+        f"{site_name()}: latest discussions",
         absolute_url("threads.latest_feed"),
         absolute_url("communities.home"),
         _entries(None),
@@ -81,7 +82,7 @@ def latest_feed():
 def community_feed(slug: str):
     community = community_access.access_community(None, slug)  # public communities only
     return _atom(
-        f"Commons: {community.name}",
+        f"{site_name()}: {community.name}",
         absolute_url("threads.community_feed", slug=slug),
         absolute_url("communities.show", slug=slug),
         _entries(community),
