@@ -56,7 +56,7 @@ class Range:
 
 
 def default_range(today: date) -> Range:
-    """The last twelve whole weeks and this one so far."""
+    """Twelve weeks: the eleven before this one, and this one so far."""
     this_monday = today - timedelta(days=today.weekday())
     return Range(this_monday - timedelta(weeks=DEFAULT_WEEKS - 1), today)
 

@@ -278,8 +278,8 @@ def _csv_rows(fig: Figures, table: str):
     elif table == "exchanges":
         yield ["Week from", "Replies between organisations", "Chat exchanges between organisations"]
         for i in range(len(weeks)):
-            yield [max(weeks[i], fig.rng.first).isoformat(),
-                   fig.exchanges.get(("reply", i), 0), fig.exchanges.get(("chat", i), 0)]  # fmt: skip
+            replies, chats = fig.exchanges.get(("reply", i), 0), fig.exchanges.get(("chat", i), 0)
+            yield [max(weeks[i], fig.rng.first).isoformat(), replies, chats]
     else:  # pairs
         yield ["Organisation", "Other organisation", "Replies", "Chat exchanges", "Together"]
         for low, high, replies, chats in fig.pairs:

@@ -192,9 +192,9 @@ def straight_counts(first, last, community_id=None) -> dict[str, int]:
         if within(r.created_at) and _post_in_view(post) and here(post.thread.community_id):
             active.add(r.user_id)
     for a in db.session.scalars(select(EventRsvp)):
-        if a.event_id in events and within(a.updated_at):
-            if here(events[a.event_id].community_id or 0):
-                active.add(a.user_id)
+        event = events.get(a.event_id)
+        if event is not None and within(a.updated_at) and here(event.community_id or 0):
+            active.add(a.user_id)
     feedback_rows = [
         f for f in db.session.scalars(select(EventFeedback))
         if f.event_id in events and within(f.created_at)
