@@ -9,8 +9,10 @@ from sqlalchemy import Integer, case, cast, func, literal_column, select
 
 from ..accounts.models import Organisation, User
 from ..communities.models import Community
+from ..db import utcnow
 from ..extensions import db
 from .models import HealthActive, HealthDay, HealthPair
+from .rollup import ACTIVE_WEEK, ACTIVE_WEEK_ORG, ALL_COMMUNITIES, METRICS
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 366 * 5
@@ -32,7 +34,6 @@ FIGURES = (
     ("event_feedback", "Event feedback given"),
 )
 FIGURE_LABELS = dict(FIGURES)
-ADDITIVE = tuple(key for key, _label in FIGURES if key != "active_members") + ("event_rating_sum",)
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,17 @@ class Figures:
         return f"{total / count:.2f}" if count else ""
 
 
-def figures(rng: Range, *, pairs: int = 10, public_communities_only: bool = False) -> Figures:
+def figures(
+    rng: Range, *, pairs: int = 10, public_communities_only: bool = False, org_weeks: bool = False
+) -> Figures:
+    """The figures of `rng`; `org_weeks`: per organisation week by week too (the CSV's: the
+    pages show organisations over the whole range, and these cost a scan more)."""
     communities = _community_names(public_communities_only)
     result = Figures(rng, communities, {})
     week = _week_index(HealthDay.day, rng.origin)
     rows = db.session.execute(
         select(week, HealthDay.metric, HealthDay.community_id, func.sum(HealthDay.value))
-        .where(*_in(HealthDay, rng))
+        .where(*_in(HealthDay, rng), HealthDay.metric.in_(METRICS))
         .group_by(week, HealthDay.metric, HealthDay.community_id)
     )
     fold = _folder(communities)
@@ -120,16 +125,20 @@ def figures(rng: Range, *, pairs: int = 10, public_communities_only: bool = Fals
         per = (metric, fold(community_id))
         result.by_community[per] = result.by_community.get(per, 0) + int(value)
         result.totals[metric] = result.totals.get(metric, 0) + int(value)
-    org_week = _week_index(HealthDay.day, rng.origin)
+    if org_weeks:
+        grouping, org_week = (week, HealthDay.metric, HealthDay.organisation_id), week
+    else:
+        grouping, org_week = (HealthDay.metric, HealthDay.organisation_id), literal_column("0")
     for index, metric, org_id, value in db.session.execute(
         select(org_week, HealthDay.metric, HealthDay.organisation_id, func.sum(HealthDay.value))
-        .where(*_in(HealthDay, rng))
-        .group_by(org_week, HealthDay.metric, HealthDay.organisation_id)
+        .where(*_in(HealthDay, rng), HealthDay.metric.in_(METRICS))
+        .group_by(*grouping)
     ):
-        result.org_weekly[(metric, int(index), org_id)] = int(value)
+        if org_weeks:
+            result.org_weekly[(metric, int(index), org_id)] = int(value)
         key = (metric, org_id)
         result.by_organisation[key] = result.by_organisation.get(key, 0) + int(value)
-    _active(result, fold)
+    _active(result, fold, org_weeks)
     _exchanges(result, pairs)
     org_ids = {org for _m, org in result.by_organisation} | {o for p in result.pairs for o in p[:2]}
     result.organisations = _organisation_names(org_ids)
@@ -142,47 +151,76 @@ def _folder(communities: dict[int, str]):
     return lambda community_id: community_id if community_id in communities else -1
 
 
-def _active(result: Figures, fold) -> None:
+def _active(result: Figures, fold, org_weeks: bool) -> None:
+    """Active members: whole weeks from the rollup's weekly counts, the cut weeks at the
+    range's ends from HealthActive (a few days), the range's totals from HealthActive."""
     rng = result.rng
-    week = _week_index(HealthActive.day, rng.origin)
+    today = utcnow().date()
+    whole, cut = {}, []
+    for index, monday in enumerate(rng.weeks):
+        sunday = monday + timedelta(days=6)
+        if monday >= rng.first and min(sunday, max(today, monday)) <= rng.last:
+            whole[monday] = index
+        else:
+            cut.append((index, Range(max(monday, rng.first), min(sunday, rng.last))))
+    metrics = (ACTIVE_WEEK, ACTIVE_WEEK_ORG) if org_weeks else (ACTIVE_WEEK,)
+    if whole:
+        for day, metric, community_id, org_id, value in db.session.execute(
+            select(HealthDay.day, HealthDay.metric, HealthDay.community_id,
+                   HealthDay.organisation_id, HealthDay.value)
+            .where(HealthDay.metric.in_(metrics), HealthDay.day.in_(list(whole)))
+        ):  # fmt: skip
+            _add_week(result, fold, whole[day], metric, community_id, org_id, value)
+    org = func.coalesce(User.organisation_id, literal_column("0"))
+    distinct = func.count(HealthActive.user_id.distinct())
+    for index, days in cut:
+        where = _in(HealthActive, days)
+        for community_id, count in db.session.execute(
+            select(HealthActive.community_id, distinct)
+            .where(*where)
+            .group_by(HealthActive.community_id)
+        ):
+            _add_week(result, fold, index, ACTIVE_WEEK, community_id, 0, count)
+        count = db.session.scalar(select(distinct).where(*where)) or 0
+        _add_week(result, fold, index, ACTIVE_WEEK, ALL_COMMUNITIES, 0, count)
+        if org_weeks:
+            for org_id, count in db.session.execute(
+                select(org, distinct)
+                .join(User, User.id == HealthActive.user_id)
+                .where(*where)
+                .group_by(org)
+            ):
+                _add_week(result, fold, index, ACTIVE_WEEK_ORG, ALL_COMMUNITIES, org_id, count)
     where = _in(HealthActive, rng)
-    for index, community_id, count in db.session.execute(
-        select(week, HealthActive.community_id, func.count(HealthActive.user_id.distinct()))
-        .where(*where)
-        .group_by(week, HealthActive.community_id)
-    ):
-        key = ("active_members", int(index), fold(community_id))
-        # Folded communities: a member active in two of them counts in each (an upper bound).
-        result.weekly[key] = result.weekly.get(key, 0) + count
-    for index, count in db.session.execute(
-        select(week, func.count(HealthActive.user_id.distinct())).where(*where).group_by(week)
-    ):
-        result.network_weekly[("active_members", int(index))] = count
     for community_id, count in db.session.execute(
-        select(HealthActive.community_id, func.count(HealthActive.user_id.distinct()))
+        select(HealthActive.community_id, distinct)
         .where(*where)
         .group_by(HealthActive.community_id)
     ):
         key = ("active_members", fold(community_id))
         result.by_community[key] = result.by_community.get(key, 0) + count
-    result.totals["active_members"] = (
-        db.session.scalar(select(func.count(HealthActive.user_id.distinct())).where(*where)) or 0
-    )
-    org = func.coalesce(User.organisation_id, 0)
+    # Each member once, then by organisation: their sum is the range's total.
+    members = select(HealthActive.user_id.label("user_id")).where(*where).distinct().subquery()
+    total = 0
     for org_id, count in db.session.execute(
-        select(org, func.count(HealthActive.user_id.distinct()))
-        .join(User, User.id == HealthActive.user_id)
-        .where(*where)
+        select(org, func.count()).select_from(members)
+        .join(User, User.id == members.c.user_id)
         .group_by(org)
-    ):
+    ):  # fmt: skip
         result.by_organisation[("active_members", org_id)] = count
-    for index, org_id, count in db.session.execute(
-        select(week, org, func.count(HealthActive.user_id.distinct()))
-        .join(User, User.id == HealthActive.user_id)
-        .where(*where)
-        .group_by(week, org)
-    ):
-        result.org_weekly[("active_members", int(index), org_id)] = count
+        total += count
+    result.totals["active_members"] = total
+
+
+def _add_week(result: Figures, fold, index, metric, community_id, org_id, value) -> None:
+    if metric == ACTIVE_WEEK_ORG:
+        result.org_weekly[("active_members", index, org_id)] = value
+    elif community_id == ALL_COMMUNITIES:
+        result.network_weekly[("active_members", index)] = value
+    else:
+        # Folded communities: a member active in two of them counts in each (an upper bound).
+        key = ("active_members", index, fold(community_id))
+        result.weekly[key] = result.weekly.get(key, 0) + value
 
 
 def _exchanges(result: Figures, limit: int) -> None:

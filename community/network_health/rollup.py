@@ -78,6 +78,13 @@ METRICS = (
     "event_rating_sum",
 )
 PAIR_KINDS = ("reply", "chat")
+# Active members of whole weeks (Monday to Sunday), counted once per week from HealthActive
+# and kept in health_day on the week's Monday: not additive, so never summed with the
+# figures above. "active_week" per community (ALL_COMMUNITIES: the network's, each member
+# once), "active_week_org" per organisation. The pages read these for the weeks wholly in
+# their range, and HealthActive itself only for the cut weeks at its ends.
+ACTIVE_WEEK, ACTIVE_WEEK_ORG = "active_week", "active_week_org"
+ALL_COMMUNITIES = -1
 # Constants written into the SQL itself, not bound: PostgreSQL must see the same expression
 # in a query's columns and in its GROUP BY, and two bound parameters are two expressions.
 ZERO = literal_column("0")
@@ -415,6 +422,7 @@ def recompute(first: date, last: date, *, incremental: bool = True) -> None:
         db.session.execute(insert(HealthDay).from_select(columns, query))
 
     _insert_active(window, recent_threads, event_shown)
+    _insert_active_weeks(first, last)
     _insert_reply_pairs(window, recent_threads)
     _insert_chat_pairs(since, until)
 
@@ -455,6 +463,48 @@ def _insert_active(window, recent_threads, event_shown) -> None:
             select(everyone.subquery()),
         )
     )
+
+
+def monday_of(column):
+    """The Monday (a Date) of the week of a day column."""
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc(literal_column("'week'"), column), db.Date)
+    # The next Sunday (the day itself on a Sunday), then six days back.
+    return func.date(column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+
+
+def _insert_active_weeks(first: date, last: date) -> None:
+    """Count again the weeks that days first..last touch, from HealthActive (those of their
+    days outside the range are counted already, or will be by the next chunk)."""
+    monday = first - timedelta(days=first.weekday())
+    sunday = last + timedelta(days=6 - last.weekday())
+    db.session.execute(
+        delete(HealthDay).where(
+            HealthDay.metric.in_((ACTIVE_WEEK, ACTIVE_WEEK_ORG)),
+            HealthDay.day >= monday,
+            HealthDay.day <= sunday,
+        )
+    )
+    week = monday_of(HealthActive.day)
+    distinct = func.count(HealthActive.user_id.distinct())
+    in_weeks = (HealthActive.day >= monday, HealthActive.day <= sunday)
+    member = aliased(User, name="member")
+    columns = [HealthDay.day, HealthDay.metric, HealthDay.community_id,
+               HealthDay.organisation_id, HealthDay.value]  # fmt: skip
+    everyone = literal_column(str(ALL_COMMUNITIES))
+    for query in (
+        select(week, literal_column(f"'{ACTIVE_WEEK}'"), HealthActive.community_id, ZERO, distinct)
+        .where(*in_weeks)
+        .group_by(week, HealthActive.community_id),
+        select(week, literal_column(f"'{ACTIVE_WEEK}'"), everyone, ZERO, distinct)
+        .where(*in_weeks)
+        .group_by(week),
+        select(week, literal_column(f"'{ACTIVE_WEEK_ORG}'"), everyone, _org(member), distinct)
+        .join(member, member.id == HealthActive.user_id)
+        .where(*in_weeks)
+        .group_by(week, _org(member)),
+    ):
+        db.session.execute(insert(HealthDay).from_select(columns, query))
 
 
 def _pair_columns(org_a, org_b):

@@ -223,7 +223,7 @@ def admin_csv():
         asked.errors.append(("table", "Choose one of the tables offered for download."))
     if asked.errors:
         return _admin_page(asked, 400)
-    fig = queries.figures(asked.rng, pairs=1000)
+    fig = queries.figures(asked.rng, pairs=1000, org_weeks=table == "organisations")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in _csv_rows(fig, table):

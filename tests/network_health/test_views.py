@@ -5,7 +5,7 @@ the admin page and the refresh, and the public summary exists only while switche
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from community.extensions import db
 from community.network_health import rollup
 from community.network_health.models import HealthState
 from community.network_health.queries import FIGURES, default_range
+from community.threads.models import Post
 from tests.factories import PASSWORD, make_user
 from tests.network_health.conftest import community_id, reply, start, straight_counts
 
@@ -40,14 +41,18 @@ def test_the_admin_page_shows_every_figure_of_the_tables(network, browser, admin
     expected = straight_counts(rng.first, rng.last)
     for key, label in FIGURES:
         # The summary table: <th><a href="#key-heading">Label</a></th><td>value</td>
-        found = re.search(rf'href="#{key}-heading">{re.escape(label)}</a></th><td>([\d,]+)</td>', html)
+        cell = rf'href="#{key}-heading">{re.escape(label)}</a></th><td>([\d,]+)</td>'
+        found = re.search(cell, html)
         assert found, key
         assert int(found.group(1).replace(",", "")) == expected[key], key
     assert "Last refreshed" in html
-    assert 'role="img"' in html and "<title id=\"chart-posts-title\">" in html
-    assert "<desc id=\"chart-posts-desc\">" in html
+    assert 'role="img"' in html
+    assert '<title id="chart-posts-title">' in html
+    assert '<desc id="chart-posts-desc">' in html
     assert 'aria-labelledby="chart-posts-title chart-posts-desc"' in html
-    assert 'scope="col"' in html and 'scope="row"' in html and "<caption" in html
+    assert 'scope="col"' in html
+    assert 'scope="row"' in html
+    assert "<caption" in html
     assert "Alice Ash" not in html  # figures, never a member's own activity
 
 
@@ -93,7 +98,7 @@ def test_every_csv_table_downloads(network, browser, admin):
 
 def test_csv_cells_cannot_start_a_formula(network, browser, admin):
     with atomic():
-        org = Organisation(name="=HYPERLINK(\"http://evil.example\")", slug="evil")
+        org = Organisation(name='=HYPERLINK("http://evil.example")', slug="evil")
         db.session.add(org)
         db.session.flush()
         db.session.get(User, network.carol.id).organisation_id = org.id
@@ -102,7 +107,7 @@ def test_csv_cells_cannot_start_a_formula(network, browser, admin):
     _signed_in_admin(browser, admin)
     rows = _csv(browser.get("/admin/health.csv?table=organisations"))
     cells = [r[1] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil.example\")" in cells
+    assert '\'=HYPERLINK("http://evil.example")' in cells
     assert not any(c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
 
 
@@ -120,7 +125,8 @@ def test_a_bad_range_gets_a_clear_message(network, browser, admin):
         assert 'class="error-summary"' in html
         assert 'aria-invalid="true"' in html
     kept = browser.get("/admin/health?from=2026-12-01&to=2026-11-01").get_data(as_text=True)
-    assert 'value="2026-12-01"' in kept and 'value="2026-11-01"' in kept
+    assert 'value="2026-12-01"' in kept
+    assert 'value="2026-11-01"' in kept
     assert browser.get("/admin/health.csv?table=weekly&from=nope").status_code == 400
     bad_table = browser.get("/admin/health.csv?table=secrets")
     assert bad_table.status_code == 400
@@ -146,7 +152,7 @@ def test_refresh_now_counts_what_is_new(network, browser, admin):
     _signed_in_admin(browser, admin)
     thread = start(network.bob, "procurement", title="A fresh question", body="Anyone?")
     assert thread.id
-    response = browser.submit("/admin/health", {"from": "", "to": ""}, action="/admin/health/refresh")
+    response = browser.submit("/admin/health", {}, action="/admin/health/refresh")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/health")
     html = browser.get("/admin/health").get_data(as_text=True)
@@ -166,7 +172,8 @@ def test_refresh_needs_the_csrf_token(network, browser, admin):
 def test_only_admins(network, browser, client):
     for path in ("/admin/health", "/admin/health.csv?table=weekly"):
         response = client.get(path)
-        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+        assert response.status_code == 302
+        assert "/auth/login" in response.headers["Location"]
     browser.login(network.alice.email, PASSWORD)
     for path in ("/admin/health", "/admin/health.csv?table=weekly"):
         assert browser.get(path).status_code == 403
@@ -234,3 +241,30 @@ def test_new_member_figure_follows_registration(communities, browser, admin):
 def _days():
     rng = default_range(utcnow().date())
     return rng.first, rng.last
+
+
+def test_weekly_figures_equal_the_tables_whole_and_cut_weeks(network, browser, admin):
+    reply(network.carol, network.thread, "Another week")
+    with atomic():  # Carol's reply, and her activity, ten days back
+        post = db.session.scalar(select(Post).where(Post.source == "Another week"))
+        post.created_at = post.created_at - timedelta(days=10)
+    rollup.refresh()
+    _signed_in_admin(browser, admin)
+    today = utcnow().date()
+    first = today - timedelta(days=23)  # most often a cut week first
+    for last in (today, today - timedelta(days=1)):
+        rows = _csv(browser.get(f"/admin/health.csv?table=weekly&from={first}&to={last}"))
+        header = rows[0]
+        weeks = [r for r in rows[1:] if r[1] == "All communities"]
+        assert len(weeks) >= 4
+        for row in weeks:
+            start_day = date.fromisoformat(row[0])
+            end_day = min(start_day + timedelta(days=6 - start_day.weekday()), last)
+            expected = straight_counts(start_day, end_day)
+            for key, label in FIGURES:
+                assert int(row[header.index(label)]) == expected[key], (row[0], key)
+        orgs = _csv(browser.get(f"/admin/health.csv?table=organisations&from={first}&to={last}"))
+        active = orgs[0].index("Active members")
+        for row in weeks:
+            in_week = sum(int(r[active]) for r in orgs[1:] if r[0] == row[0])
+            assert in_week == int(row[header.index("Active members")]), row[0]
