@@ -7,13 +7,14 @@ options go to each of them (`python -m bench chat --help` lists the chat benchma
 
 import sys
 
-from . import chat, digests, keepalive, pages
+from . import chat, digests, health, keepalive, pages
 
 BENCHMARKS = {
     "pages": lambda _argv: pages.run(),
     "keepalive": lambda _argv: keepalive.run(),
     "chat": chat.main,
     "digests": digests.main,
+    "health": health.main,
 }
 
 

@@ -208,12 +208,14 @@ def _register_jobs(app: Flask) -> None:
     from .digests import jobs as digests_jobs
     from .events import jobs as events_jobs
     from .media import jobs as media_jobs
+    from .network_health import jobs as network_health_jobs
     from .resources import jobs as resources_jobs
 
     mail.register_jobs(app)
     bounces.connect(app)
     filesweep.register_jobs(app)
-    for domain in (accounts_jobs, media_jobs, resources_jobs, events_jobs, digests_jobs):
+    for domain in (accounts_jobs, media_jobs, resources_jobs, events_jobs, digests_jobs,
+                   network_health_jobs):  # fmt: skip
         domain.register(app)
     announcements_jobs.register(app)
 
@@ -226,11 +228,12 @@ def _connect_receivers(app: Flask) -> None:
     from .communities import rooms as communities_receivers
     from .events import receivers as events_receivers
     from .moderation import receivers as moderation_receivers
+    from .network_health import receivers as network_health_receivers
     from .resources import receivers as resources_receivers
     from .threads import receivers as threads_receivers
 
     for domain in (
         communities_receivers, threads_receivers, resources_receivers, chat_receivers,
-        events_receivers, moderation_receivers, accounts_receivers,
+        events_receivers, moderation_receivers, accounts_receivers, network_health_receivers,
     ):  # fmt: skip
         domain.connect(app)

@@ -240,11 +240,12 @@ def _register_cli(app: Flask) -> None:
     from .communities.cli import communities_cli
     from .digests.cli import digests_cli
     from .jobs import jobs_cli
+    from .network_health.cli import health_cli
     from .seed import demo_cli, seed_command
 
     for group in (
         users_cli, members_cli, orgs_cli, communities_cli, jobs_cli, demo_cli, chat_cli,
-        digests_cli,
+        digests_cli, health_cli,
     ):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(seed_command)

@@ -175,6 +175,26 @@ def self_id(w: World, role: str) -> int:
     return w.users.get(role, w.users["member"])
 
 
+def health_public(on: bool) -> Callable[[World, str], str]:
+    """/health, with the public summary switched on or off first (the admins' setting)."""
+
+    def path(_w: World, _role: str) -> str:
+        from community.admin.models import SiteSettings
+        from community.db import atomic
+        from community.extensions import db
+
+        with atomic():
+            row = db.session.get(SiteSettings, 1)
+            if row is None:
+                row = SiteSettings(id=1, site_name="Commons", contact_email="",
+                                   registration_mode="open")  # fmt: skip
+                db.session.add(row)
+            row.health_public = on
+        return "/health"
+
+    return path
+
+
 def feed_owner(role: str) -> str:
     """Whose private calendar link the role uses: their own (the anonymous: a non-member's,
     as if it had been shared with them)."""
@@ -1111,6 +1131,12 @@ ROWS: list[Row] = [
         page_path("/revisions/1/restore", saves=2),
         ADMINS,
     ),
+    # --- network health (tests/network_health/) -------------------------------------------
+    get("/admin/health", "/admin/health", ADMINS),
+    get("/admin/health.csv", "/admin/health.csv?table=weekly", ADMINS),
+    post("/admin/health/refresh", "/admin/health/refresh", ADMINS),
+    get("/health", health_public(False), expect("missing"), note="switched off (the default)"),
+    get("/health", health_public(True), ANYONE, note="switched on by an admin"),
     # --- settings -------------------------------------------------------------------------
     get("/settings", "/settings", SIGNED_IN),
     post(

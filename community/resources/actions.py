@@ -21,7 +21,7 @@ from ..accounts.models import Organisation, User
 from ..communities import access as community_access
 from ..communities.models import Community
 from ..communities.queries import communities_for
-from ..db import utcnow
+from ..db import insert_for_session, utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
@@ -37,6 +37,7 @@ from .models import (
     PROPOSAL_OPEN,
     VISIBLE_TO_READERS,
     Resource,
+    ResourceDownloadDay,
     ResourceEvent,
     ResourceProposal,
     ResourceTag,
@@ -744,6 +745,16 @@ def count_download(resource: Resource) -> None:
         .where(Resource.id == resource.id)
         .values(download_count=Resource.download_count + 1)
         .execution_options(synchronize_session=False)
+    )
+    # And the day's count, for the network health figures: an upsert, so the first download
+    # of the day and concurrent ones all count.
+    db.session.execute(
+        insert_for_session(ResourceDownloadDay)
+        .values(resource_id=resource.id, day=utcnow().date(), count=1)
+        .on_conflict_do_update(
+            index_elements=["resource_id", "day"],
+            set_={"count": ResourceDownloadDay.count + 1},
+        )
     )
 
 
