@@ -179,9 +179,9 @@ def health_public(on: bool) -> Callable[[World, str], str]:
     """/health, with the public summary switched on or off first (the admins' setting)."""
 
     def path(_w: World, _role: str) -> str:
-        from community.admin.models import SiteSettings
         from community.db import atomic
         from community.extensions import db
+        from community.sitesettings import SiteSettings
 
         with atomic():
             row = db.session.get(SiteSettings, 1)

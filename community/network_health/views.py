@@ -13,10 +13,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import login_required
 
 from ..accounts.rules import require_admin
-from ..admin.settings import current_settings
 from ..auth import actor
 from ..db import utcnow
 from ..forms import ConfirmForm
+from ..sitesettings import current_settings
 from ..web import csv_cell, parse_day
 from . import bp, charts, queries, rollup
 from .queries import FIGURE_LABELS, FIGURES, Figures, Range

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from community.accounts.models import Organisation, User
-from community.admin.models import SiteSettings
 from community.db import atomic, utcnow
 from community.extensions import db
 from community.network_health import rollup
 from community.network_health.models import HealthState
 from community.network_health.queries import FIGURES, default_range
+from community.sitesettings import SiteSettings
 from community.threads.models import Post
 from tests.factories import PASSWORD, make_user
 from tests.network_health.conftest import community_id, reply, start, straight_counts
