@@ -208,5 +208,8 @@ def load_demo(seed: int = 2026) -> str:
     rng = random.Random(seed)
     with atomic():
         lines = [step(rng) for step in STEPS]
+    from .network_health.rollup import refresh
+
+    lines.append(f"Network health: {refresh().line()}")
     lines.append(f"Sign in as {ADMIN_EMAIL} (or any demo member) with password {DEMO_PASSWORD}")
     return "\n".join(lines)
