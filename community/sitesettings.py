@@ -3,9 +3,10 @@ summary), kept in one row that admins edit at /admin/settings and read once per 
 
 A module of its own, importing no domain: accounts, mail and every page read it."""
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from flask import g
+from flask import g, has_request_context
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,33 +32,43 @@ class SiteSettings(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
-def current_settings() -> SiteSettings:
-    """The settings in force. The row is made by the migration; where it is missing (a
-    database emptied by hand, the tests) the defaults hold until an admin saves."""
-    cached = g.get("site_settings")
-    if cached is None:
-        cached = db.session.get(SiteSettings, SETTINGS_ID) or _defaults()
-        g.site_settings = cached
-    return cached
+@dataclass(frozen=True)
+class Settings:
+    """The settings as read: plain values, safe to keep for a whole request (an ORM row
+    kept in `g` would outlive its database session)."""
+
+    site_name: str = "Commons"
+    contact_email: str = ""
+    registration_mode: str = "open"
+    health_public: bool = False
+    updated_at: datetime | None = None
+    updated_by_id: int | None = None
 
 
-def _defaults() -> SiteSettings:
-    return SiteSettings(
-        id=SETTINGS_ID,
-        site_name="Commons",
-        contact_email="",
-        registration_mode="open",
-        health_public=False,
-    )
+FIELDS = tuple(f.name for f in fields(Settings))
+
+
+def current_settings() -> Settings:
+    """The settings in force, read once per request (each time outside one: a job, the
+    command line). The row is made by the migration; where it is missing (a database
+    emptied by hand, the tests) the defaults hold until an admin saves."""
+    if has_request_context() and "site_settings" in g:
+        return g.site_settings
+    row = db.session.get(SiteSettings, SETTINGS_ID)
+    found = Settings(**{name: getattr(row, name) for name in FIELDS}) if row else Settings()
+    if has_request_context():
+        g.site_settings = found
+    return found
 
 
 def settings_for_update() -> SiteSettings:
     """The row to change inside an action's transaction, made when missing."""
     row = db.session.get(SiteSettings, SETTINGS_ID, with_for_update=True)
     if row is None:
-        row = _defaults()
+        defaults = Settings()
+        row = SiteSettings(id=SETTINGS_ID, **{n: getattr(defaults, n) for n in FIELDS[:4]})
         db.session.add(row)
-    g.site_settings = row
+    g.pop("site_settings", None)  # read again after the change
     return row
 
 

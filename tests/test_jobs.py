@@ -53,6 +53,7 @@ def test_the_parts_register_their_jobs(app):
         ("event reminders", timedelta(minutes=1)),
         ("notification mail", timedelta(seconds=30)),
         ("digests", timedelta(minutes=5)),
+        ("network health", timedelta(minutes=10)),
         ("announcement mail", timedelta(seconds=15)),
     ]
     with pytest.raises(ValueError, match="registered twice"):

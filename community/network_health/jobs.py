@@ -12,4 +12,4 @@ EVERY = timedelta(minutes=10)
 
 def register(app: Flask) -> None:
     # heavy: a full rebuild (after an organisation merge) reads every post.
-    register_job(app, "network_health.rollup", EVERY, rollup.run_job, heavy=True)
+    register_job(app, "network health", EVERY, rollup.run_job, heavy=True)

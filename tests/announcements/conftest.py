@@ -7,12 +7,6 @@ from community.announcements import actions
 from community.announcements.models import Announcement
 from community.db import atomic, utcnow
 from community.extensions import db
-from tests.browser.conftest import (  # noqa: F401  (the browser tests' fixtures, for test_browser)
-    chromium,
-    console,
-    open_page,
-    site,
-)
 from tests.factories import make_user
 
 HOUR = timedelta(hours=1)
