@@ -4,7 +4,7 @@ organisation list's changes read."""
 from sqlalchemy import select
 
 from ..extensions import db
-from ..moderation.wording import register_action, register_target
+from ..moderation.wording import register_action, register_target, renamed_or_changed
 from .models import Invitation, Organisation, User
 
 REASON_SHOWN = 120  # characters of a reason shown in the audit list
@@ -87,17 +87,9 @@ def _counted(n, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _and(words: list[str]) -> str:
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
-
-
 def _organisation_edited(fields: dict) -> str:
-    changed = [str(c) for c in fields.get("changed") or []]
-    others = [c for c in changed if c != "name"]
-    if fields.get("old_name"):
-        said = f"renamed the organisation “{fields['old_name']}” to {_organisation(fields)}"
-        return said + (f" (and changed its {_and(others)})" if others else "")
-    return f"changed the {_and(others or ['details'])} of the organisation {_organisation(fields)}"
+    named = _organisation(fields)
+    return renamed_or_changed(fields, "the organisation", named, of=f"the organisation {named}")
 
 
 def _organisation_merged(fields: dict) -> str:

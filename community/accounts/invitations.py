@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
 from ..errors import Invalid, NotFound
@@ -168,7 +169,8 @@ def invitations(limit: int = 200) -> list[Invitation]:
     """The most recent invitations first."""
     return list(
         db.session.scalars(
-            select(Invitation).order_by(Invitation.created_at.desc(), Invitation.id.desc())
+            select(Invitation).options(joinedload(Invitation.invited_by))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
             .limit(limit)
         )
     )  # fmt: skip

@@ -8,9 +8,10 @@ from ..accounts import administration, queries
 from ..accounts.rules import require_admin
 from ..auth import actor
 from ..db import atomic
-from ..errors import DomainError, Invalid
+from ..errors import Invalid
 from ..forms import ConfirmForm, attach_error
 from . import bp
+from .confirm import confirmed
 from .forms import RoleForm, SuspendForm
 
 
@@ -67,26 +68,19 @@ def set_role(user_id: int):
     return member_page(user_id, 400, role_form=form)
 
 
-def _member_action(user_id: int, act, done: str, then: str = "admin.member"):
+def _member_action(user_id: int, act, done: str, then: str | None = None):
     """A confirm-button action on a member: `act(admin, member)`, then `done` (formatted
-    with the member's name) and a redirect; a refusal comes back as a message."""
-    require_admin(actor())
-    if not ConfirmForm().validate_on_submit():
-        return member_page(user_id, 400)
-    try:
-        with atomic():
-            member = account_actions.access_user(actor(), user_id)
-            name = member.display_name
-            act(actor(), member)
-    except DomainError as exc:
-        if exc.status != 400:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("admin.member", user_id=user_id))
-    flash(done.format(name=name), "success")
-    if then == "admin.members":
-        return redirect(url_for(then, state="awaiting"))
-    return redirect(url_for(then, user_id=user_id))
+    with the member's name); a refusal comes back as a message on the member's page."""
+
+    def run() -> dict:
+        member = account_actions.access_user(actor(), user_id)
+        name = member.display_name
+        act(actor(), member)
+        return {"name": name}
+
+    page = url_for("admin.member", user_id=user_id)
+    return confirmed(run, done, then=then or page, refused=page,
+                     bad_form=lambda: member_page(user_id, 400))  # fmt: skip
 
 
 @bp.post("/admin/members/<int:user_id>/approve")
@@ -102,7 +96,7 @@ def decline(user_id: int):
     return _member_action(
         user_id, administration.decline_registration,
         "{name}'s registration is declined and removed: they are told by mail.",
-        then="admin.members",
+        then=url_for("admin.members", state="awaiting"),
     )  # fmt: skip
 
 

@@ -9,9 +9,10 @@ from ..accounts import invitations
 from ..accounts.rules import require_admin
 from ..auth import actor
 from ..db import atomic
-from ..errors import DomainError, Invalid
+from ..errors import Invalid
 from ..forms import ConfirmForm, attach_error
 from . import bp
+from .confirm import confirmed
 from .forms import InviteForm, SettingsForm
 
 
@@ -99,19 +100,11 @@ def invite():
 
 
 def _invitation_action(invitation_id: int, act, done: str):
-    require_admin(actor())
-    if not ConfirmForm().validate_on_submit():
-        return _invitations_page(status=400)
-    try:
-        with atomic():
-            email = act(actor(), invitation_id).email
-    except DomainError as exc:
-        if exc.status != 400:
-            raise
-        flash(exc.message, "error")
-    else:
-        flash(done.format(email=email), "success")
-    return redirect(url_for("admin.invitations_page"))
+    page = url_for("admin.invitations_page")
+    return confirmed(
+        lambda: {"email": act(actor(), invitation_id).email}, done,
+        then=page, refused=page, bad_form=lambda: _invitations_page(status=400),
+    )  # fmt: skip
 
 
 @bp.post("/admin/invitations/<int:invitation_id>/resend")

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from ..extensions import db
-from ..moderation.wording import register_action, register_target
+from ..moderation.wording import register_action, register_target, renamed_or_changed
 from .models import Community
 
 
@@ -71,22 +71,13 @@ register_action("community.unarchive", "reopened {target} (no longer archived)")
 # /admin/communities (admin_actions.py)
 
 
-def _and(words: list[str]) -> str:
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
-
-
 def _created(fields: dict) -> str:
     shown = "public" if fields.get("visibility") == "public" else "members-only"
     return f"created the community {fields['target']} ({shown}, at /c/{fields['slug']})"
 
 
 def _edited(fields: dict) -> str:
-    changed = [str(c) for c in fields.get("changed") or []]
-    others = [c for c in changed if c != "name"]
-    if fields.get("old_name"):
-        said = f"renamed the community “{fields['old_name']}” to {fields['target']}"
-        return said + (f" (and changed its {_and(others)})" if others else "")
-    return f"changed the {_and(others or ['details'])} of {fields['target']}"
+    return renamed_or_changed(fields, "the community", fields["target"])
 
 
 register_action("community.create", _created)

@@ -100,3 +100,21 @@ def kinds() -> dict[str, Kind]:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def listed(words: list[str]) -> str:
+    """ "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def renamed_or_changed(fields: dict, noun: str, named: str, *, of: str | None = None) -> str:
+    """How an edit of a named thing reads, from its entry's "changed" and "old_name": "renamed
+    the community “A” to B (and changed its description)" or "changed the description of B".
+    `noun` ("the community") names its old name; `named` is how it is named now, and `of`
+    how the second form names it (default: `named`)."""
+    changed = [str(c) for c in fields.get("changed") or []]
+    others = [c for c in changed if c != "name"]
+    if fields.get("old_name"):
+        said = f"renamed {noun} “{fields['old_name']}” to {named}"
+        return said + (f" (and changed its {listed(others)})" if others else "")
+    return f"changed the {listed(others or ['details'])} of {of or named}"
