@@ -98,6 +98,10 @@ def test_a_refused_file_is_explained_and_the_text_kept(open_page, thread, consol
 def test_the_add_image_button_works_from_the_keyboard(open_page, thread):
     ada, url = thread
     page = open_page()
+    # Playwright turns on Chromium's file chooser interception when the first listener is
+    # added, without waiting for it: a listener added only around the key press can lose
+    # the race, and the chooser opens (and closes, headless) unseen.
+    page.on("filechooser", lambda _chooser: None)
     sign_in_by_request(page, ada.email)
     page.goto(url)
     # The window the member types in is the active one: Chromium opens a file chooser from
