@@ -135,7 +135,9 @@ def configure_sqlite(engine: Engine) -> None:
 # Full-text search objects that the migrations make by hand, per backend (see
 # community/search/models.py); Alembic's model comparison must leave them alone.
 FULL_TEXT_TABLE_PREFIX = "search_fts"
-FULL_TEXT_NAMES = frozenset({"search_vector", "ix_search_document_vector"})
+FULL_TEXT_NAMES = frozenset(
+    {"search_vector", "ix_search_document_vector", "ix_search_document_title"}
+)
 
 
 def include_in_autogenerate(name: str | None, type_: str, _parent_names) -> bool:

@@ -10,9 +10,10 @@ for one with no community, its kind's rule: see kinds.py), keyset-paginated on (
 and carry a highlighted title and snippet that are safe to put in a page: the text is
 escaped here and only our own <mark> tags are added.
 
-Cost: the full-text index finds the matches; only they are ranked, and the page's rows
-(LIMIT PAGE_SIZE + 1, in a subquery) are the only ones that get a snippet and a highlighted
-title, which is the expensive part (ts_headline re-parses the whole text).
+Cost: the full-text index finds the matches. Below SCAN matches they are all ranked by
+relevance; above, the work is bounded by the window (see WINDOW below). Only the page's rows
+(LIMIT PAGE_SIZE + 1, in a subquery) get a snippet and a highlighted title, which is the
+expensive part (ts_headline re-parses the whole text).
 """
 
 import math
@@ -30,10 +31,12 @@ from sqlalchemy import (
     column,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
+    union,
 )
 
 from ..accounts.models import User
@@ -109,46 +112,12 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
     if not terms:
         return Page(items=[])
     backend = _PostgreSQL(terms) if db.engine.dialect.name == "postgresql" else _SQLite(terms)
-
-    # The page's ids and ranks: only the matches are read, ranked and sorted.
     kinds = document_kinds()
-    ranked = (
-        select(SearchDocument.id.label("id"), backend.rank.label("rank"))
-        .select_from(backend.source)
-        .outerjoin(Community, Community.id == SearchDocument.community_id)
-        .where(backend.match, _visible_to(user, kinds))
-        .where(*_filter_clauses(filters))
-    )
+    wanted = [_visible_to(user, kinds), *_filter_clauses(filters)]
     cursor = _cursor(after)
-    if cursor is not None:
-        # Higher rank first, then newer id first.
-        rank, last_id = cursor
-        ranked = ranked.where(
-            or_(backend.rank < rank, and_(backend.rank == rank, SearchDocument.id < last_id))
-        )
-    ranked = (
-        ranked.order_by(backend.rank.desc(), SearchDocument.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .subquery("ranked")
-    )
+    floor = cursor[2] if cursor is not None else _window_floor(backend, wanted)
 
-    # Then the rows themselves, and a snippet and highlighted title for those only.
-    stmt = (
-        select(
-            SearchDocument,
-            Community,
-            User,
-            ranked.c.rank,
-            backend.snippet().label("snippet"),
-            backend.title().label("title"),
-        )
-        .select_from(ranked)
-        .join(SearchDocument, SearchDocument.id == ranked.c.id)
-        .outerjoin(Community, Community.id == SearchDocument.community_id)
-        .outerjoin(User, User.id == SearchDocument.author_id)
-    )
-    stmt = backend.snippet_source(stmt, ranked)
-    rows = db.session.execute(stmt.order_by(ranked.c.rank.desc(), ranked.c.id.desc())).all()
+    rows = db.session.execute(_page_rows(backend, _ranked(backend, wanted, floor, cursor))).all()
     items = [
         Result(
             kind=doc.kind,
@@ -166,8 +135,99 @@ def search(user: User | None, q: str, filters: Filters, *, after: str | None = N
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         last = rows[PAGE_SIZE - 1]
-        next_cursor = encode_cursor([float(last.rank), last[0].id])
-    return Page(items=items, next_cursor=next_cursor)
+        next_cursor = encode_cursor([float(last.rank), last[0].id, floor])
+    return Page(items=items, next_cursor=next_cursor, extra={"narrowed": floor > 0})
+
+
+# Ranking every match cannot stay fast. A common word is in a tenth of a million documents,
+# and relevance needs statistics over all of them (FTS5's bm25 counts every match of each word
+# on every query), while saying little: the word is everywhere. So once the words are in more
+# than SCAN documents, the search is bounded ("the window"): the results are the documents
+# whose title holds every word (a small index: one row per thread, resource or event), then the
+# WINDOW newest matches the reader may find, each group newest first. Below SCAN matches, every
+# match is ranked by relevance.
+WINDOW = 500
+SCAN = 10 * WINDOW
+
+
+def _window_floor(backend, wanted: list) -> int:
+    """The lowest document id in the window (0: no window, every match is ranked)."""
+    scan_floor = db.session.scalar(backend.nth_newest_match(SCAN)) or 0
+    if not scan_floor:
+        return 0
+    floor = db.session.scalar(
+        select(SearchDocument.id)
+        .select_from(backend.source)
+        .outerjoin(Community, Community.id == SearchDocument.community_id)
+        # (Not backend.match, which scores: a reply found only by its thread's title counts
+        # here, which makes the window a little smaller.)
+        .where(backend.has_words, backend.rowid >= scan_floor, *wanted)
+        .order_by(backend.rowid.desc())
+        .offset(WINDOW - 1)
+        .limit(1)
+    )
+    return floor or scan_floor
+
+
+def _ranked(backend, wanted: list, floor: int, cursor):
+    """The page's ids and ranks, one more than a page."""
+    if not floor:
+        every = _branch(backend.source, backend.match, backend.rank, wanted, cursor)
+        return (
+            every.order_by(backend.rank.desc(), SearchDocument.id.desc())
+            .limit(PAGE_SIZE + 1)
+            .subquery("ranked")
+        )
+    # The window: title matches rank 1, the others 0, and within each the newest first.
+    titles = _branch(backend.titles, backend.titles_match, literal(1.0, Float), wanted, cursor)
+    titles = titles.order_by(backend.titles_rowid.desc()).limit(PAGE_SIZE + 1).subquery()
+    title_match = case((SearchDocument.id.in_(backend.title_matches()), 1.0), else_=0.0)
+    recent = _branch(backend.source, backend.window_match, title_match.cast(Float), wanted, cursor)
+    recent = recent.where(backend.rowid >= floor).subquery()
+    both = union(select(titles.c.id, titles.c.rank), select(recent.c.id, recent.c.rank))
+    both = both.subquery("matches")
+    return (
+        select(both.c.id, both.c.rank)
+        .order_by(both.c.rank.desc(), both.c.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .subquery("ranked")
+    )
+
+
+def _branch(source, match, rank, wanted: list, cursor):
+    branch = (
+        select(SearchDocument.id.label("id"), rank.label("rank"))
+        .select_from(source)
+        .outerjoin(Community, Community.id == SearchDocument.community_id)
+        .where(match, *wanted)
+    )
+    if cursor is not None:
+        # Higher rank first, then newer id first.
+        last_rank, last_id, _floor = cursor
+        branch = branch.where(
+            or_(rank < last_rank, and_(rank == last_rank, SearchDocument.id < last_id))
+        )
+    return branch
+
+
+def _page_rows(backend, ranked):
+    """The page's rows themselves, with a snippet and a highlighted title for those only."""
+    stmt = (
+        select(
+            SearchDocument,
+            Community,
+            User,
+            ranked.c.rank,
+            backend.snippet().label("snippet"),
+            backend.title().label("title"),
+        )
+        .select_from(ranked)
+        .join(SearchDocument, SearchDocument.id == ranked.c.id)
+        .outerjoin(Community, Community.id == SearchDocument.community_id)
+        .outerjoin(User, User.id == SearchDocument.author_id)
+    )
+    stmt = backend.snippet_source(stmt, ranked)
+    return stmt.order_by(ranked.c.rank.desc(), ranked.c.id.desc())
 
 
 def _visible_to(user: User | None, kinds: dict) -> ColumnElement[bool]:
@@ -179,14 +239,14 @@ def _visible_to(user: User | None, kinds: dict) -> ColumnElement[bool]:
     return or_(in_community, and_(SearchDocument.community_id.is_(None), or_(false(), *by_kind)))
 
 
-def _cursor(after: str | None) -> tuple[float, int] | None:
-    values = decode_cursor(after, (float, int))
+def _cursor(after: str | None) -> tuple[float, int, int] | None:
+    values = decode_cursor(after, (float, int, int))
     if values is None:
         return None
-    rank, last_id = values
-    if not math.isfinite(rank) or not is_id(last_id):
+    rank, last_id, floor = values
+    if not math.isfinite(rank) or not is_id(last_id) or not (floor == 0 or is_id(floor)):
         return None
-    return rank, last_id
+    return rank, last_id, floor
 
 
 def _filter_clauses(filters: Filters) -> list:
@@ -224,14 +284,14 @@ def _match(full_text_match, in_body):
 
 
 _FTS = table("search_fts", column("rowid"))
+_TITLES = table("search_fts_titles", column("rowid"))  # threads, resources, events: not replies
 
 
 class _SQLite:
     def __init__(self, terms: list[str]):
         # Every term quoted as its own phrase: user input never reaches FTS5's query syntax.
-        self.fts_query = bindparam(
-            "fts_query", " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        )
+        quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+        self.fts_query = bindparam("fts_query", " ".join(quoted))
         self.fts = fts = literal_column("search_fts")
         # bm25() is negative, lower for better matches; it is exactly 0 when no searched word is
         # in the columns that have a weight.
@@ -239,8 +299,31 @@ class _SQLite:
         in_body = func.bm25(fts, 0.0, 1.0) < 0
         score = -func.bm25(fts, 10.0, 1.0)
         self.rank = _rank(in_title, score / (score + 1.0))
-        self.match = _match(fts.op("MATCH")(self.fts_query), in_body)
+        self.has_words = fts.op("MATCH")(self.fts_query)
+        self.match = _match(self.has_words, in_body)
+        # Every word, and one of them in the body, without bm25 (for the window): FTS5's own
+        # query language, made only of our quoted terms.
+        in_body_query = f"{' '.join(quoted)} AND {{body}} : ({' OR '.join(quoted)})"
+        self.window_match = fts.op("MATCH")(bindparam("fts_window_query", in_body_query))
         self.source = SearchDocument.__table__.join(_FTS, _FTS.c.rowid == SearchDocument.id)
+        self.rowid = _FTS.c.rowid  # FTS5 itself applies a range or an order on its rowid
+        # The title index: a title holding every word.
+        titles = literal_column("search_fts_titles")
+        self.titles = SearchDocument.__table__.join(_TITLES, _TITLES.c.rowid == SearchDocument.id)
+        self.titles_match = titles.op("MATCH")(self.fts_query)
+        self.titles_rowid = _TITLES.c.rowid
+
+    def title_matches(self):
+        return select(_TITLES.c.rowid).where(self.titles_match)
+
+    def nth_newest_match(self, n: int):
+        return (
+            select(_FTS.c.rowid)
+            .where(self.fts.op("MATCH")(self.fts_query))
+            .order_by(_FTS.c.rowid.desc())
+            .offset(n - 1)
+            .limit(1)
+        )
 
     def snippet(self):
         return func.snippet(self.fts, 1, START, STOP, "…", 16)
@@ -277,8 +360,30 @@ class _PostgreSQL:
         in_body = func.ts_filter(_VECTOR, literal_column("'{b}'::\"char\"[]")).op("@@")(any_word)
         relevance = func.ts_rank_cd(_VECTOR, self.query, 32)  # 32: rank / (rank + 1)
         self.rank = _rank(in_title, relevance)
-        self.match = _match(_VECTOR.op("@@")(self.query), in_body)
+        self.has_words = _VECTOR.op("@@")(self.query)
+        self.match = _match(self.has_words, in_body)
+        self.window_match = and_(self.has_words, in_body)
         self.source = SearchDocument.__table__
+        self.rowid = SearchDocument.id
+        # The title index (a partial GIN index, migration 0018): a title holding every word.
+        self.titles = SearchDocument.__table__
+        self.titles_match = and_(
+            func.to_tsvector(_ENGLISH, SearchDocument.title).op("@@")(self.query),
+            SearchDocument.kind != literal_column("'post'"),  # a literal: the index's predicate
+        )
+        self.titles_rowid = SearchDocument.id
+
+    def title_matches(self):
+        return select(SearchDocument.id).where(self.titles_match)
+
+    def nth_newest_match(self, n: int):
+        return (
+            select(SearchDocument.id)
+            .where(_VECTOR.op("@@")(self.query))
+            .order_by(SearchDocument.id.desc())
+            .offset(n - 1)
+            .limit(1)
+        )
 
     def snippet(self):
         return self._headline(

@@ -408,6 +408,10 @@ def _cursor(values) -> str:
         _cursor(["a", 1]),
         _cursor([1.0, "1"]),
         _cursor([1.0, 10**30]),
+        _cursor([1.0, 5]),  # a cursor from before the window
+        _cursor([1.0, 5, -1]),
+        _cursor([1.0, 5, "7"]),
+        _cursor([1.0, 5, 10**30]),
         _cursor([1.0, -(10**30)]),
         _cursor([1e308, 1]),
         _cursor({"rank": 1.0}),
