@@ -201,7 +201,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_jobs(app: Flask) -> None:
     """Each part registers its periodic jobs (community/jobs.py runs them; it imports no
     domain): the mail queue, then the file sweep with the files each domain refers to."""
-    from . import filesweep, mail
+    from . import dbstats, filesweep, mail
     from .accounts import bounces
     from .accounts import jobs as accounts_jobs
     from .announcements import jobs as announcements_jobs
@@ -218,6 +218,7 @@ def _register_jobs(app: Flask) -> None:
                    network_health_jobs):  # fmt: skip
         domain.register(app)
     announcements_jobs.register(app)
+    dbstats.register(app)
 
 
 def _connect_receivers(app: Flask) -> None:

@@ -292,3 +292,19 @@ def test_writers_waiting_for_the_lock_leave_pooled_connections_to_readers(app, t
         db.engine.dispose()
     assert errors == []
     assert committed_names() == {f"Waited {n}" for n in range(4)}
+
+
+@pytest.mark.sqlite_only
+def test_the_planner_statistics_job_analyses_the_tables(app, communities):
+    from community.dbstats import refresh_statistics
+    from tests.factories import make_user
+    from tests.threads.helpers import start
+
+    ada = make_user("Ada Lovelace", communities=("procurement",))
+    for i in range(3):
+        start(ada, title=f"Thread {i}")
+
+    assert refresh_statistics() == "analysed"
+
+    analysed = set(db.session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")))
+    assert {"thread", "thread_read", "post"} <= analysed

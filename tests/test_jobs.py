@@ -55,6 +55,7 @@ def test_the_parts_register_their_jobs(app):
         ("digests", timedelta(minutes=5)),
         ("network health", timedelta(minutes=10)),
         ("announcement mail", timedelta(seconds=15)),
+        ("planner statistics", timedelta(hours=6)),
     ]
     with pytest.raises(ValueError, match="registered twice"):
         register_job(app, "mail", timedelta(seconds=1), print)
