@@ -90,11 +90,11 @@ Rahman Doyle Mensah Pritchard Sato Reilly Ahmed Whitfield
 )
 
 
-def _made_up_words(rng: random.Random, n: int) -> list[str]:
-    syllables = [c + v for c in CONSONANTS for v in VOWELS]
+def _made_up_words(rng: random.Random, n: int, syllables=(2, 3, 3, 4)) -> list[str]:
+    parts = [c + v for c in CONSONANTS for v in VOWELS]
     words: set[str] = set()
     while len(words) < n:
-        word = "".join(rng.choice(syllables) for _ in range(rng.choice((2, 3, 3, 4))))
+        word = "".join(rng.choice(parts) for _ in range(rng.choice(syllables)))
         words.add(word + rng.choice(("", "", "n", "r", "l", "t")))
     return sorted(words)
 
@@ -117,9 +117,21 @@ def common_words() -> list[str]:
     return [w for w in VOCABULARY[4:40] if " " not in w]
 
 
+def _rare_words() -> list[str]:
+    known = set(VOCABULARY)
+    words = _made_up_words(random.Random(SEED + 1), RARE + len(known), syllables=(4, 5))
+    return [w for w in words if w not in known][:RARE]
+
+
+RARE = 20_000
+RARE_SHARE = 0.3  # of posts: each names one rare word (at 1,000,000 posts, each in ~15)
+RARE_WORDS = _rare_words()
+
+
 def rare_words() -> list[str]:
-    """Made-up words near the end of the tail: each in a few hundredths of a percent."""
-    return VOCABULARY[-200:]
+    """Words outside the vocabulary that a few posts each name (`RARE_SHARE`): the rarest
+    searches. The vocabulary's own tail is rare too (a few hundredths of a percent)."""
+    return list(RARE_WORDS)
 
 
 # --- bodies -------------------------------------------------------------------------------------
@@ -130,9 +142,9 @@ class Writer:
 
     POOL = 40_000  # distinct sentences; a post is a few of them, so posts rarely repeat
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, pool: int = POOL):
         self.rng = rng
-        self.sentences = [self._sentence() for _ in range(self.POOL)]
+        self.sentences = [self._sentence() for _ in range(pool)]
 
     def _units(self, k: int) -> list[str]:
         top = _CUMULATIVE[-1]
@@ -167,6 +179,8 @@ class Writer:
             step = self.rng.randint(1, 4)
             paragraphs.append(" ".join(picked[i : i + step]))
             i += step
+        if self.rng.random() < RARE_SHARE:
+            paragraphs[-1] += f" Ask about {self.rng.choice(RARE_WORDS)}."
         source = "\n\n".join(paragraphs)
         return source, "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
@@ -192,7 +206,8 @@ class Plan:
         if self.long_length is None:
             self.long_length = min(10_000, self.posts // 10)
         self.long_threads = min(self.long_threads, self.threads)
-        if self.long_threads * self.long_length > self.posts - (self.threads - self.long_threads):
+        others = self.threads - self.long_threads
+        if self.long_length < 1 or self.long_threads * self.long_length > self.posts - others:
             self.long_threads, self.long_length = 0, 0
 
     def thread_lengths(self, rng: random.Random) -> list[int]:
@@ -223,11 +238,15 @@ class Refused(Exception):
 @dataclass
 class Summary:
     rows: Counter = field(default_factory=Counter)
+    table_seconds: Counter = field(default_factory=Counter)  # in the database, per table
     seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         width = max(len(t) for t in self.rows)
-        out = [f"{table:<{width}} {n:>10,}" for table, n in sorted(self.rows.items())]
+        out = [
+            f"{table:<{width}} {n:>10,} rows {self.table_seconds[table]:6.1f} s"
+            for table, n in sorted(self.rows.items())
+        ]
         out.append(", ".join(f"{step} {s:.1f} s" for step, s in self.seconds.items()))
         out.append(
             f"Members sign in as member<id>@{DOMAIN} (e.g. {self.first_member}), "
@@ -258,9 +277,23 @@ class Inserter:
     def flush(self) -> None:
         for table, rows in self.pending.items():
             if rows:
-                self.conn.execute(db.metadata.tables[table].insert(), rows)
+                began = time.perf_counter()
+                if self.conn.dialect.name == "postgresql":
+                    self._copy(table, rows)
+                else:
+                    self.conn.execute(db.metadata.tables[table].insert(), rows)
                 self.summary.rows[table] += len(rows)
+                self.summary.table_seconds[table] += time.perf_counter() - began
                 rows.clear()
+
+    def _copy(self, table: str, rows: list[dict]) -> None:
+        """PostgreSQL: COPY, in the same transaction (an executemany waits on every row)."""
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor = self.conn.connection.dbapi_connection.cursor()
+        with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
 
 
 class Ids:
@@ -290,7 +323,7 @@ def existing_content() -> str | None:
     return None
 
 
-def seed_bench(plan: Plan, *, force: bool = False, progress: Callable[[int], None] = len):
+def seed_bench(plan: Plan, *, force: bool = False, progress: Callable[[int], None] | None = None):
     """Fill the configured database (migrated) with `plan`'s data; returns a Summary. Refuses a
     database with accounts or threads in it unless `force` (then the data is added to it)."""
     from .seed import seed
@@ -305,12 +338,12 @@ def seed_bench(plan: Plan, *, force: bool = False, progress: Callable[[int], Non
     started = time.perf_counter()
     seed()
     rng = random.Random(plan.seed)
-    writer = Writer(rng)
+    writer = Writer(rng, pool=min(Writer.POOL, max(1_000, plan.posts // 5)))
     with db.engine.begin() as conn:
         _speed_up(conn)
         world = _World(conn, Inserter(conn, summary), Ids(conn), rng, writer, plan)
         world.members_and_memberships()
-        world.threads_and_posts(progress)
+        world.threads_and_posts(progress or (lambda _posts: None))
         world.reads_and_notifications()
         world.chat()
         world.resources()
@@ -378,9 +411,11 @@ class _World:
         self.organisations = list(conn.scalars(select(o.c.id).order_by(o.c.id)))
         self.organisation_names = dict(conn.execute(select(o.c.id, o.c.name)).all())
         self.rooms = {
-            row.target_id: (row.id, row.last_number)
+            row.target_id: (row.id, row.last_number, row.last_message_at)
             for row in conn.execute(
-                select(r.c.target_id, r.c.id, r.c.last_number).where(r.c.kind == "community")
+                select(r.c.target_id, r.c.id, r.c.last_number, r.c.last_message_at).where(
+                    r.c.kind == "community"
+                )
             )
         }
         self.members: list[int] = []
@@ -398,6 +433,8 @@ class _World:
         from .accounts import passwords
 
         hashed = passwords.hash_password(PASSWORD)  # once: every member has the same password
+        u = db.metadata.tables["user"]
+        taken = self.conn.scalar(select(u.c.id).where(u.c.email == f"admin@{DOMAIN}"))
         add, rng = self.inserter.add, self.rng
         for i in range(self.plan.members + 1):
             uid = self.ids.take("user")
@@ -408,7 +445,9 @@ class _World:
             add(
                 "user",
                 id=uid,
-                email=f"admin@{DOMAIN}" if admin else f"member{uid}@{DOMAIN}",
+                email=(f"admin{uid}" if taken else "admin") + f"@{DOMAIN}"
+                if admin
+                else f"member{uid}@{DOMAIN}",
                 display_name=name,
                 sort_name=name.lower(),
                 password_hash=hashed,
@@ -653,13 +692,13 @@ class _World:
         rng, add = self.rng, self.inserter.add
         total = self.plan.posts // 10
         self.last_message: dict[int, tuple[int, datetime]] = {}
-        for community, (room, last) in self.rooms.items():
+        for community, (room, last, last_at) in self.rooms.items():
             if community not in self.by_community:
                 continue
             people = self.by_community[community] or self.members
             count = total // max(len(self.rooms), 1)
-            when = self.start
-            step = DAYS * 86_400 / max(count, 1)
+            when = max(self.start, last_at or self.start)  # after what the room holds
+            step = (self.now - when).total_seconds() / max(count, 1)
             for number in range(1, count + 1):
                 when = min(when + timedelta(seconds=rng.expovariate(1 / step)), self.now)
                 body = rng.choice(self.writer.sentences)
@@ -701,7 +740,7 @@ class _World:
 
         rng, add = self.rng, self.inserter.add
         tags = [w for w in TRADE_WORDS[:40]]
-        for _ in range(max(1, min(500, self.plan.posts // 200))):
+        for n in range(max(1, min(500, self.plan.posts // 200))):
             rid, title = self.ids.take("resource"), self.writer.title()
             summary, summary_html = self.writer.post()
             kind, org = rng.choice(list(KINDS)), rng.choice(self.organisations)
@@ -725,7 +764,7 @@ class _World:
                 summary_html=summary_html,
                 kind=kind,
                 status="published",
-                featured=rng.random() < 0.05,
+                featured=n == 0 or rng.random() < 0.05,
                 organisation_id=org,
                 published_on=published.date(),
                 date_precision="month",
@@ -769,14 +808,14 @@ class _World:
     def events(self) -> None:
         """Past (their rooms closed) and coming events, most in a community, with answers."""
         rng, add = self.rng, self.inserter.add
-        for _ in range(max(2, min(200, self.plan.posts // 2_000))):
+        for n in range(max(2, min(200, self.plan.posts // 2_000))):
             eid, title = self.ids.take("event"), self.writer.title()
             description, description_html = self.writer.post()
             community = rng.choice(self.communities) if rng.random() < 0.8 else None
             people = self.by_community.get(community) or self.members
-            starts = (self.start + timedelta(days=rng.random() * (DAYS + 60))).replace(
-                minute=0, second=0
-            )
+            # Two years of them and two months ahead (the first always ahead: an upcoming one).
+            ahead = rng.random() * 60 if n == 0 else rng.random() * (DAYS + 60) - DAYS
+            starts = (self.now + timedelta(days=ahead)).replace(minute=0, second=0)
             ends, organiser = starts + timedelta(hours=rng.choice((1, 2, 3, 6))), rng.choice(people)
             location = rng.choice(("Newport", "Cardiff", "Swansea", "Online", "Wrexham"))
             add(
