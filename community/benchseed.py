@@ -10,7 +10,7 @@ resource and event (the full-text index follows from the migrations' own trigger
 and the generated column on PostgreSQL); the network health rollup is rebuilt at the end,
 then the planner's statistics (ANALYZE).
 
-Bodies are sentences drawn from a Zipf-like vocabulary (`VOCABULARY`, a few real words of the
+Bodies are sentences drawn from a Zipf-like vocabulary (`vocabulary()`, a few real words of the
 network's trade and thousands of made-up ones, some two-word phrases), written only with
 letters, commas and full stops, so their HTML is the paragraphs wrapped in <p> — exactly
 what `community.markup.render` makes of them (the tests check it). A search benchmark finds
@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from itertools import accumulate
 
 import click
@@ -110,30 +111,37 @@ def _vocabulary() -> list[str]:
     return units + _made_up_words(rng, MADE_UP)
 
 
-VOCABULARY = _vocabulary()
-_CUMULATIVE = list(accumulate(1 / (rank**ZIPF_S) for rank in range(1, len(VOCABULARY) + 1)))
+@cache
+def vocabulary() -> list[str]:
+    """The units by rank (made on first use: the CLI imports this module with every app)."""
+    return _vocabulary()
+
+
+@cache
+def _cumulative() -> list[float]:
+    return list(accumulate(1 / (rank**ZIPF_S) for rank in range(1, len(vocabulary()) + 1)))
 
 
 def common_words() -> list[str]:
     """The single words of the top ranks: each in roughly 10–50% of the documents."""
-    return [w for w in VOCABULARY[4:40] if " " not in w]
+    return [w for w in vocabulary()[4:40] if " " not in w]
 
 
+@cache
 def _rare_words() -> list[str]:
-    known = set(VOCABULARY)
+    known = set(vocabulary())
     words = _made_up_words(random.Random(SEED + 1), RARE + len(known), syllables=(4, 5))
     return [w for w in words if w not in known][:RARE]
 
 
 RARE = 20_000
 RARE_SHARE = 0.3  # of posts: each names one rare word (at 1,000,000 posts, each in ~15)
-RARE_WORDS = _rare_words()
 
 
 def rare_words() -> list[str]:
     """Words outside the vocabulary that a few posts each name (`RARE_SHARE`): the rarest
     searches. The vocabulary's own tail is rare too (a few hundredths of a percent)."""
-    return list(RARE_WORDS)
+    return list(_rare_words())
 
 
 # --- bodies -------------------------------------------------------------------------------------
@@ -149,8 +157,9 @@ class Writer:
         self.sentences = [self._sentence() for _ in range(pool)]
 
     def _units(self, k: int) -> list[str]:
-        top = _CUMULATIVE[-1]
-        return [VOCABULARY[bisect(_CUMULATIVE, self.rng.random() * top)] for _ in range(k)]
+        units, cumulative = vocabulary(), _cumulative()
+        top = cumulative[-1]
+        return [units[bisect(cumulative, self.rng.random() * top)] for _ in range(k)]
 
     def _sentence(self) -> str:
         words = []
@@ -182,7 +191,7 @@ class Writer:
             paragraphs.append(" ".join(picked[i : i + step]))
             i += step
         if self.rng.random() < RARE_SHARE:
-            paragraphs[-1] += f" Ask about {self.rng.choice(RARE_WORDS)}."
+            paragraphs[-1] += f" Ask about {self.rng.choice(_rare_words())}."
         source = "\n\n".join(paragraphs)
         return source, "\n".join(f"<p>{p}</p>" for p in paragraphs)
 

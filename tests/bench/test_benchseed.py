@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from community import markup
-from community.benchseed import VOCABULARY, Plan, Writer, common_words, rare_words, seed_bench
+from community.benchseed import Plan, Writer, common_words, rare_words, seed_bench, vocabulary
 from community.chat.models import ChatMessage, ChatRoom
 from community.communities.models import Community, Membership
 from community.events.links import event_url
@@ -135,7 +135,7 @@ def test_seeds_consistent_data_that_search_and_pages_serve(app, client, browser)
 
     # A post is found by a word of it, among those of its author at its moment.
     for post in sample[:25]:
-        word = next(w for w in post.source.split() if w.strip(",.").lower() in VOCABULARY)
+        word = next(w for w in post.source.split() if w.strip(",.").lower() in vocabulary())
         at = post.created_at
         moment = Filters(author_ids=(post.author_id,), since=at, until=at + timedelta(seconds=1))
         page = search(None, word.strip(",."), moment)
@@ -205,7 +205,7 @@ def test_vocabulary_has_common_and_rare_words():
     share = {w: sum(w in b for b in bodies) / len(bodies) for w in common_words()}
     assert all(0.05 < s < 0.7 for s in share.values()), share
     assert sum(0.1 <= s <= 0.5 for s in share.values()) >= len(share) // 2, share
-    tail = VOCABULARY[-1000:]
+    tail = vocabulary()[-1000:]
     assert max(sum(w in b for b in bodies) for w in tail) < 0.01 * len(bodies)
     known = set(rare_words())
     rare = Counter(w for b in bodies for w in b if w in known)
