@@ -34,6 +34,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select, text
 
 from .extensions import db
+from .search.models import SQLITE_FULL_TEXT_REBUILD
 
 PASSWORD = "bench-commons"  # noqa: S105 (published: every benchmark member signs in with it)
 DOMAIN = "bench.example"
@@ -397,8 +398,8 @@ def _speed_up(conn) -> list[str]:
         ).all()  # fmt: skip
         for name, _sql in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        rebuild = "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
-        return [rebuild, *(sql for _name, sql in triggers)] if triggers else []
+        rebuild = list(SQLITE_FULL_TEXT_REBUILD)
+        return [*rebuild, *(sql for _name, sql in triggers)] if triggers else []
     # PostgreSQL: the full-text GIN index is built once at the end (about three times faster
     # than keeping it row by row), from its own definition, so the schema is as migrated.
     rows = conn.execute(
