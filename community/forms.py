@@ -3,7 +3,8 @@
 from collections.abc import Callable
 
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import _FlaskFormCSRF
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
+from markupsafe import Markup
 from wtforms import ValidationError
 
 from .errors import DomainError, Invalid
@@ -56,6 +57,13 @@ class Form(FlaskForm):
 
     class Meta:
         csrf_class = _LazyCSRF
+
+
+def token_field() -> Markup:
+    """A POST button's hidden CSRF field, as a ConfirmForm renders it (without its id, which
+    would repeat): `csrf_field()` in templates, for the buttons a page repeats per item
+    (a thread's reactions), where rendering a form each time costs more than the page."""
+    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
 
 
 class ConfirmForm(Form):
