@@ -14,7 +14,7 @@ Imports no domain: each domain watches its own models."""
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -94,6 +94,14 @@ def _bump(session: Session, _flush_context) -> None:
     )
     if bumped.rowcount == 0:
         connection.execute(insert(table).values(id=VERSION_ID, version=1))
-    if has_request_context():
+    if has_app_context():
         g.pop("site_version", None)
-        g.site_changing = True
+        g.site_changing = True  # until the transaction ends
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(_session: Session) -> None:
+    # The version read inside the transaction may be the one it bumped: read it again.
+    if has_app_context() and g.pop("site_changing", False):
+        g.pop("site_version", None)
