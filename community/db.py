@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -156,3 +157,36 @@ def insert_for_session(model):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
+
+
+# --- reads remembered for the rest of a request ---------------------------------------------
+
+_MEMO = "_request_memo"
+_MISSING = object()
+
+
+def remembered(name: str, key, load):
+    """`load()`, asked once per request for the same `name` and `key` (a page asks who the
+    reader is in a community from many places). Forgotten whenever the session flushes,
+    commits or rolls back: a read made before a write may not hold after it. Outside a
+    request (jobs, the command line) it loads each time."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return load()
+    memo = g.setdefault(_MEMO, {})
+    found = memo.get((name, key), _MISSING)
+    if found is _MISSING:
+        found = memo[(name, key)] = load()
+    return found
+
+
+def _forget(*_args) -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.pop(_MEMO, None)
+
+
+for _name in ("after_flush", "after_commit", "after_rollback"):
+    event.listen(Session, _name, _forget)

@@ -1,15 +1,16 @@
 """The site's own settings (name, contact address, registration mode, the public health
-summary), kept in one row that admins edit at /admin/settings and read once per request.
+summary), kept in one row that admins edit at /admin/settings, held by each process until
+the site changes (community/sitecache.py).
 
 A module of its own, importing no domain: accounts, mail and every page read it."""
 
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from flask import g, has_request_context
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import sitecache
 from .db import utcnow
 from .extensions import db
 
@@ -34,8 +35,8 @@ class SiteSettings(db.Model):
 
 @dataclass(frozen=True)
 class Settings:
-    """The settings as read: plain values, safe to keep for a whole request (an ORM row
-    kept in `g` would outlive its database session)."""
+    """The settings as read: plain values, safe to share between requests (an ORM row
+    would outlive its database session)."""
 
     site_name: str = "Commons"
     contact_email: str = ""
@@ -49,16 +50,17 @@ FIELDS = tuple(f.name for f in fields(Settings))
 
 
 def current_settings() -> Settings:
-    """The settings in force, read once per request (each time outside one: a job, the
-    command line). The row is made by the migration; where it is missing (a database
-    emptied by hand, the tests) the defaults hold until an admin saves."""
-    if has_request_context() and "site_settings" in g:
-        return g.site_settings
+    """The settings in force. The row is made by the migration; where it is missing (a
+    database emptied by hand, the tests) the defaults hold until an admin saves."""
+    return sitecache.held("settings", _read)
+
+
+def _read() -> Settings:
     row = db.session.get(SiteSettings, SETTINGS_ID)
-    found = Settings(**{name: getattr(row, name) for name in FIELDS}) if row else Settings()
-    if has_request_context():
-        g.site_settings = found
-    return found
+    return Settings(**{name: getattr(row, name) for name in FIELDS}) if row else Settings()
+
+
+sitecache.watch(SiteSettings)
 
 
 def settings_for_update() -> SiteSettings:
@@ -68,7 +70,6 @@ def settings_for_update() -> SiteSettings:
         defaults = Settings()
         row = SiteSettings(id=SETTINGS_ID, **{n: getattr(defaults, n) for n in FIELDS[:4]})
         db.session.add(row)
-    g.pop("site_settings", None)  # read again after the change
     return row
 
 

@@ -219,6 +219,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from .accounts.rules import is_site_admin
+    from .forms import token_field
     from .markup import safe
     from .sitesettings import contact_address, site_name
 
@@ -229,6 +230,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["site_name"] = site_name  # called: an admin may rename the site
     app.jinja_env.globals["contact_address"] = contact_address
+    app.jinja_env.globals["csrf_field"] = token_field
     # Whether the reader administers the site (the Admin link, the seed hint): the rule's
     # own word, not the role read in a template.
     app.jinja_env.globals["administers_site"] = lambda: is_site_admin(current_user)

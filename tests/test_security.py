@@ -197,6 +197,53 @@ def test_remember_cookie_is_httponly_and_lax_over_http(app, client):
     assert "secure" not in attributes
 
 
+def _visitor_pages(communities) -> list[str]:
+    from tests.threads.helpers import start
+
+    author = make_user(communities=("procurement",))
+    thread_id = start(author, title="Social value in tenders")
+    return ["/", "/c/procurement", f"/t/{thread_id}", "/search?q=social", "/resources"]
+
+
+def test_a_visitor_is_given_no_session(client, communities):
+    """A visitor's pages set no cookie (a shared cache may keep them); they still say
+    `Vary: Cookie`, which is true: a member's page at the same address differs."""
+    for path in _visitor_pages(communities):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+        assert "Cookie" in response.vary, path
+        assert client.get_cookie("commons_session") is None, path
+
+
+def test_a_form_that_needs_a_token_issues_it_and_signing_in_works(client, communities):
+    user = make_user()
+    assert "Set-Cookie" not in client.get("/").headers
+    response = client.get("/auth/login")
+    assert client.get_cookie("commons_session") is not None
+    assert cookie_attributes(response, "commons_session")["httponly"] is True
+    assert _sign_in(client, user.email, "http://localhost", False).status_code == 302
+    assert 'action="/auth/logout"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_members_pages_do_not_send_the_session_again(client, communities):
+    """The session cookie is sent when it changes (signing in), not with every page."""
+    user = make_user(communities=("procurement",))
+    _sign_in(client, user.email, "http://localhost", False)
+    for path in _visitor_pages(communities):
+        client.get(path)  # a first visit may record what it read
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+        assert 'action="/auth/logout"' in response.get_data(as_text=True), path
+
+
+def test_a_visitor_posting_without_a_session_is_refused(client, communities):
+    response = client.post("/auth/login", data={"csrf_token": "made-up", "email": "a@b.c"})
+    assert response.status_code == 400
+    assert "This form had expired" in response.get_data(as_text=True)
+
+
 # --- error pages -----------------------------------------------------------------------------
 
 

@@ -277,15 +277,26 @@ def start_session(user: User, user_agent: str = "") -> UserSession:
     return record
 
 
-def open_session(user: User, key: str) -> UserSession | None:
-    """The open session record of this member with this key, or None."""
-    return db.session.scalar(
-        select(UserSession).where(
+def signed_in(user_id: int, generation: str, key: str) -> User | None:
+    """The member a session cookie names, with its open session record (one query: every
+    signed-in page asks): None when the record has ended, the generation is old (a
+    password change) or the account may not sign in now."""
+    found = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
             UserSession.key_hash == _key_hash(key),
-            UserSession.user_id == user.id,
             UserSession.ended_at.is_(None),
         )
-    )
+    ).first()
+    if found is None:
+        return None
+    user, record = found
+    if str(user.session_generation) != generation or not user.is_active:
+        return None
+    user.current_session, user.current_session_key = record, key
+    return user
 
 
 def _end_sessions(user: User, *, keep: UserSession | None = None) -> list[int]:

@@ -1,6 +1,5 @@
 """Account forms. Rules come from rules.py; the forms only add presence and confirmations."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -26,7 +25,7 @@ from ..digests.choices import (
 )
 from ..digests.periods import WEEKDAYS
 from ..errors import Invalid
-from ..forms import rule
+from ..forms import Form, rule
 from . import rules
 from .actions import OTHER, organisation_choices, resolve_organisation
 
@@ -71,7 +70,7 @@ class OrganisationMixin:
             rule(rules.check_organisation_other)(self, field)
 
 
-class RegisterForm(FlaskForm, OrganisationMixin):
+class RegisterForm(Form, OrganisationMixin):
     email = EmailField("Email address", validators=[rule(rules.check_email)])
     display_name = StringField("Your name", validators=[rule(rules.check_display_name)])
     organisation = SelectField("Organisation", validate_choice=False)
@@ -115,18 +114,18 @@ class InvitationForm(RegisterForm):
     website = None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField("Email address", validators=[rule(rules.check_email)])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     password = PasswordField("New password", validators=[rule(rules.check_password)])
     confirm = PasswordField(
         "Repeat the new password",
@@ -137,7 +136,7 @@ class ResetForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm, OrganisationMixin):
+class ProfileForm(Form, OrganisationMixin):
     display_name = StringField("Your name", validators=[rule(rules.check_display_name)])
     organisation = SelectField("Organisation", validate_choice=False)
     organisation_other = StringField("Organisation name, if not listed")
@@ -156,7 +155,7 @@ class ProfileForm(FlaskForm, OrganisationMixin):
         self.timezone.choices = TIMEZONE_CHOICES
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     new_email = EmailField("New email address", validators=[rule(rules.check_email)])
     current_password = PasswordField(
         "Your current password",
@@ -166,7 +165,7 @@ class EmailForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password.")]
     )
@@ -180,7 +179,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class EmailChoicesForm(FlaskForm):
+class EmailChoicesForm(Form):
     """Email choices: per category (a field `delivery_<category>` each, added below), the
     digest's frequency, day and hour, and the communities in it."""
 
@@ -219,7 +218,7 @@ for _name, _category in CATEGORIES.items():
     )
 
 
-class AvatarForm(FlaskForm):
+class AvatarForm(Form):
     """A profile picture to upload (cut to a square by community.media.actions)."""
 
     picture = FileField("New picture")

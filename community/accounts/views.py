@@ -49,14 +49,7 @@ def load_user(session_id: str) -> User | None:
     user_id = as_id(user_id)
     if user_id is None or not key:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or str(user.session_generation) != generation or not user.is_active:
-        return None
-    record = actions.open_session(user, key)
-    if record is None:
-        return None
-    user.current_session, user.current_session_key = record, key
-    return user
+    return actions.signed_in(user_id, generation, key)
 
 
 def _sign_in(user: User, *, remember: bool = False) -> bool:

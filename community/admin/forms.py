@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.actions import REASON_MAX
+from ..forms import Form
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = TextAreaField(
         "Reason",
         validators=[
@@ -31,7 +31,7 @@ MODE_CHOICES = [
 ]
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     # (Choices set on the bound field: WTForms warns about tuples given at declaration.)
     role = RadioField("Site role", validate_choice=False)  # the action checks it
 
@@ -40,7 +40,7 @@ class RoleForm(FlaskForm):
         self.role.choices = ROLE_CHOICES
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     site_name = StringField("Site name")
     contact_email = EmailField("Contact address")
     registration_mode = RadioField("Who may join", validate_choice=False)
@@ -51,6 +51,6 @@ class SettingsForm(FlaskForm):
         self.registration_mode.choices = MODE_CHOICES
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField("Email address to invite")
     message = TextAreaField("A message to include (optional)")

@@ -1,17 +1,17 @@
 """The forms of /admin/organisations and /admin/communities (their limits are the actions')."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired
 
 from ..accounts import organisations
+from ..forms import Form
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(
         "Name", filters=[_strip], validators=[DataRequired("Give the organisation a name.")]
     )
@@ -26,7 +26,7 @@ class OrganisationForm(FlaskForm):
         )
 
 
-class MergeChoiceForm(FlaskForm):
+class MergeChoiceForm(Form):
     """Step one of a merge: which organisation stays (a GET form: it changes nothing)."""
 
     class Meta:
@@ -35,7 +35,7 @@ class MergeChoiceForm(FlaskForm):
     survivor = SelectField("The organisation that stays", validate_choice=False)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """The confirmation's button: the survivor chosen, with the CSRF token."""
 
     survivor = HiddenField()
@@ -44,7 +44,7 @@ class MergeForm(FlaskForm):
 VISIBILITY_CHOICES = [("public", "Anyone (public)"), ("members", "Only its members (members-only)")]
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(Form):
     name = StringField(
         "Name", filters=[_strip], validators=[DataRequired("Give the community a name.")]
     )
@@ -63,6 +63,6 @@ class CommunityForm(FlaskForm):
         self.visibility.choices = VISIBILITY_CHOICES
 
 
-class CommunityEditForm(FlaskForm):
+class CommunityEditForm(Form):
     name = CommunityForm.name
     description = CommunityForm.description

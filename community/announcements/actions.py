@@ -9,13 +9,12 @@ from sqlalchemy import select
 from .. import markup
 from ..accounts.rules import one_line, require_admin
 from ..communities.models import Community
-from ..db import AFTER_ATOMIC, insert_for_session, utcnow
+from ..db import insert_for_session, utcnow
 from ..errors import Invalid, NotFound
 from ..events.rules import to_utc
 from ..extensions import db
 from ..ids import as_id
 from ..moderation.audit import record
-from . import banner
 from .models import Announcement, AnnouncementDismissal
 
 TITLE_MAX = 160
@@ -119,13 +118,6 @@ def _checked(details: AnnouncementDetails) -> dict:
     return values
 
 
-def _changed_banners() -> None:
-    """The banners this process shows are read again once the transaction has committed."""
-    after = db.session.info.setdefault(AFTER_ATOMIC, [])
-    if banner.invalidate not in after:
-        after.append(banner.invalidate)
-
-
 def create_announcement(actor, details: AnnouncementDetails) -> Announcement:
     """A new announcement (its banner shows in its window). Admins only."""
     require_admin(actor)
@@ -141,7 +133,6 @@ def create_announcement(actor, details: AnnouncementDetails) -> Announcement:
     db.session.flush()
     record(actor, "announcement.create", ("announcement", announcement.id),
            community=values["community_id"], title=announcement.title)  # fmt: skip
-    _changed_banners()
     return announcement
 
 
@@ -188,7 +179,6 @@ def edit_announcement(actor, announcement_id, details: AnnouncementDetails) -> A
     announcement.updated_at = utcnow()
     record(actor, "announcement.edit", ("announcement", announcement.id),
            community=announcement.community_id, changes=changes)  # fmt: skip
-    _changed_banners()
     return announcement
 
 
@@ -201,7 +191,6 @@ def withdraw_announcement(actor, announcement_id) -> Announcement:
     announcement.withdrawn_at = utcnow()
     record(actor, "announcement.withdraw", ("announcement", announcement.id),
            community=announcement.community_id)  # fmt: skip
-    _changed_banners()
     return announcement
 
 

@@ -1,30 +1,33 @@
 """The banner on every page: the announcements showing now that are for the reader.
 
 Every page asks, so the asking is cheap. Each process keeps the announcements whose banner
-has not ended yet (a handful) and reads them again when one of its own actions changed them
-(after commit), when a banner it holds starts or ends, and at least every REFRESH seconds,
-for changes made by another process. A page then costs no query when nothing is showing, nor
-for a signed-out visitor (who sees the announcements for everyone); a signed-in member's page
+has not ended yet (a handful) and reads them again when the site has changed, in any process
+(community/sitecache.py: a change to an announcement's banner counts), and when a banner it
+holds starts or ends. A page then costs no query of its own when nothing is showing, nor for
+a signed-out visitor (who sees the announcements for everyone); a signed-in member's page
 costs one query on primary keys: which of the showing ones are for them and not dismissed.
 """
 
 import logging
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import sitecache
 from ..db import utcnow
 from ..extensions import db
 from .models import Announcement, AnnouncementDismissal
 
 log = logging.getLogger(__name__)
-REFRESH = timedelta(seconds=30)
 HELD_MAX = 50  # banners not ended yet that a process holds (there are a few at a time)
-CACHE_KEY = "announcement_banners"
+# What a banner shows, and when: a change to any of these is a change of the site.
+sitecache.watch(
+    Announcement,
+    ("title", "body_html", "community_id", "banner_from", "banner_until", "withdrawn_at"),
+)
 
 
 @dataclass(frozen=True)
@@ -42,30 +45,10 @@ class Banner:
 @dataclass(frozen=True)
 class _Held:
     banners: tuple[Banner, ...]
-    good_until: datetime  # read again from then on
-    generation: int
+    good_until: datetime | None  # read again from then on (a banner starts or ends)
 
 
-class _State:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.generation = 0
-        self.held: _Held | None = None
-
-
-def _state() -> _State:
-    return current_app.extensions.setdefault(CACHE_KEY, _State())
-
-
-def invalidate() -> None:
-    """Forget the held banners (an action changed one): the next page reads them again."""
-    state = _state()
-    with state.lock:
-        state.generation += 1
-        state.held = None
-
-
-def _load(now: datetime, generation: int) -> _Held:
+def _load(now: datetime) -> _Held:
     rows = db.session.execute(
         select(
             Announcement.id, Announcement.title, Announcement.body_html,
@@ -81,20 +64,17 @@ def _load(now: datetime, generation: int) -> _Held:
     ).all()  # fmt: skip
     banners = tuple(Banner(*row) for row in rows)
     changes = [b.starts for b in banners if b.starts > now] + [b.ends for b in banners]
-    return _Held(banners, min([now + REFRESH, *changes]), generation)
+    return _Held(banners, min(changes, default=None))
+
+
+def _good(held: _Held, now: datetime) -> bool:
+    return held.good_until is None or now < held.good_until
 
 
 def showing(now: datetime | None = None) -> list[Banner]:
     """Every banner showing now (for whichever audience), newest first."""
     now = now or utcnow()
-    state = _state()
-    held = state.held
-    if held is None or now >= held.good_until:
-        generation = state.generation
-        held = _load(now, generation)
-        with state.lock:
-            if state.generation == generation:  # not changed meanwhile: keep what was read
-                state.held = held
+    held = sitecache.held("banners", lambda: _load(now), lambda held: _good(held, now))
     shown = [b for b in held.banners if b.starts <= now < b.ends]
     return sorted(shown, key=lambda b: (b.starts, b.id), reverse=True)
 

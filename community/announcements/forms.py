@@ -1,16 +1,15 @@
 """The admins' announcement form. The rules are the actions'; the form adds how a date and
 time is typed (in the admin's own time zone)."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..errors import Invalid
 from ..events.forms import WallClockField
-from ..forms import attach_error, rule
+from ..forms import Form, attach_error, rule
 from . import actions
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     title = StringField("Title", validators=[rule(actions.check_title)])
     body = TextAreaField("Text", validators=[rule(actions.check_body)])
     audience = SelectField(

@@ -6,24 +6,23 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
-from ..forms import ConfirmForm, attach_error
+from ..forms import ConfirmForm, Form, attach_error
 from ..ids import as_id
 from . import actions, bp
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField("Message")
     client_id = HiddenField()
     submit = SubmitField("Send")
 
 
-class MuteForm(FlaskForm):
+class MuteForm(Form):
     # The member is chosen from the authors shown on the page (a select in the template).
     minutes = SelectField(
         "For",

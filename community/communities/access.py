@@ -9,6 +9,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
+from ..db import remembered
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from .models import Community, Membership
@@ -17,11 +18,10 @@ from .models import Community, Membership
 def membership(user: User | None, community: Community) -> Membership | None:
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.community_id == community.id
-        )
+    query = select(Membership).where(
+        Membership.user_id == user.id, Membership.community_id == community.id
     )
+    return remembered("membership", (user.id, community.id), lambda: db.session.scalar(query))
 
 
 def can_read(user: User | None, community: Community) -> bool:

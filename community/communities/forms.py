@@ -1,13 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import Form
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class MemberEmailForm(FlaskForm):
+class MemberEmailForm(Form):
     email = EmailField(
         "Member's email address",
         filters=[_strip],
@@ -18,7 +19,7 @@ class MemberEmailForm(FlaskForm):
     )
 
 
-class SafeguardsForm(FlaskForm):
+class SafeguardsForm(Form):
     """A community's moderation settings (their limits are the action's)."""
 
     flag_threshold = IntegerField(
@@ -35,7 +36,7 @@ class SafeguardsForm(FlaskForm):
     )
 
 
-class CommunitySuspensionForm(FlaskForm):
+class CommunitySuspensionForm(Form):
     """Suspend a member from one community (the limits are the action's)."""
 
     # Who: the member the moderation queue linked here with (their id), or an address typed.

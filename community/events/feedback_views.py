@@ -4,17 +4,16 @@ was typed, on that page, with the reason."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
 
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError, Forbidden
-from ..forms import attach_error
+from ..forms import Form, attach_error
 from . import access, bp, feedback
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     # Checked by the action (feedback.check_rating), so a bad value gets the same message.
     rating = RadioField(
         "Was it useful?",

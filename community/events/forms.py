@@ -3,13 +3,12 @@ rules come from rules.py; the forms add only how a date and time is typed."""
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..accounts.forms import TIMEZONE_CHOICES
 from ..accounts.rules import check_timezone
 from ..config import default_timezone
-from ..forms import rule
+from ..forms import Form, rule
 from ..rules import check_web_address
 from . import rules
 
@@ -46,7 +45,7 @@ def _join_url(value):
     return check_web_address(value, field="join_url")
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField("Title", validators=[rule(rules.check_title)])
     description = TextAreaField("Description", validators=[rule(rules.check_description)])
     community = SelectField("Community", validate_choice=False)
@@ -68,6 +67,6 @@ class EventForm(FlaskForm):
         self.timezone.choices = TIMEZONE_CHOICES
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField("Reason (optional)", validators=[rule(rules.check_cancel_reason)])
     submit = SubmitField("Cancel the event")

@@ -1,10 +1,11 @@
 """The no-JavaScript image upload form (the composer uploads with fetch instead)."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+
+from ..forms import Form
 
 ACCEPT = "image/png,image/jpeg,image/webp"
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     image = FileField("Image")

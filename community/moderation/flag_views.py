@@ -4,19 +4,18 @@ CSRF). A problem keeps what was typed, with the reason. And a moderator's warnin
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
 
 from ..auth import actor
 from ..db import atomic
 from ..errors import DomainError
-from ..forms import ConfirmForm, attach_error
+from ..forms import ConfirmForm, Form, attach_error
 from . import flags, warnings
 
 bp = Blueprint("flags", __name__)
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     # Checked by the action (flags.check_reason), so a bad value gets the same message.
     reason = RadioField("Why are you flagging this?", choices=flags.REASONS, validate_choice=False)
     note = TextAreaField("Anything the moderators should know? (needed for “Something else”)")

@@ -4,7 +4,7 @@ with a reason, which the member must acknowledge before they post again (the rul
 
 from sqlalchemy import select
 
-from ..db import utcnow
+from ..db import remembered, utcnow
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..ids import as_id
@@ -68,11 +68,12 @@ def open_warning(user) -> MemberWarning | None:
     """The member's oldest warning not yet acknowledged."""
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalars(
+    query = (
         select(MemberWarning)
         .where(MemberWarning.user_id == user.id, MemberWarning.acknowledged_at.is_(None))
         .order_by(MemberWarning.id)
-    ).first()
+    )
+    return remembered("open_warning", user.id, lambda: db.session.scalars(query).first())
 
 
 def check_no_open_warning(user) -> None:

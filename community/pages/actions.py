@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import markup
+from .. import markup, sitecache
 from ..accounts.models import User
 from ..accounts.rules import require_admin
 from ..db import utcnow
@@ -69,6 +69,10 @@ def moved_to(slug: str) -> str | None:
     )
     page = db.session.get(SitePage, page_id) if page_id is not None else None
     return page.slug if page is not None else None
+
+
+# What the footer shows of a page: a change to any of these is a change of the site.
+sitecache.watch(SitePage, ("slug", "title", "in_footer", "position"))
 
 
 def footer_pages() -> list[tuple[str, str]]:

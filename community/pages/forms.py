@@ -1,11 +1,10 @@
 """The site page form (new and edit); the rules come from rules.py."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..errors import Invalid
-from ..forms import rule
+from ..forms import Form, rule
 from . import rules
 
 
@@ -18,7 +17,7 @@ def _check_slug(form, field) -> None:
         raise ValidationError(exc.message) from exc
 
 
-class PageForm(FlaskForm):
+class PageForm(Form):
     slug_optional = False
 
     title = StringField("Title", validators=[rule(rules.check_title)])

@@ -3,11 +3,11 @@
 
 import logging
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import markup
+from .. import markup, sitecache
 from ..accounts.rules import require_admin
 from ..auth import actor
 from ..db import atomic
@@ -48,16 +48,14 @@ def _lower_case(slug: str) -> str | None:
 
 
 def _footer_pages() -> list[tuple[str, str]]:
-    """The footer's links, read once per request. An error page must still render when the
-    database cannot answer, so a failure here leaves the footer without them."""
-    if "footer_pages" not in g:
-        try:
-            g.footer_pages = actions.footer_pages()
-        except SQLAlchemyError:
-            log.warning("the footer's site pages could not be read", exc_info=True)
-            db.session.rollback()
-            g.footer_pages = []
-    return g.footer_pages
+    """The footer's links, held until the site changes. An error page must still render
+    when the database cannot answer, so a failure here leaves the footer without them."""
+    try:
+        return sitecache.held("footer_pages", actions.footer_pages)
+    except SQLAlchemyError:
+        log.warning("the footer's site pages could not be read", exc_info=True)
+        db.session.rollback()
+        return []
 
 
 @bp.app_context_processor

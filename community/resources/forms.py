@@ -1,6 +1,5 @@
 """Resource forms; the rules come from rules.py."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -12,13 +11,13 @@ from wtforms import (
     TextAreaField,
 )
 
-from ..forms import rule
+from ..forms import Form, rule
 from . import rules
 from .models import KINDS, LICENCES
 from .queries import SORTS
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     title = StringField("Title", validators=[rule(rules.check_title)])
     kind = SelectField(
         "Kind of resource",
@@ -44,25 +43,25 @@ class ResourceForm(FlaskForm):
     submit = SubmitField("Share the resource")
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     file = FileField("New file")
     note = StringField("What changed (optional)", validators=[rule(rules.check_note)])
     submit = SubmitField("Upload the new version")
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         "Reason", validators=[rule(lambda v: rules.check_reason(v, required=True))]
     )
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     reason = TextAreaField(
         "Reason (optional)", validators=[rule(lambda v: rules.check_reason(v, required=False))]
     )
 
 
-class BrowseForm(FlaskForm):
+class BrowseForm(Form):
     """The filters of /resources: a GET form (no CSRF: it changes nothing)."""
 
     class Meta:

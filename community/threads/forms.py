@@ -2,15 +2,14 @@
 
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 
-from ..forms import rule
+from ..forms import Form, rule
 from ..rules import check_body, check_tags
 from . import rules
 
 
-class _Composer(FlaskForm):
+class _Composer(Form):
     body = TextAreaField("Message", validators=[rule(check_body)])
     # A fresh token per rendered form: submitting the same form twice makes one post.
     client_token = HiddenField()
@@ -33,7 +32,7 @@ class ReplyForm(_Composer):
     submit = SubmitField("Post reply")
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     body = TextAreaField("Message", validators=[rule(check_body)])
     # Asked only of a moderator changing someone else's post (actions.check_edit_reason).
     reason = StringField("Why are you changing this member's words?")
@@ -41,18 +40,18 @@ class EditForm(FlaskForm):
     submit = SubmitField("Save changes")
 
 
-class TagsForm(FlaskForm):
+class TagsForm(Form):
     tags = StringField("Tags", validators=[rule(check_tags)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     community = SelectField("Move to", validate_choice=False)
 
 
-class RenameTagForm(FlaskForm):
+class RenameTagForm(Form):
     name = StringField("New name", validators=[rule(lambda v: check_tags([v]))])
 
 
-class MergeTagForm(FlaskForm):
+class MergeTagForm(Form):
     source = SelectField("Merge this tag", coerce=int, validate_choice=False)
     target = SelectField("into", coerce=int, validate_choice=False)

@@ -80,9 +80,16 @@ def new_thread(slug: str):
 @bp.get("/t/<int:thread_id>/<slug>")
 def show(thread_id: int, slug: str | None = None):
     reader = _reader()
-    if (merged := actions.merged_into(thread_id)) is not None:
+    try:
+        thread = actions.access_thread(reader, thread_id)
+        merged = thread.merged_into_id
+    except NotFound:
+        # A merged thread is gone for most readers: its address leads to where it went.
+        merged = actions.merged_into(thread_id)
+        if merged is None:
+            raise
+    if merged is not None:
         return redirect(url_for("threads.show", thread_id=merged), 301)
-    thread = actions.access_thread(reader, thread_id)
     # Out-of-range pages are clamped to the first or last (thread_page), never an error.
     page = request.args.get("page", 1, type=int)
     seen = queries.last_number_on_page(thread, page)
