@@ -741,7 +741,8 @@ class _World:
             people = self.by_community[community] or self.members
             count = total // max(len(self.rooms), 1)
             when = max(self.start, last_at or self.start)  # after what the room holds
-            step = (self.now - when).total_seconds() / max(count, 1)
+            # (At least a second apart: a forced rerun may start where the last one ended.)
+            step = max((self.now - when).total_seconds() / max(count, 1), 1.0)
             for number in range(1, count + 1):
                 when = min(when + timedelta(seconds=rng.expovariate(1 / step)), self.now)
                 body = rng.choice(self.writer.sentences)

@@ -1,16 +1,16 @@
 """site version: one counter, bumped with every change to a site-wide value (settings,
 footer pages, banners), so that every process knows when to read them again
 
-Revision ID: 0018_site_version
-Revises: 0017_admin
+Revision ID: 0019_site_version
+Revises: 0018_search_titles
 Create Date: 2026-12-07 23:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0018_site_version'
-down_revision = '0017_admin'
+revision = '0019_site_version'
+down_revision = '0018_search_titles'
 branch_labels = None
 depends_on = None
 
