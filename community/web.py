@@ -236,6 +236,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import members_cli, orgs_cli, users_cli
+    from .benchseed import bench_cli
     from .chat.cli import chat_cli
     from .communities.cli import communities_cli
     from .digests.cli import digests_cli
@@ -245,7 +246,7 @@ def _register_cli(app: Flask) -> None:
 
     for group in (
         users_cli, members_cli, orgs_cli, communities_cli, jobs_cli, demo_cli, chat_cli,
-        digests_cli, health_cli,
+        digests_cli, health_cli, bench_cli,
     ):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(seed_command)
