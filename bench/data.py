@@ -3,20 +3,69 @@ temporary instance folder, or a PostgreSQL database created for the run and drop
 migrated, seeded and filled by `flask bench seed --posts N` (or the small demo network), and a
 member of it to sign in as."""
 
+import argparse
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .harness import ROOT, VENV_BIN
+from .harness import RESULTS, ROOT, VENV_BIN
 
 BACKENDS = ("sqlite", "postgresql")
 SOURCES = ("seed", "demo")
 PG_HOST, PG_USER = "127.0.0.1", "postgres"
 SECRET_KEY = "bench-only-secret-key-for-scratch-databases-0123456789abcdef"  # noqa: S105
 PASSWORD = "bench horse battery staple"  # noqa: S105 (a member of a scratch database)
+SIZES = (10_000, 1_000_000)
+
+
+@dataclass
+class Options:
+    """The page and search benchmarks' options (one set, so that one command runs both)."""
+
+    posts: list[int] = field(default_factory=lambda: list(SIZES))
+    backends: tuple[str, ...] = BACKENDS
+    source: str = "seed"
+    seconds: int = 5  # pages: each wrk run
+    connections: int = 8  # pages: wrk's keep-alive connections
+    runs: int = 10  # search: timed requests per query and visitor
+    results: Path = RESULTS
+
+    @classmethod
+    def parse(cls, argv: list[str], prog: str) -> "Options":
+        parser = argparse.ArgumentParser(prog=prog)
+        parser.add_argument("--posts", default=",".join(map(str, SIZES)),
+                            help="comma-separated sizes (posts) to seed and measure")  # fmt: skip
+        parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
+        parser.add_argument("--source", choices=SOURCES, default="seed",
+                            help="seed: `flask bench seed --posts N`; demo: `flask demo load` "
+                            "(small; ignores --posts)")  # fmt: skip
+        parser.add_argument("--seconds", type=int, default=5, help="pages: each wrk run")
+        parser.add_argument("--connections", type=int, default=8,
+                            help="pages: wrk's keep-alive connections")  # fmt: skip
+        parser.add_argument("--runs", type=int, default=10,
+                            help="search: timed requests per query and visitor")  # fmt: skip
+        parser.add_argument("--results", type=Path, default=RESULTS, help="the RESULTS.md to write")
+        args = parser.parse_args(argv)
+        backends = tuple(b for b in args.backends.split(",") if b)
+        if unknown := set(backends) - set(BACKENDS):
+            parser.error(f"unknown backends {sorted(unknown)}")
+        return cls(
+            posts=sorted({int(n.replace("_", "")) for n in args.posts.split(",") if n.strip()}),
+            backends=backends,
+            source=args.source,
+            seconds=args.seconds,
+            connections=args.connections,
+            runs=args.runs,
+            results=args.results,
+        )
+
+    def datasets(self) -> list[tuple[str, int]]:
+        """(backend, posts) of each set measured (the demo network has one size)."""
+        sizes = self.posts[:1] if self.source == "demo" else self.posts
+        return [(backend, posts) for backend in self.backends for posts in sizes]
 
 
 @dataclass
@@ -104,10 +153,39 @@ def _database(backend: str, name: str, instance: Path):
         _run({"PATH": "/usr/bin:/bin"}, "dropdb", *pg, "--if-exists", "--force", name)
 
 
+_held: dict = {}  # while hold() is open: the ExitStack, and each dataset made, by its key
+
+
+@contextmanager
+def hold():
+    """Keep each dataset made inside for reuse (the page and search benchmarks of one run
+    share the seeded data), and drop them all at the end."""
+    with ExitStack() as stack:
+        _held.clear()
+        _held["stack"] = stack
+        try:
+            yield
+        finally:
+            _held.clear()
+
+
 @contextmanager
 def dataset(backend: str, posts: int, *, source: str = "seed", name: str = "bench_pages"):
-    """A migrated, seeded scratch database of `posts` posts on `backend`, for the duration;
-    PostgreSQL's is the database `name` (never `test`), dropped afterwards."""
+    """A migrated, seeded scratch database of `posts` posts on `backend`, for the duration
+    (or until hold() ends); PostgreSQL's is the database `name` (never `test`), dropped
+    afterwards."""
+    if "stack" not in _held:
+        with _made(backend, posts, source, name) as data:
+            yield data
+        return
+    key = (backend, posts, source)
+    if key not in _held:
+        _held[key] = _held["stack"].enter_context(_made(backend, posts, source, name))
+    yield _held[key]
+
+
+@contextmanager
+def _made(backend: str, posts: int, source: str, name: str):
     if name == "test":
         raise ValueError("the test suite's database is not a scratch database")
     with tempfile.TemporaryDirectory(prefix="commons-bench-") as tmp:
@@ -115,11 +193,11 @@ def dataset(backend: str, posts: int, *, source: str = "seed", name: str = "benc
         with _database(backend, name, instance) as (url, database_url):
             env = server_env(instance, database_url)
             _flask(env, "db", "upgrade")
-            _flask(env, "seed")
             started = time.perf_counter()
             if source == "demo":
+                _flask(env, "seed")
                 _flask(env, "demo", "load")
-            else:
+            else:  # (it runs the seed step itself)
                 _flask(env, "bench", "seed", "--posts", str(posts))
             data = Dataset(backend, source, posts, url, env, instance)
             data.seed_seconds = time.perf_counter() - started

@@ -195,6 +195,12 @@ def wrk(
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
+    return parse_wrk(out, url)
+
+
+def parse_wrk(out: str, url: str) -> Wrk:
+    """The figures of wrk's report (with --latency); an error response or a connect, read or
+    write error fails the run."""
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         raise RuntimeError(f"wrk: {m.group(1)} error responses from {url}\n{out}")
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

@@ -12,18 +12,16 @@ SQLite and PostgreSQL. A quick run: `python -m bench pages --posts 10000 --backe
 --seconds 3`; `--source demo` runs on the small demo network instead of the seed.
 """
 
-import argparse
+import os
 import statistics
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import requests
 
 from . import search as search_bench
-from .data import BACKENDS, PASSWORD, SOURCES, Dataset, bench_member, dataset
+from .data import BACKENDS, PASSWORD, Dataset, Options, bench_member, dataset
 from .harness import (
-    RESULTS,
     Wrk,
     cookie_header,
     memory_mb,
@@ -32,47 +30,6 @@ from .harness import (
     write_section,
     wrk,
 )
-
-SIZES = (10_000, 1_000_000)
-
-
-@dataclass
-class Options:
-    posts: list[int] = field(default_factory=lambda: list(SIZES))
-    backends: tuple[str, ...] = BACKENDS
-    source: str = "seed"
-    seconds: int = 5
-    connections: int = 8
-    results: Path = RESULTS
-
-    @classmethod
-    def parse(cls, argv: list[str], prog: str = "python -m bench pages") -> "Options":
-        parser = argparse.ArgumentParser(prog=prog)
-        parser.add_argument("--posts", default=",".join(map(str, SIZES)),
-                            help="comma-separated sizes (posts) to seed and measure")  # fmt: skip
-        parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
-        parser.add_argument("--source", choices=SOURCES, default="seed",
-                            help="seed: `flask bench seed --posts N`; demo: `flask demo load` "
-                            "(small; ignores --posts)")  # fmt: skip
-        parser.add_argument("--seconds", type=int, default=5, help="wrk run per page")
-        parser.add_argument("--connections", type=int, default=8, help="wrk keep-alive clients")
-        parser.add_argument("--results", type=Path, default=RESULTS, help="the RESULTS.md to write")
-        args = parser.parse_args(argv)
-        backends = tuple(b for b in args.backends.split(",") if b)
-        if unknown := set(backends) - set(BACKENDS):
-            parser.error(f"unknown backends {sorted(unknown)}")
-        return cls(
-            posts=sorted({int(n.replace("_", "")) for n in args.posts.split(",") if n.strip()}),
-            backends=backends,
-            source=args.source,
-            seconds=args.seconds,
-            connections=args.connections,
-            results=args.results,
-        )
-
-    def datasets(self) -> list[tuple[str, int]]:
-        sizes = self.posts[:1] if self.source == "demo" else self.posts
-        return [(backend, posts) for backend in self.backends for posts in sizes]
 
 
 @dataclass
@@ -95,6 +52,7 @@ class Measured:
     baselines: list[Wrk]
     rows: list[Row]
     peak_rss: float
+    load: tuple[float, float] = (0.0, 0.0)  # the 1-minute load average before and after
 
     @property
     def baseline(self) -> float:
@@ -200,6 +158,7 @@ def measure(data: Dataset, options: Options) -> Measured:
     app = data.app()
     rows = [Row(label, who, path) for label, path in paths for who in ("anonymous", "signed in")]
     baselines: list[Wrk] = []
+    load_before = os.getloadavg()[0]
 
     def run(url: str, headers: dict | None = None) -> Wrk:
         return wrk(url, seconds=options.seconds, connections=options.connections, headers=headers)
@@ -232,7 +191,7 @@ def measure(data: Dataset, options: Options) -> Measured:
         baselines.append(run(bare.url + "/"))
         peak = memory_mb(worker)[1]
     return Measured(data.describe(), data.label, data.backend, data.counts["posts"],
-                    baselines, rows, peak)  # fmt: skip
+                    baselines, rows, peak, (load_before, os.getloadavg()[0]))  # fmt: skip
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -252,7 +211,8 @@ def table(m: Measured, smaller: Measured | None) -> list[str]:
         "",
         "Baseline (bare Flask page, same server command) at the start, middle and end: "
         + ", ".join(f"{b.rps:,.0f}/s (p50 {_ms(b.p50)}, p99 {_ms(b.p99)})" for b in m.baselines)
-        + f"; ratios below are to their median, {base:,.0f}/s.",
+        + f"; ratios below are to their median, {base:,.0f}/s. Load average (1 min) "
+        f"{m.load[0]:.1f} before the set, {m.load[1]:.1f} after.",
         "",
         f"| page | visitor | requests/s | p50 | p99 | ratio | statements | RSS{versus} |",
         "|---|---|---|---|---|---|---|---|" + ("---|" if smaller else ""),
@@ -353,4 +313,4 @@ def run(options: Options) -> str:
 
 
 def main(argv: list[str]) -> str:
-    return run(Options.parse(argv))
+    return run(Options.parse(argv, "python -m bench pages"))

@@ -12,56 +12,21 @@ are printed and reported.
 A quick run: `python -m bench search --posts 10000 --backends sqlite --runs 5`.
 """
 
-import argparse
 import re
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
 
-from .data import BACKENDS, PASSWORD, SOURCES, Dataset, bench_member, dataset
-from .harness import RESULTS, percentile, serve, sign_in, write_section
+from .data import PASSWORD, Dataset, Options, bench_member, dataset
+from .harness import percentile, serve, sign_in, write_section
 
-SIZES = (10_000, 1_000_000)
 SAMPLE = 20_000  # documents read to count word frequencies
 COMMON_SHARES = (0.10, 0.17, 0.25, 0.35, 0.50)  # the common words sought, as shares of documents
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
-
-
-@dataclass
-class Options:
-    posts: list[int] = field(default_factory=lambda: list(SIZES))
-    backends: tuple[str, ...] = BACKENDS
-    source: str = "seed"
-    runs: int = 10
-    results: Path = RESULTS
-
-    @classmethod
-    def parse(cls, argv: list[str]) -> "Options":
-        parser = argparse.ArgumentParser(prog="python -m bench search")
-        parser.add_argument("--posts", default=",".join(map(str, SIZES)),
-                            help="comma-separated sizes (posts) to seed and measure")  # fmt: skip
-        parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
-        parser.add_argument("--source", choices=SOURCES, default="seed",
-                            help="seed: `flask bench seed --posts N`; demo: `flask demo load` "
-                            "(small; ignores --posts)")  # fmt: skip
-        parser.add_argument("--runs", type=int, default=10, help="timed requests per query")
-        parser.add_argument("--results", type=Path, default=RESULTS, help="the RESULTS.md to write")
-        args = parser.parse_args(argv)
-        backends = tuple(b for b in args.backends.split(",") if b)
-        if unknown := set(backends) - set(BACKENDS):
-            parser.error(f"unknown backends {sorted(unknown)}")
-        return cls(
-            posts=sorted({int(n.replace("_", "")) for n in args.posts.split(",") if n.strip()}),
-            backends=backends,
-            source=args.source,
-            runs=args.runs,
-            results=args.results,
-        )
 
 
 @dataclass
@@ -359,15 +324,13 @@ def report(sets: list[Measured], options: Options) -> str:
 
 def run(options: Options) -> str:
     sets = []
-    sizes = options.posts[:1] if options.source == "demo" else options.posts
-    for backend in options.backends:
-        for posts in sizes:
-            with dataset(backend, posts, source=options.source, name="bench_search") as data:
-                sets.append(measure(data, options))
+    for backend, posts in options.datasets():
+        with dataset(backend, posts, source=options.source, name="bench_search") as data:
+            sets.append(measure(data, options))
     body = report(sets, options)
     write_section("Search", body, options.results)
     return body
 
 
 def main(argv: list[str]) -> str:
-    return run(Options.parse(argv))
+    return run(Options.parse(argv, "python -m bench search"))
