@@ -217,8 +217,10 @@ def table(m: Measured, smaller: Measured | None) -> list[str]:
         f"| page | visitor | requests/s | p50 | p99 | ratio | statements | RSS{versus} |",
         "|---|---|---|---|---|---|---|---|" + ("---|" if smaller else ""),
     ]
-    earlier = {(r.path, r.who): r for r in smaller.rows} if smaller else {}
-    for r in m.rows:
+    # The same pages in the same order at each size (their paths differ: the longest thread,
+    # the word searched for).
+    earlier = dict(enumerate(smaller.rows)) if smaller else {}
+    for n, r in enumerate(m.rows):
         if r.result is None:
             lines.append(f"| {r.page} | {r.who} | — ({r.skipped}) | | | | | |"
                          + (" |" if smaller else ""))  # fmt: skip
@@ -227,7 +229,7 @@ def table(m: Measured, smaller: Measured | None) -> list[str]:
         cells = [r.page, r.who, f"{w.rps:,.0f}", _ms(w.p50), _ms(w.p99), f"{w.rps / base:.3f}",
                  str(r.statements), f"{r.rss:.0f} MB"]  # fmt: skip
         if smaller:
-            before = earlier.get((r.path, r.who))
+            before = earlier.get(n)
             cells.append(f"{w.p50 / before.result.p50:.2f}×" if before and before.result else "")
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Worker peak memory (VmHWM) over the set: {m.peak_rss:.0f} MB."]
@@ -303,13 +305,20 @@ def report(sets: list[Measured], options: Options) -> str:
 
 
 def run(options: Options) -> str:
-    sets = []
+    """Measure each set; each backend's section of RESULTS.md is written as its sets finish
+    (a run of one backend leaves the other's as it was)."""
+    sets: list[Measured] = []
+    bodies = {}
     for backend, posts in options.datasets():
         with dataset(backend, posts, source=options.source, name="bench_pages") as data:
             sets.append(measure(data, options))
-    body = report(sets, options)
-    write_section("Pages", body, options.results)
-    return body
+        bodies[backend] = report([m for m in sets if m.backend == backend], options)
+        write_section(section_name(backend), bodies[backend], options.results)
+    return "\n\n".join(bodies.values())
+
+
+def section_name(backend: str) -> str:
+    return f"Pages on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"
 
 
 def main(argv: list[str]) -> str:

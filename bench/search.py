@@ -323,13 +323,20 @@ def report(sets: list[Measured], options: Options) -> str:
 
 
 def run(options: Options) -> str:
-    sets = []
+    """Measure each set; each backend's section of RESULTS.md is written as its sets finish
+    (a run of one backend leaves the other's as it was)."""
+    sets: list[Measured] = []
+    bodies = {}
     for backend, posts in options.datasets():
         with dataset(backend, posts, source=options.source, name="bench_search") as data:
             sets.append(measure(data, options))
-    body = report(sets, options)
-    write_section("Search", body, options.results)
-    return body
+        bodies[backend] = report([m for m in sets if m.backend == backend], options)
+        write_section(section_name(backend), bodies[backend], options.results)
+    return "\n\n".join(bodies.values())
+
+
+def section_name(backend: str) -> str:
+    return f"Search on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"
 
 
 def main(argv: list[str]) -> str:
