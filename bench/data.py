@@ -172,8 +172,8 @@ def hold():
 @contextmanager
 def dataset(backend: str, posts: int, *, source: str = "seed", name: str = "bench_pages"):
     """A migrated, seeded scratch database of `posts` posts on `backend`, for the duration
-    (or until hold() ends); PostgreSQL's is the database `name` (never `test`), dropped
-    afterwards."""
+    (or until hold() ends); PostgreSQL's is the database `<name>_<posts>` (never `test`),
+    dropped afterwards."""
     if "stack" not in _held:
         with _made(backend, posts, source, name) as data:
             yield data
@@ -190,7 +190,8 @@ def _made(backend: str, posts: int, source: str, name: str):
         raise ValueError("the test suite's database is not a scratch database")
     with tempfile.TemporaryDirectory(prefix="commons-bench-") as tmp:
         instance = Path(tmp)
-        with _database(backend, name, instance) as (url, database_url):
+        # One database per size: hold() keeps several open at once.
+        with _database(backend, f"{name}_{posts}", instance) as (url, database_url):
             env = server_env(instance, database_url)
             _flask(env, "db", "upgrade")
             started = time.perf_counter()
