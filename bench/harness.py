@@ -2,6 +2,7 @@
 
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -159,6 +160,94 @@ def summary_ms(latencies: list[float]) -> str:
         f"p99 {percentile(latencies, 99) * 1000:.1f} ms, "
         f"mean {statistics.fmean(latencies) * 1000:.1f} ms"
     )
+
+
+@dataclass
+class Wrk:
+    """What wrk measured on one URL."""
+
+    rps: float
+    p50: float  # seconds
+    p99: float
+    requests: int
+    timeouts: int
+
+
+WRK = "/usr/bin/wrk"
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def wrk(
+    url: str,
+    *,
+    seconds: float,
+    connections: int = 8,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+) -> Wrk:
+    """Keep `connections` keep-alive connections busy on `url` with wrk (--latency: the p50
+    and p99 come from its full histogram). Any response other than 2xx or 3xx, and any
+    connect, read or write error, is a failed run."""
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+               "--timeout", "10s"]  # fmt: skip
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    return parse_wrk(out, url)
+
+
+def parse_wrk(out: str, url: str) -> Wrk:
+    """The figures of wrk's report (with --latency); an error response or a connect, read or
+    write error fails the run."""
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        raise RuntimeError(f"wrk: {m.group(1)} error responses from {url}\n{out}")
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if errors and any(int(n) for n in errors.groups()[:3]):
+        raise RuntimeError(f"wrk: socket errors on {url}\n{out}")
+
+    def latency(percent: int) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M).groups()
+        return float(value) * _UNITS[unit]
+
+    return Wrk(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50=latency(50),
+        p99=latency(99),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        timeouts=int(errors.group(4)) if errors else 0,
+    )
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: its resident memory now and at its peak."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return tuple(int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM"))
+
+
+DEMO_ADMIN = ("admin@demo.example", "commons-demo")  # `flask demo load`'s admin
+
+
+def sign_in(base: str, email: str = DEMO_ADMIN[0], password: str = DEMO_ADMIN[1]) -> dict:
+    """Sign in through the login form; returns the session cookies."""
+    s = requests.Session()
+    html = s.get(base + "/auth/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    r = s.post(
+        base + "/auth/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        allow_redirects=False,
+    )
+    if r.status_code != 302:
+        raise RuntimeError(f"could not sign in as {email}: {r.status_code}")
+    return s.cookies.get_dict()
+
+
+def cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 def machine() -> str:

@@ -25,8 +25,7 @@ from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .harness import ROOT, flask_cli, percentile, serve, write_section
-from .pages import _sign_in
+from .harness import ROOT, flask_cli, percentile, serve, sign_in, write_section
 
 SECONDS = 8
 CONNECTIONS = 4
@@ -263,7 +262,7 @@ def run() -> str:
         flask_cli(env, "demo", "load")
         for worker in (STOCK, OURS):
             with serve(env, options=("-k", worker)) as server:
-                results[worker] = _measure(server.url, _sign_in(server.url))
+                results[worker] = _measure(server.url, sign_in(server.url))
         with serve(env, options=("-k", STOCK)) as stock, serve(env, options=("-k", OURS)) as ours:
             rates = _interleaved_rates({"stock": stock.url, "ours": ours.url})
     lines = [
