@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .harness import RESULTS, ROOT, VENV_BIN
+from .harness import RESULTS, ROOT, VENV_BIN, write_section
 
 BACKENDS = ("sqlite", "postgresql")
 SOURCES = ("seed", "demo")
@@ -253,3 +253,21 @@ def bench_member(data: Dataset) -> str:
         email = user.email
         db.session.commit()
         return email
+
+
+def run_sets(options: Options, *, name: str, measure, report, section: str) -> str:
+    """Measure each dataset the options name; each backend's section of RESULTS.md (`section`
+    with the backend's name) is written as its sets finish, so that a run of one backend
+    leaves the other's as it was."""
+    sets = []
+    bodies = {}
+    for backend, posts in options.datasets():
+        with dataset(backend, posts, source=options.source, name=name) as data:
+            sets.append(measure(data, options))
+        bodies[backend] = report([m for m in sets if m.backend == backend], options)
+        write_section(section_name(section, backend), bodies[backend], options.results)
+    return "\n\n".join(bodies.values())
+
+
+def section_name(section: str, backend: str) -> str:
+    return f"{section} on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"

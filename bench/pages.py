@@ -20,14 +20,13 @@ from urllib.parse import urlencode
 import requests
 
 from . import search as search_bench
-from .data import BACKENDS, PASSWORD, Dataset, Options, bench_member, dataset
+from .data import BACKENDS, PASSWORD, Dataset, Options, bench_member, run_sets
 from .harness import (
     Wrk,
     cookie_header,
     memory_mb,
     serve,
     sign_in,
-    write_section,
     wrk,
 )
 
@@ -317,20 +316,7 @@ def report(sets: list[Measured], options: Options) -> str:
 
 
 def run(options: Options) -> str:
-    """Measure each set; each backend's section of RESULTS.md is written as its sets finish
-    (a run of one backend leaves the other's as it was)."""
-    sets: list[Measured] = []
-    bodies = {}
-    for backend, posts in options.datasets():
-        with dataset(backend, posts, source=options.source, name="bench_pages") as data:
-            sets.append(measure(data, options))
-        bodies[backend] = report([m for m in sets if m.backend == backend], options)
-        write_section(section_name(backend), bodies[backend], options.results)
-    return "\n\n".join(bodies.values())
-
-
-def section_name(backend: str) -> str:
-    return f"Pages on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"
+    return run_sets(options, name="bench_pages", measure=measure, report=report, section="Pages")
 
 
 def main(argv: list[str]) -> str:

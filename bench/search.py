@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from .data import PASSWORD, Dataset, Options, bench_member, dataset
-from .harness import percentile, serve, sign_in, write_section
+from .data import PASSWORD, Dataset, Options, bench_member, run_sets
+from .harness import percentile, serve, sign_in
 
 SAMPLE = 20_000  # documents read to count word frequencies
 COMMON_SHARES = (0.10, 0.17, 0.25, 0.35, 0.50)  # the common words sought, as shares of documents
@@ -323,20 +323,7 @@ def report(sets: list[Measured], options: Options) -> str:
 
 
 def run(options: Options) -> str:
-    """Measure each set; each backend's section of RESULTS.md is written as its sets finish
-    (a run of one backend leaves the other's as it was)."""
-    sets: list[Measured] = []
-    bodies = {}
-    for backend, posts in options.datasets():
-        with dataset(backend, posts, source=options.source, name="bench_search") as data:
-            sets.append(measure(data, options))
-        bodies[backend] = report([m for m in sets if m.backend == backend], options)
-        write_section(section_name(backend), bodies[backend], options.results)
-    return "\n\n".join(bodies.values())
-
-
-def section_name(backend: str) -> str:
-    return f"Search on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"
+    return run_sets(options, name="bench_search", measure=measure, report=report, section="Search")
 
 
 def main(argv: list[str]) -> str:
