@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
@@ -40,7 +39,17 @@ from pathlib import Path
 import requests
 
 from .chat_clients import SUSTAINED_P99, Fleet, Step, raise_open_files_limit
-from .harness import RESULTS, ROOT, VENV_BIN, cpu_seconds, load, percentile, serve, write_section
+from .harness import (
+    RESULTS,
+    ROOT,
+    VENV_BIN,
+    cpu_seconds,
+    load,
+    percentile,
+    run_command,
+    serve,
+    write_section,
+)
 
 ROOM = "procurement"
 REDIS_URL = "redis://127.0.0.1:6379/5"  # a database no test uses; emptied before and after
@@ -134,13 +143,6 @@ def _env(instance: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(env: dict, *args: str) -> str:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 def create_members(count: int) -> dict:
     """Run with the server's environment: `count` members of ROOM's community, inserted in
     bulk, and a signed session cookie for each (returned for printing as JSON)."""
@@ -201,7 +203,7 @@ class Members:
 
     def __init__(self, env: dict, count: int) -> None:
         code = f"import json, bench.chat as c; print(json.dumps(c.create_members({count})))"
-        made = json.loads(_run(env, str(VENV_BIN / "python"), "-c", code))
+        made = json.loads(run_command(env, str(VENV_BIN / "python"), "-c", code))
         self.name = made["name"]
         self.values = made["cookies"]
 
@@ -479,8 +481,8 @@ class Setup:
 
 def prepare(env: dict, logs: Path, options: Options, extra_members: int, database: str) -> Setup:
     flask = (str(VENV_BIN / "flask"), "--app", "community")
-    _run(env, *flask, "db", "upgrade")
-    _run(env, *flask, "seed")
+    run_command(env, *flask, "db", "upgrade")
+    run_command(env, *flask, "seed")
     distinct = min(options.members, max(options.clients))
     members = Members(env, FIRST_MEMBER + distinct + extra_members)
     return Setup(env, logs, members, distinct, database)

@@ -4,14 +4,13 @@ migrated, seeded and filled by `flask bench seed --posts N` (or the small demo n
 member of it to sign in as."""
 
 import argparse
-import subprocess
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .harness import RESULTS, ROOT, VENV_BIN, write_section
+from .harness import RESULTS, ROOT, VENV_BIN, flask_cli, run_command, write_section
 
 BACKENDS = ("sqlite", "postgresql")
 SOURCES = ("seed", "demo")
@@ -127,30 +126,19 @@ def server_env(instance: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def _run(env: dict, *args: str) -> str:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def _flask(env: dict, *args: str) -> str:
-    return _run(env, str(VENV_BIN / "flask"), "--app", "community", *args)
-
-
 @contextmanager
 def _database(backend: str, name: str, instance: Path):
     if backend == "sqlite":
         yield f"sqlite:///{instance / 'commons.db'}", None
         return
     pg = ("-h", PG_HOST, "-U", PG_USER)
-    _run({"PATH": "/usr/bin:/bin"}, "dropdb", *pg, "--if-exists", name)
-    _run({"PATH": "/usr/bin:/bin"}, "createdb", *pg, name)
+    run_command({"PATH": "/usr/bin:/bin"}, "dropdb", *pg, "--if-exists", name)
+    run_command({"PATH": "/usr/bin:/bin"}, "createdb", *pg, name)
     url = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:5432/{name}"
     try:
         yield url, url
     finally:
-        _run({"PATH": "/usr/bin:/bin"}, "dropdb", *pg, "--if-exists", "--force", name)
+        run_command({"PATH": "/usr/bin:/bin"}, "dropdb", *pg, "--if-exists", "--force", name)
 
 
 _held: dict = {}  # while hold() is open: the ExitStack, and each dataset made, by its key
@@ -193,13 +181,13 @@ def _made(backend: str, posts: int, source: str, name: str):
         # One database per size: hold() keeps several open at once.
         with _database(backend, f"{name}_{posts}", instance) as (url, database_url):
             env = server_env(instance, database_url)
-            _flask(env, "db", "upgrade")
+            flask_cli(env, "db", "upgrade")
             started = time.perf_counter()
             if source == "demo":
-                _flask(env, "seed")
-                _flask(env, "demo", "load")
+                flask_cli(env, "seed")
+                flask_cli(env, "demo", "load")
             else:  # (it runs the seed step itself)
-                _flask(env, "bench", "seed", "--posts", str(posts))
+                flask_cli(env, "bench", "seed", "--posts", str(posts))
             data = Dataset(backend, source, posts, url, env, instance)
             data.seed_seconds = time.perf_counter() - started
             data.counts = _counts(data)

@@ -28,12 +28,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def flask_cli(env: dict, *args: str, stdin: str | None = None) -> str:
+def run_command(env: dict, *args: str, stdin: str | None = None) -> str:
+    """A command's output; its own output and errors in the exception when it fails."""
     result = subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "community", *args],
-        env=env, input=stdin, capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
+        args, env=env, input=stdin, capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def flask_cli(env: dict, *args: str, stdin: str | None = None) -> str:
+    return run_command(env, str(VENV_BIN / "flask"), "--app", "community", *args, stdin=stdin)
 
 
 @dataclass

@@ -999,6 +999,7 @@ def bench_seed(posts, members, threads, long_threads, long_length, days, random_
         long_threads=long_threads,
         long_length=long_length,
         seed=random_seed,
+        days=days,
     )
     try:
         with click.progressbar(length=plan.posts, label="posts", file=sys.stderr) as bar:

@@ -12,6 +12,7 @@ from community import markup
 from community.benchseed import Plan, Writer, common_words, rare_words, seed_bench, vocabulary
 from community.chat.models import ChatMessage, ChatRoom
 from community.communities.models import Community, Membership
+from community.db import utcnow
 from community.events.links import event_url
 from community.events.models import Event
 from community.extensions import db
@@ -209,6 +210,8 @@ def test_refuses_a_database_with_content_unless_forced(app):
     assert again.exit_code != 0
     assert "--force" in again.output
     assert db.session.scalar(select(func.count()).select_from(Post)) == 50
+    oldest = db.session.scalar(select(func.min(Post.created_at)))
+    assert oldest >= utcnow() - timedelta(days=21)  # --days 20 reached the plan
 
 
 def test_vocabulary_has_common_and_rare_words():
